@@ -1,0 +1,159 @@
+//! An in-memory image classification dataset, one byte per pixel, held exactly once.
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// The shape of one image: channels, height, width (the layout of its bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageShape {
+    /// Colour channels (1 for grayscale).
+    pub channels: usize,
+    /// Rows.
+    pub height: usize,
+    /// Columns.
+    pub width: usize,
+}
+
+impl ImageShape {
+    /// Bytes (values) in one image.
+    pub fn len(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+
+    /// Whether an image of this shape holds no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Images (u8, channel-height-width order, one after another) and their class labels.
+///
+/// Training streams batches out of this one copy; nothing else holds the pixels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dataset {
+    shape: ImageShape,
+    classes: usize,
+    pixels: Vec<u8>,
+    labels: Vec<u8>,
+}
+
+impl Dataset {
+    /// Builds a dataset, checking that the pixel buffer holds exactly one image per label.
+    /// The class count is one more than the largest label.
+    pub fn new(shape: ImageShape, pixels: Vec<u8>, labels: Vec<u8>) -> Result<Self> {
+        if labels.is_empty() || shape.is_empty() {
+            return Err(Error::Empty);
+        }
+        if pixels.len() != shape.len() * labels.len() {
+            return Err(Error::CountMismatch {
+                images: pixels.len() / shape.len(),
+                labels: labels.len(),
+            });
+        }
+        let classes = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
+        Ok(Self {
+            shape,
+            classes,
+            pixels,
+            labels,
+        })
+    }
+
+    /// The shape of every image.
+    pub fn shape(&self) -> ImageShape {
+        self.shape
+    }
+
+    /// Number of classes (largest label + 1).
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no examples (never true for a constructed dataset).
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The pixels of example `index`.
+    ///
+    /// # Panics
+    /// If `index >= self.len()`.
+    pub fn image(&self, index: usize) -> &[u8] {
+        let n = self.shape.len();
+        &self.pixels[index * n..(index + 1) * n]
+    }
+
+    /// The label of example `index`.
+    ///
+    /// # Panics
+    /// If `index >= self.len()`.
+    pub fn label(&self, index: usize) -> u8 {
+        self.labels[index]
+    }
+
+    /// All labels, in order.
+    pub fn labels(&self) -> &[u8] {
+        &self.labels
+    }
+
+    /// How many examples each class has, indexed by class.
+    pub fn label_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes];
+        for &l in &self.labels {
+            counts[l as usize] += 1;
+        }
+        counts
+    }
+
+    /// The first `n` examples (all of them when `n >= len`), as a new dataset with the same
+    /// class count; used for quick runs and tests.
+    pub fn head(&self, n: usize) -> Dataset {
+        let n = n.min(self.len()).max(1);
+        Dataset {
+            shape: self.shape,
+            classes: self.classes,
+            pixels: self.pixels[..n * self.shape.len()].to_vec(),
+            labels: self.labels[..n].to_vec(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHAPE: ImageShape = ImageShape {
+        channels: 1,
+        height: 2,
+        width: 2,
+    };
+
+    #[test]
+    fn indexes_images_and_counts_classes() {
+        let d = Dataset::new(SHAPE, (0..12).collect(), vec![2, 0, 2]).unwrap();
+        assert_eq!(d.len(), 3);
+        assert_eq!(d.classes(), 3);
+        assert_eq!(d.image(1), &[4, 5, 6, 7]);
+        assert_eq!(d.label_counts(), vec![1, 0, 2]);
+        assert_eq!(d.head(2).len(), 2);
+        assert_eq!(d.head(2).classes(), 3);
+    }
+
+    #[test]
+    fn rejects_pixels_that_do_not_match_labels() {
+        let err = Dataset::new(SHAPE, vec![0; 7], vec![0, 1]).unwrap_err();
+        assert_eq!(
+            err,
+            Error::CountMismatch {
+                images: 1,
+                labels: 2
+            }
+        );
+        assert_eq!(Dataset::new(SHAPE, vec![], vec![]), Err(Error::Empty));
+    }
+}

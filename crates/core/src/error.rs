@@ -1,0 +1,55 @@
+//! One error type for everything core can reject, each variant a message a user can act on.
+
+/// What went wrong when reading a dataset or checking an architecture.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    /// The bytes look gzipped but do not inflate.
+    #[error("{file}: not a valid gzip stream ({reason})")]
+    Gzip {
+        /// Which file: "images" or "labels".
+        file: &'static str,
+        /// What the decompressor said.
+        reason: String,
+    },
+    /// The file does not start with the IDX magic number expected for its kind.
+    #[error(
+        "{file}: not an IDX {expected} file (magic number {found:#010x}, expected {magic:#010x})"
+    )]
+    BadMagic {
+        /// Which file: "images" or "labels".
+        file: &'static str,
+        /// A word for what was expected, such as "image" or "label".
+        expected: &'static str,
+        /// The magic number that was read.
+        found: u32,
+        /// The magic number that was expected.
+        magic: u32,
+    },
+    /// The file ends before its header says it should.
+    #[error("{file}: truncated: the header promises {expected} bytes but the file has {actual}")]
+    Truncated {
+        /// Which file: "images" or "labels".
+        file: &'static str,
+        /// Bytes the header promises (header included).
+        expected: usize,
+        /// Bytes present.
+        actual: usize,
+    },
+    /// The image and label files disagree on how many examples there are.
+    #[error("the image file holds {images} images but the label file holds {labels} labels")]
+    CountMismatch {
+        /// Number of images.
+        images: usize,
+        /// Number of labels.
+        labels: usize,
+    },
+    /// A dataset with no examples.
+    #[error("the dataset holds no images")]
+    Empty,
+    /// An architecture that cannot be built, with the reason.
+    #[error("invalid architecture: {0}")]
+    Architecture(String),
+}
+
+/// Core's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,17 @@
+//! The pure heart of sparse-explorer: datasets and architecture descriptions, with no web,
+//! no candle and no IO.
+//!
+//! Parsers take bytes and return values ([`idx::parse_idx_pair`] turns an IDX image file and
+//! a label file, gzipped or plain, into a [`Dataset`]); an [`Architecture`] describes a CNN in
+//! the JSON format of `docs/architecture-format.md` and infers the shape of every layer's
+//! output. The trainer builds networks from an [`Architecture`] and trains them on a
+//! [`Dataset`]; the page and the CLI fetch or read the bytes.
+
+pub mod architecture;
+pub mod dataset;
+mod error;
+pub mod idx;
+
+pub use architecture::{Architecture, Layer};
+pub use dataset::{Dataset, ImageShape};
+pub use error::{Error, Result};

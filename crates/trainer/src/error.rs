@@ -1,0 +1,41 @@
+//! The trainer's error type: candle failures, unbuildable architectures and divergence.
+
+/// Why training could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The architecture cannot be built or does not fit the dataset.
+    #[error(transparent)]
+    Architecture(#[from] sparse_core::Error),
+    /// The architecture's input shape differs from the dataset's images.
+    #[error("the architecture expects {expected:?} inputs but the dataset's images are {found:?}")]
+    InputMismatch {
+        /// `[channels, height, width]` the architecture expects.
+        expected: [usize; 3],
+        /// `[channels, height, width]` of the dataset.
+        found: [usize; 3],
+    },
+    /// The loss became NaN or infinite: the run cannot recover and is ended with this reason.
+    #[error("training diverged at epoch {epoch}, batch {batch}: the loss became {loss}")]
+    Diverged {
+        /// Epoch (from 0) of the bad batch.
+        epoch: usize,
+        /// Batch (from 0) within the epoch.
+        batch: usize,
+        /// The non-finite loss.
+        loss: f32,
+    },
+    /// A step was given a dataset of another size than the trainer was made for.
+    #[error("the trainer was made for {expected} examples but was given {found}")]
+    DatasetChanged {
+        /// Examples at construction.
+        expected: usize,
+        /// Examples given.
+        found: usize,
+    },
+    /// A tensor operation failed.
+    #[error("tensor operation failed: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+/// The trainer's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,17 @@
+//! Trains CNNs described by [`sparse_core::Architecture`] with candle, natively and in wasm32.
+//!
+//! [`Network::new`] turns a description into candle variables with a seeded initialisation;
+//! [`Trainer`] runs Adam over shuffled mini-batches that it streams out of one
+//! [`sparse_core::Dataset`], one [`Trainer::step`] at a time, so the page's worker can yield
+//! between batches and the CLI can drive [`Trainer::run`] with a [`TrainObserver`] that draws a
+//! progress bar. [`evaluate`] scores a trained network on held-out data.
+
+mod batch;
+mod error;
+mod network;
+mod pool;
+mod trainer;
+
+pub use error::{Error, Result};
+pub use network::Network;
+pub use trainer::{BatchReport, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate};

@@ -1,0 +1,358 @@
+//! Mini-batch Adam training, one step at a time, with progress reports and cancellation.
+
+use crate::batch::batch_tensors;
+use crate::{Error, Network, Result};
+use candle_core::{D, Device};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
+use serde::{Deserialize, Serialize};
+use sparse_core::{Architecture, Dataset};
+use std::ops::ControlFlow;
+
+/// How to train: epochs, batch size, Adam's peak learning rate and the seed that fixes the
+/// initial weights and the order of examples. The learning rate follows a cosine from its peak
+/// down to zero over the planned steps, which settles the weights by the end of a short run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Examples per step.
+    pub batch_size: usize,
+    /// Adam's step size at the start (it decays along a cosine to zero).
+    pub learning_rate: f64,
+    /// Seed for initial weights and shuffling.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    /// One epoch of batches of 32 at Adam's learning rate 0.003: the skeleton CNN reaches
+    /// about 98% on MNIST's test set.
+    fn default() -> Self {
+        Self {
+            epochs: 1,
+            batch_size: 32,
+            learning_rate: 3e-3,
+            seed: 0,
+        }
+    }
+}
+
+/// What one training step did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchReport {
+    /// Epoch of this step, from 0.
+    pub epoch: usize,
+    /// Batch within the epoch, from 0.
+    pub batch: usize,
+    /// Mean cross-entropy of the batch (before the update).
+    pub loss: f32,
+    /// Fraction of the batch classified correctly (before the update).
+    pub accuracy: f32,
+    /// Examples in the batch.
+    pub examples: usize,
+    /// Fraction of all planned steps done, in (0, 1].
+    pub fraction_done: f64,
+}
+
+/// Receives a report after every step and says whether training should go on.
+pub trait TrainObserver {
+    /// Called after each step; `ControlFlow::Break(())` stops training after this step.
+    fn on_batch(&mut self, report: &BatchReport) -> ControlFlow<()>;
+}
+
+impl<F: FnMut(&BatchReport) -> ControlFlow<()>> TrainObserver for F {
+    fn on_batch(&mut self, report: &BatchReport) -> ControlFlow<()> {
+        self(report)
+    }
+}
+
+/// How [`Trainer::run`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Every planned epoch ran.
+    Completed,
+    /// The observer asked to stop.
+    Stopped,
+}
+
+/// Trains one network on one dataset, a batch per [`Trainer::step`].
+pub struct Trainer {
+    network: Network,
+    optimizer: AdamW,
+    config: TrainConfig,
+    device: Device,
+    rng: StdRng,
+    order: Vec<usize>,
+    epoch: usize,
+    batch: usize,
+}
+
+impl Trainer {
+    /// Builds the network for `architecture` and an Adam optimiser for a dataset of
+    /// `examples` images shaped as the architecture's input.
+    pub fn new(architecture: &Architecture, data: &Dataset, config: TrainConfig) -> Result<Self> {
+        let s = data.shape();
+        let found = [s.channels, s.height, s.width];
+        if found != architecture.input {
+            return Err(Error::InputMismatch {
+                expected: architecture.input,
+                found,
+            });
+        }
+        let device = Device::Cpu;
+        let network = Network::new(architecture, config.seed, &device)?;
+        let params = ParamsAdamW {
+            lr: config.learning_rate,
+            weight_decay: 0.0,
+            ..ParamsAdamW::default()
+        };
+        let optimizer = AdamW::new(network.vars(), params)?;
+        let mut rng = StdRng::seed_from_u64(config.seed.wrapping_add(1));
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        order.shuffle(&mut rng);
+        Ok(Self {
+            network,
+            optimizer,
+            config,
+            device,
+            rng,
+            order,
+            epoch: 0,
+            batch: 0,
+        })
+    }
+
+    /// The network being trained.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The configuration this trainer runs.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Steps in one epoch (the last batch may be smaller).
+    pub fn batches_per_epoch(&self) -> usize {
+        self.order.len().div_ceil(self.config.batch_size.max(1))
+    }
+
+    /// Whether every planned epoch has run.
+    pub fn is_done(&self) -> bool {
+        self.epoch >= self.config.epochs
+    }
+
+    /// Trains on the next batch of `data` (the dataset the trainer was made for) and reports
+    /// it, or returns `None` once every epoch has run. A non-finite loss is
+    /// [`Error::Diverged`], and the weights are left as they were before the step.
+    pub fn step(&mut self, data: &Dataset) -> Result<Option<BatchReport>> {
+        if self.is_done() {
+            return Ok(None);
+        }
+        if data.len() != self.order.len() {
+            return Err(Error::DatasetChanged {
+                expected: self.order.len(),
+                found: data.len(),
+            });
+        }
+        let size = self.config.batch_size.max(1);
+        let start = self.batch * size;
+        let indices = &self.order[start..(start + size).min(self.order.len())];
+        let total = self.config.epochs * self.batches_per_epoch();
+        let done = self.epoch * self.batches_per_epoch() + self.batch;
+        let progress = done as f64 / total as f64;
+        let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
+        self.optimizer
+            .set_learning_rate(self.config.learning_rate * cosine);
+        let (x, y) = batch_tensors(data, indices, &self.device)?;
+        let logits = self.network.forward(&x)?;
+        let loss_t = candle_nn::loss::cross_entropy(&logits, &y)?;
+        let loss = loss_t.to_scalar::<f32>()?;
+        if !loss.is_finite() {
+            return Err(Error::Diverged {
+                epoch: self.epoch,
+                batch: self.batch,
+                loss,
+            });
+        }
+        let correct = logits
+            .argmax(D::Minus1)?
+            .eq(&y)?
+            .to_dtype(candle_core::DType::F32)?
+            .sum_all()?
+            .to_scalar::<f32>()?;
+        self.optimizer.backward_step(&loss_t)?;
+
+        let report = BatchReport {
+            epoch: self.epoch,
+            batch: self.batch,
+            loss,
+            accuracy: correct / indices.len() as f32,
+            examples: indices.len(),
+            fraction_done: 0.0,
+        };
+        self.batch += 1;
+        if self.batch == self.batches_per_epoch() {
+            self.batch = 0;
+            self.epoch += 1;
+            self.order.shuffle(&mut self.rng);
+        }
+        let done = self.epoch * self.batches_per_epoch() + self.batch;
+        Ok(Some(BatchReport {
+            fraction_done: done as f64 / total as f64,
+            ..report
+        }))
+    }
+
+    /// Trains until every epoch has run or `observer` breaks.
+    pub fn run(&mut self, data: &Dataset, observer: &mut impl TrainObserver) -> Result<RunOutcome> {
+        while let Some(report) = self.step(data)? {
+            if observer.on_batch(&report).is_break() {
+                return Ok(RunOutcome::Stopped);
+            }
+        }
+        Ok(RunOutcome::Completed)
+    }
+}
+
+/// Fraction of `data` that `network` classifies correctly, computed in batches of 500.
+pub fn evaluate(network: &Network, data: &Dataset) -> Result<f64> {
+    let device = Device::Cpu;
+    let mut correct = 0.0f64;
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(500) {
+        let (x, y) = batch_tensors(data, chunk, &device)?;
+        let logits = network.forward(&x)?.detach();
+        correct += logits
+            .argmax(D::Minus1)?
+            .eq(&y)?
+            .to_dtype(candle_core::DType::F32)?
+            .sum_all()?
+            .to_scalar::<f32>()? as f64;
+    }
+    Ok(correct / data.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sparse_core::ImageShape;
+
+    /// Two classes of 6×6 images: a bright left half or a bright right half, with noise.
+    fn halves(n: usize) -> Dataset {
+        let shape = ImageShape {
+            channels: 1,
+            height: 6,
+            width: 6,
+        };
+        let mut pixels = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..n {
+            let label = (i % 2) as u8;
+            for r in 0..6 {
+                for c in 0..6 {
+                    let bright = (c < 3) == (label == 0);
+                    let noise = ((i * 31 + r * 7 + c * 13) % 60) as u8;
+                    pixels.push(if bright { 180 + noise } else { noise });
+                }
+            }
+            labels.push(label);
+        }
+        Dataset::new(shape, pixels, labels).unwrap()
+    }
+
+    fn tiny_arch() -> Architecture {
+        serde_json::from_str(
+            r#"{"input":[1,6,6],"classes":2,"layers":[
+              {"conv":{"filters":3,"kernel":3}},{"maxpool":{"size":2,"stride":2}},
+              {"dense":{"units":2}}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn config(epochs: usize) -> TrainConfig {
+        TrainConfig {
+            epochs,
+            batch_size: 8,
+            learning_rate: 0.01,
+            seed: 3,
+        }
+    }
+
+    #[test]
+    fn learns_a_separable_problem_and_reports_every_step() {
+        let data = halves(64);
+        let mut trainer = Trainer::new(&tiny_arch(), &data, config(5)).unwrap();
+        let mut reports = Vec::new();
+        let outcome = trainer
+            .run(&data, &mut |r: &BatchReport| {
+                reports.push(r.clone());
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!(outcome, RunOutcome::Completed);
+        assert_eq!(reports.len(), 5 * 8);
+        assert_eq!(reports.last().unwrap().fraction_done, 1.0);
+        assert!(reports.last().unwrap().loss < reports[0].loss);
+        assert_eq!(evaluate(trainer.network(), &data).unwrap(), 1.0);
+        assert!(trainer.step(&data).unwrap().is_none());
+    }
+
+    #[test]
+    fn observer_stops_training() {
+        let data = halves(64);
+        let mut trainer = Trainer::new(&tiny_arch(), &data, config(5)).unwrap();
+        let mut seen = 0;
+        let outcome = trainer
+            .run(&data, &mut |_: &BatchReport| {
+                seen += 1;
+                if seen == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap();
+        assert_eq!(outcome, RunOutcome::Stopped);
+        assert_eq!(seen, 3);
+    }
+
+    #[test]
+    fn same_seed_gives_the_same_losses() {
+        let data = halves(32);
+        let losses = || {
+            let mut t = Trainer::new(&tiny_arch(), &data, config(2)).unwrap();
+            std::iter::from_fn(|| t.step(&data).unwrap().map(|r| r.loss)).collect::<Vec<_>>()
+        };
+        assert_eq!(losses(), losses());
+    }
+
+    #[test]
+    fn divergence_is_an_error_with_a_reason() {
+        let data = halves(32);
+        let mut cfg = config(3);
+        cfg.learning_rate = 1e30;
+        let mut trainer = Trainer::new(&tiny_arch(), &data, cfg).unwrap();
+        let err = loop {
+            match trainer.step(&data) {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("a learning rate of 1e30 must diverge"),
+                Err(e) => break e,
+            }
+        };
+        assert!(matches!(err, Error::Diverged { .. }), "{err}");
+        assert!(err.to_string().starts_with("training diverged at epoch"));
+    }
+
+    #[test]
+    fn mismatched_input_shape_is_explained() {
+        let data = halves(8);
+        let err = Trainer::new(&Architecture::skeleton(), &data, config(1))
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "the architecture expects [1, 28, 28] inputs but the dataset's images are [1, 6, 6]"
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! The root component: connects the worker to the reducer and lays out the panels.
+
+use super::chart::Chart;
+use super::dataset_panel::DatasetPanel;
+use super::training_panel::TrainingPanel;
+use crate::protocol::ToWorker;
+use crate::state::{Action, AppState, Metric};
+use crate::worker::TrainReactor;
+use sparse_train::TrainConfig;
+use yew::prelude::*;
+use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
+
+/// The page: a worker provider around the explorer.
+#[function_component]
+pub fn App() -> Html {
+    html! {
+        <ReactorProvider<TrainReactor> path="worker.js">
+            <Explorer />
+        </ReactorProvider<TrainReactor>>
+    }
+}
+
+/// Where the dataset files live: `data/mnist/` next to the page.
+fn mnist_base_url() -> String {
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    web_sys::Url::new_with_base("data/mnist/", &href)
+        .map(|u| u.href())
+        .unwrap_or_else(|_| "data/mnist/".to_string())
+}
+
+#[function_component]
+fn Explorer() -> Html {
+    let state = use_reducer(AppState::default);
+    let bridge = {
+        let dispatch = state.dispatcher();
+        use_reactor_bridge::<TrainReactor, _>(move |event| match event {
+            ReactorEvent::Output(message) => dispatch.dispatch(Action::Worker(message)),
+            ReactorEvent::Finished => dispatch.dispatch(Action::WorkerLost),
+        })
+    };
+    {
+        let bridge = bridge.clone();
+        use_effect_with((), move |_| {
+            bridge.send(ToWorker::LoadMnist {
+                base_url: mnist_base_url(),
+            });
+        });
+    }
+    let config = TrainConfig::default();
+    let on_train = {
+        let (bridge, dispatch, config) = (bridge.clone(), state.dispatcher(), config.clone());
+        Callback::from(move |_| {
+            bridge.send(ToWorker::Train {
+                config: config.clone(),
+            });
+            dispatch.dispatch(Action::TrainRequested);
+        })
+    };
+    let on_stop = {
+        let (bridge, dispatch) = (bridge.clone(), state.dispatcher());
+        Callback::from(move |_| {
+            bridge.send(ToWorker::Stop);
+            dispatch.dispatch(Action::StopRequested);
+        })
+    };
+    let on_metric = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |metric: Metric| dispatch.dispatch(Action::ShowMetric(metric)))
+    };
+    html! {
+        <main class="page">
+            <header class="masthead">
+                <h1>{ "sparse-explorer" }</h1>
+                <p class="tagline">
+                    { "Design, train and prune CNNs that fit a microcontroller — in this tab, \
+                       with no server. This first step trains one small network on MNIST inside \
+                       a Web Worker, so the page stays responsive while it learns." }
+                </p>
+            </header>
+            <DatasetPanel dataset={state.dataset.clone()} />
+            <TrainingPanel
+                dataset={state.dataset.clone()}
+                run={state.run.clone()}
+                fraction_done={state.fraction_done}
+                config={config}
+                last_point={state.curve.last().copied()}
+                {on_train}
+                {on_stop}
+            />
+            <Chart curve={state.curve.clone()} metric={state.metric} {on_metric} />
+        </main>
+    }
+}

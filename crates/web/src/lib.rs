@@ -1,0 +1,15 @@
+//! The explorer's browser side: a yew page that renders state, and a Web Worker that trains.
+//!
+//! The page ([`App`]) owns no computation: it sends [`protocol::ToWorker`] messages to the
+//! [`worker::TrainReactor`] and folds each [`protocol::FromWorker`] reply into one reducer
+//! ([`state::AppState`]) that every component renders from. The worker downloads the dataset,
+//! trains with `sparse-train` in time slices and yields between them, so Stop is read
+//! promptly and the page never waits on training.
+
+mod components;
+mod fetch;
+pub mod protocol;
+pub mod state;
+pub mod worker;
+
+pub use components::app::App;

@@ -1,0 +1,92 @@
+//! The messages between the page and the training worker: the one place both sides agree on.
+//! yew-agent sends them with its default Bincode codec.
+
+use serde::{Deserialize, Serialize};
+use sparse_train::TrainConfig;
+
+/// What the page asks of the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Download and parse MNIST from `base_url` (ending in `/`), reporting progress.
+    LoadMnist {
+        /// Absolute URL of the folder holding the four gzipped IDX files.
+        base_url: String,
+    },
+    /// Train the skeleton CNN on the loaded training set, then score it on the test set.
+    Train {
+        /// Epochs, batch size, learning rate and seed.
+        config: TrainConfig,
+    },
+    /// End the training in progress after the current batch.
+    Stop,
+}
+
+/// One digit shown in the sample grid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Grayscale pixels, row by row.
+    pub pixels: Vec<u8>,
+    /// The digit's label.
+    pub label: u8,
+}
+
+/// Mean loss and accuracy over the batches since the previous point: one point of the curve.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    /// Fraction of training done at this point, in (0, 1].
+    pub fraction_done: f64,
+    /// Mean training loss of the batches this point covers.
+    pub loss: f32,
+    /// Mean training accuracy of the batches this point covers.
+    pub accuracy: f32,
+}
+
+/// What the worker tells the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// Bytes of the dataset downloaded so far.
+    Loading {
+        /// Bytes received over all files.
+        loaded_bytes: u64,
+        /// Bytes expected over all files, when the server said.
+        total_bytes: Option<u64>,
+    },
+    /// The dataset is parsed and ready to train on.
+    DatasetReady {
+        /// Training images.
+        train_images: usize,
+        /// Test images.
+        test_images: usize,
+        /// Side of the square images.
+        side: usize,
+        /// A few training images to show.
+        samples: Vec<Sample>,
+    },
+    /// Training progress, at most about ten times a second.
+    Progress {
+        /// The newest point of the training curve.
+        point: CurvePoint,
+        /// Current epoch, from 1.
+        epoch: usize,
+        /// Training throughput so far.
+        images_per_second: f64,
+    },
+    /// Training is over; the test set is being scored.
+    Evaluating,
+    /// The run finished and was scored on the test set.
+    Finished {
+        /// Fraction of test images classified correctly.
+        test_accuracy: f64,
+        /// Seconds spent training (scoring excluded).
+        train_seconds: f64,
+        /// Training throughput.
+        images_per_second: f64,
+    },
+    /// Training was stopped on request.
+    Stopped,
+    /// Something went wrong; the message says what, in words for the user.
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,130 @@
+//! Runs in headless Chromium (`cargo xtask test`): the worker protocol through yew-agent's
+//! Bincode codec, and the compute crates as they run inside the worker (IDX parsing and a
+//! real candle training run compiled to wasm32 with simd128).
+#![cfg(target_arch = "wasm32")]
+
+use sparse_core::{Architecture, Dataset, ImageShape, idx::parse_idx_pair};
+use sparse_train::{TrainConfig, Trainer, evaluate};
+use sparse_web::protocol::{CurvePoint, FromWorker, Sample, ToWorker};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
+    bincode::deserialize(&bincode::serialize(value).unwrap()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn every_message_survives_the_codec() {
+    let to = vec![
+        ToWorker::LoadMnist {
+            base_url: "http://127.0.0.1:8080/data/mnist/".into(),
+        },
+        ToWorker::Train {
+            config: TrainConfig::default(),
+        },
+        ToWorker::Stop,
+    ];
+    for m in &to {
+        assert_eq!(&round_trip(m), m);
+    }
+    let from = vec![
+        FromWorker::Loading {
+            loaded_bytes: 10,
+            total_bytes: Some(20),
+        },
+        FromWorker::DatasetReady {
+            train_images: 2,
+            test_images: 1,
+            side: 2,
+            samples: vec![Sample {
+                pixels: vec![0, 255, 3, 4],
+                label: 7,
+            }],
+        },
+        FromWorker::Progress {
+            point: CurvePoint {
+                fraction_done: 0.5,
+                loss: 0.25,
+                accuracy: 0.9,
+            },
+            epoch: 1,
+            images_per_second: 1500.0,
+        },
+        FromWorker::Evaluating,
+        FromWorker::Finished {
+            test_accuracy: 0.98,
+            train_seconds: 30.0,
+            images_per_second: 2000.0,
+        },
+        FromWorker::Stopped,
+        FromWorker::Failed {
+            message: "x".into(),
+        },
+    ];
+    for m in &from {
+        assert_eq!(&round_trip(m), m);
+    }
+}
+
+#[wasm_bindgen_test]
+fn idx_parser_rejects_a_truncated_file_in_wasm() {
+    let mut images = 0x0803u32.to_be_bytes().to_vec();
+    for d in [2u32, 2, 2] {
+        images.extend(d.to_be_bytes());
+    }
+    images.extend([1, 2, 3]);
+    let mut labels = 0x0801u32.to_be_bytes().to_vec();
+    labels.extend(2u32.to_be_bytes());
+    labels.extend([0, 1]);
+    let err = parse_idx_pair(&images, &labels).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+}
+
+/// Vertical bar (class 0) against horizontal bar (class 1) on 8×8 images.
+fn bars(n: usize) -> Dataset {
+    let mut pixels = Vec::new();
+    let mut labels = Vec::new();
+    for i in 0..n {
+        let label = (i % 2) as u8;
+        let at = 1 + (i / 2) % 6;
+        for r in 0..8 {
+            for c in 0..8 {
+                let on = if label == 0 { c == at } else { r == at };
+                pixels.push(if on { 255 } else { ((i + r * c) % 40) as u8 });
+            }
+        }
+        labels.push(label);
+    }
+    let shape = ImageShape {
+        channels: 1,
+        height: 8,
+        width: 8,
+    };
+    Dataset::new(shape, pixels, labels).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn candle_trains_a_small_cnn_in_wasm() {
+    let arch: Architecture = serde_json::from_str(
+        r#"{"input":[1,8,8],"classes":2,"layers":[
+          {"conv":{"filters":4,"kernel":3}},{"maxpool":{"size":2,"stride":2}},
+          {"dense":{"units":2}}]}"#,
+    )
+    .unwrap();
+    let data = bars(96);
+    let config = TrainConfig {
+        epochs: 6,
+        batch_size: 16,
+        learning_rate: 0.02,
+        seed: 5,
+    };
+    let mut trainer = Trainer::new(&arch, &data, config).unwrap();
+    let first = trainer.step(&data).unwrap().unwrap().loss;
+    let mut last = first;
+    while let Some(report) = trainer.step(&data).unwrap() {
+        last = report.loss;
+    }
+    assert!(last < first * 0.5, "loss went from {first} to {last}");
+    assert!(evaluate(trainer.network(), &data).unwrap() > 0.95);
+}

@@ -1,0 +1,36 @@
+//! `cargo xtask build|serve|test`: the project's automation, in Rust so that it needs nothing
+//! but cargo. Every command first installs what it lacks (see `tools`).
+
+mod run;
+mod site;
+mod suites;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  build   build the page into dist/ (installs the wasm toolchain first)
+  serve   build the page and serve it on http://127.0.0.1:8080, rebuilding on change
+  test    run every test: native, wasm (headless Chromium) and browser end-to-end";
+
+fn main() -> ExitCode {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    let result = match command.as_str() {
+        "build" => site::build(),
+        "serve" => site::serve(),
+        "test" => suites::test_all(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

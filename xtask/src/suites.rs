@@ -1,0 +1,168 @@
+//! `cargo xtask test`: the native tests, the wasm tests in headless Chromium and the browser
+//! end-to-end tests, with a count for each kind. It fails if any test fails or any kind ran
+//! none.
+
+use crate::run::{command, describe, output, root};
+use crate::site;
+use crate::tools::ensure_test_tools;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// Passed and failed tests of one kind.
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    passed: usize,
+    failed: usize,
+}
+
+/// Runs every kind of test and prints a summary.
+pub fn test_all() -> Result<(), String> {
+    ensure_test_tools()?;
+    let chromedriver = output(command("which").arg("chromedriver"))
+        .map(|s| s.trim().to_string())
+        .ok_or("chromedriver is not installed")?;
+    let chromium = output(command("which").arg("chromium"))
+        .map(|s| s.trim().to_string())
+        .ok_or("chromium is not installed")?;
+
+    let mut results: Vec<(&str, Result<Counts, String>)> = Vec::new();
+    let native = run_counted(
+        command("cargo").args(["test", "--workspace", "--release", "--locked"]),
+        libtest_counts,
+    );
+    results.push(("native (cargo test)", native));
+
+    let wasm = run_counted(
+        command("cargo")
+            .args([
+                "test",
+                "--release",
+                "--locked",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .args(["-p", "sparse-web", "--test", "wasm"])
+            .env("CHROMEDRIVER", &chromedriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300"),
+        libtest_counts,
+    );
+    results.push(("wasm (wasm-bindgen-test, headless Chromium)", wasm));
+
+    let e2e = site::build().and_then(|()| {
+        let mut files: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))
+            .map_err(|e| format!("cannot list tests/e2e: {e}"))?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".test.mjs"))
+            .map(|name| format!("tests/e2e/{name}"))
+            .collect();
+        files.sort();
+        run_counted(
+            command("node")
+                .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+                .args(&files)
+                .env("CHROMIUM", &chromium)
+                .env("E2E_DIST", root().join("dist"))
+                .env("E2E_OUT", root().join("target/e2e")),
+            node_counts,
+        )
+    });
+    results.push(("browser end-to-end (Playwright, Chromium)", e2e));
+
+    println!("\n== test summary ==");
+    let mut total = Counts::default();
+    let mut problems = Vec::new();
+    for (kind, result) in &results {
+        match result {
+            Ok(c) => {
+                println!("{kind:<46} {:>4} passed, {} failed", c.passed, c.failed);
+                total.passed += c.passed;
+                total.failed += c.failed;
+                if c.passed + c.failed == 0 {
+                    problems.push(format!("{kind}: no test ran"));
+                }
+            }
+            Err(e) => {
+                println!("{kind:<46} error: {e}");
+                problems.push(format!("{kind}: {e}"));
+            }
+        }
+    }
+    println!("{} passed, {} failed", total.passed, total.failed);
+    if problems.is_empty() && total.failed == 0 {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Runs `cmd`, echoing its standard output, and counts tests with `count_line`; an exit
+/// failure with no failed test counted is an error of its own.
+fn run_counted(cmd: &mut Command, count_line: fn(&str, &mut Counts)) -> Result<Counts, String> {
+    eprintln!("xtask: running {}", describe(cmd));
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
+    let mut counts = Counts::default();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        println!("{line}");
+        count_line(&line, &mut counts);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() && counts.failed == 0 {
+        return Err(format!("{} failed ({status})", describe(cmd)));
+    }
+    Ok(counts)
+}
+
+/// Adds up libtest's `test result: ok. 3 passed; 1 failed; ...` lines (cargo test and
+/// wasm-bindgen-test-runner both print them).
+fn libtest_counts(line: &str, counts: &mut Counts) {
+    let Some(rest) = line.trim().strip_prefix("test result: ") else {
+        return;
+    };
+    for part in rest.split(';') {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        if let [.., n, kind] = words[..] {
+            match (kind, n.parse::<usize>()) {
+                ("passed", Ok(n)) => counts.passed += n,
+                ("failed", Ok(n)) => counts.failed += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Reads node's spec reporter summary: `ℹ pass 3` and `ℹ fail 0`.
+fn node_counts(line: &str, counts: &mut Counts) {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if let [_, kind, n] = words[..] {
+        match (kind, n.parse::<usize>()) {
+            ("pass", Ok(n)) => counts.passed += n,
+            ("fail", Ok(n)) => counts.failed += n,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_libtest_and_node_summaries() {
+        let mut c = Counts::default();
+        libtest_counts(
+            "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+            &mut c,
+        );
+        libtest_counts("test result: FAILED. 3 passed; 2 failed; 0 ignored", &mut c);
+        libtest_counts("test foo ... ok", &mut c);
+        node_counts("ℹ pass 4", &mut c);
+        node_counts("ℹ fail 1", &mut c);
+        node_counts("ℹ tests 5", &mut c);
+        assert_eq!((c.passed, c.failed), (19, 3));
+    }
+}

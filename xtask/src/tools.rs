@@ -1,0 +1,112 @@
+//! Installs, pinned, whatever the build and the tests need and the machine lacks: the wasm32
+//! target, Trunk, wasm-bindgen-cli (at Cargo.lock's wasm-bindgen version), Debian's Chromium
+//! and ChromeDriver, and the end-to-end tests' npm packages (from their lockfile). Only the
+//! package registries are used.
+
+use crate::run::{command, output, root, status};
+
+/// The Trunk release the page is built with.
+const TRUNK_VERSION: &str = "0.21.14";
+
+/// Everything `cargo xtask build` and `serve` need.
+pub fn ensure_site_tools() -> Result<(), String> {
+    ensure_wasm_target()?;
+    ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
+    ensure_wasm_bindgen()?;
+    // Trunk runs offline, and its `cargo metadata` wants every platform's crates present.
+    status(command("cargo").args(["fetch", "--locked"]))
+}
+
+/// Everything `cargo xtask test` needs beyond the site tools.
+pub fn ensure_test_tools() -> Result<(), String> {
+    ensure_site_tools()?;
+    ensure_debian(&[
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+    ])?;
+    ensure_npm_packages()
+}
+
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed =
+        output(command("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    status(command("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// Installs `krate` at `version` unless `binary --version` already reports that version.
+fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
+    let found = output(command(binary).arg("--version")).unwrap_or_default();
+    if found.split_whitespace().any(|w| w == version) {
+        return Ok(());
+    }
+    let mut cmd = command("cargo");
+    cmd.args(["install", krate, "--version", version]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    status(&mut cmd)
+}
+
+/// wasm-bindgen-cli must match the `wasm-bindgen` crate exactly. It is installed without
+/// `--locked`: its own lockfile names a dependency version the registry no longer serves.
+fn ensure_wasm_bindgen() -> Result<(), String> {
+    let version = wasm_bindgen_version()?;
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &version, false)
+}
+
+/// The `wasm-bindgen` version in Cargo.lock.
+pub fn wasm_bindgen_version() -> Result<String, String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen package".into())
+}
+
+/// Installs the Debian packages whose binaries are missing.
+fn ensure_debian(binaries: &[(&str, &str)]) -> Result<(), String> {
+    let missing: Vec<&str> = binaries
+        .iter()
+        .filter(|(binary, _)| output(command("which").arg(binary)).is_none())
+        .map(|&(_, package)| package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    status(command("apt-get").arg("update"))?;
+    status(
+        command("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+/// `npm ci` in `tests/e2e` whenever its lockfile differs from the one last installed.
+fn ensure_npm_packages() -> Result<(), String> {
+    let dir = root().join("tests/e2e");
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .map_err(|e| format!("cannot read tests/e2e/package-lock.json: {e}"))?;
+    let stamp = dir.join("node_modules/.xtask-installed-lock.json");
+    if std::fs::read(&stamp).ok().as_deref() == Some(&lock[..]) {
+        return Ok(());
+    }
+    status(
+        command("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir),
+    )?;
+    std::fs::write(&stamp, &lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
