@@ -1,6 +1,6 @@
 // The walking skeleton in a real browser: MNIST loads with samples shown, one epoch trains in
 // the Web Worker to at least 97% test accuracy while the page answers clicks within 200 ms,
-// and Stop ends a run.
+// Stop ends a run, and a crashed worker is reported.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic, launchChromium, screenshotPath, distDir } from './harness.mjs';
@@ -58,7 +58,7 @@ test('MNIST downloads in the worker and a grid of labelled samples appears', asy
   assert.equal(await page.locator('[data-testid="sample-grid"] canvas').count(), 40);
   const labels = await page.locator('[data-testid="sample-grid"] figcaption').allTextContents();
   assert.deepEqual(labels.slice(0, 5), ['5', '0', '4', '1', '9']);
-  assert.match(await page.getByTestId('dataset-summary').textContent(), /60000 training and 10000 test/);
+  assert.match(await page.getByTestId('dataset-summary').textContent(), /60,000 training and 10,000 test/);
   assert.equal(await page.getByTestId('train-button').isEnabled(), true);
   await page.screenshot({ path: await screenshotPath('01-dataset-loaded.png'), fullPage: true });
   assert.deepEqual(errors, []);
@@ -117,5 +117,22 @@ test('one epoch in the worker reaches 97% test accuracy while the page stays res
   assert.equal(await progressValue(page), 100);
   await page.screenshot({ path: await screenshotPath('04-trained.png'), fullPage: true });
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a crashed worker is reported and Train is withdrawn', async () => {
+  const { page } = await openLoadedPage();
+  const [worker] = page.workers();
+  // An uncaught error in the worker, as a wasm panic (a trap) would raise.
+  await worker.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('simulated crash');
+    }, 0);
+  });
+  const status = page.getByTestId('run-status');
+  await status.filter({ hasText: 'crashed' }).waitFor({ timeout: 10_000 });
+  assert.match(await status.textContent(), /reload the page/);
+  assert.equal(await page.getByTestId('train-button').isEnabled(), false);
+  await page.screenshot({ path: await screenshotPath('05-worker-crashed.png'), fullPage: true });
   await page.close();
 });

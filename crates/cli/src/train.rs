@@ -28,6 +28,9 @@ pub struct TrainArgs {
     /// Seed for initial weights and shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Train on only the first N training images (a quick run); the test set stays whole.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
     /// Print one JSON object with the results as the last line.
     #[arg(long)]
     json: bool,
@@ -44,7 +47,13 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     if args.epochs == 0 || args.batch_size == 0 {
         bail!("--epochs and --batch-size must be at least 1");
     }
-    let (train, test) = mnist::load()?;
+    let (mut train, test) = mnist::load()?;
+    if let Some(n) = args.limit {
+        if n == 0 {
+            bail!("--limit must be at least 1");
+        }
+        train = train.head(n);
+    }
     let architecture = Architecture::skeleton();
     let config = TrainConfig {
         epochs: args.epochs,
@@ -90,6 +99,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     if args.json {
         let summary = serde_json::json!({
             "test_accuracy": accuracy,
+            "train_images": train.len(),
             "parameters": trainer.network().parameter_count(),
             "architecture": architecture,
             "train_seconds": train_seconds,

@@ -93,6 +93,8 @@ pub struct AppState {
     pub curve: Rc<Vec<CurvePoint>>,
     /// The curve on show.
     pub metric: Metric,
+    /// The worker crashed: nothing more can be asked of it.
+    pub worker_lost: bool,
 }
 
 impl Default for AppState {
@@ -106,6 +108,7 @@ impl Default for AppState {
             fraction_done: 0.0,
             curve: Rc::default(),
             metric: Metric::Loss,
+            worker_lost: false,
         }
     }
 }
@@ -115,8 +118,8 @@ impl Default for AppState {
 pub enum Action {
     /// A message from the worker.
     Worker(FromWorker),
-    /// The worker vanished (it crashed or was closed).
-    WorkerLost,
+    /// The worker crashed or closed; the text says how.
+    WorkerLost(String),
     /// Train was clicked (and the request sent).
     TrainRequested,
     /// Stop was clicked (and the request sent).
@@ -142,9 +145,11 @@ impl Reducible for AppState {
             Action::StopRequested if next.run.is_active() => next.run = RunState::Stopping,
             Action::StopRequested => {}
             Action::ShowMetric(metric) => next.metric = metric,
-            Action::WorkerLost => {
-                let message =
-                    "the training worker stopped unexpectedly; reload the page".to_string();
+            Action::WorkerLost(reason) => {
+                let message = format!(
+                    "the training worker crashed ({reason}); reload the page to start again"
+                );
+                next.worker_lost = true;
                 if next.run.is_active() {
                     next.run = RunState::Failed(message);
                 } else if matches!(next.dataset, DatasetState::Loading { .. }) {
@@ -266,6 +271,22 @@ mod tests {
         let s = reduce(s, vec![Action::Worker(FromWorker::Stopped)]);
         assert_eq!(s.run, RunState::Stopped);
         assert!(!s.run.is_active());
+    }
+
+    #[test]
+    fn a_crashed_worker_fails_the_run_and_blocks_new_ones() {
+        let s = reduce(
+            AppState::default(),
+            vec![
+                Action::TrainRequested,
+                Action::WorkerLost("RuntimeError: unreachable".into()),
+            ],
+        );
+        assert!(s.worker_lost);
+        let RunState::Failed(message) = &s.run else {
+            panic!("{:?}", s.run)
+        };
+        assert!(message.contains("crashed (RuntimeError: unreachable)"));
     }
 
     #[test]

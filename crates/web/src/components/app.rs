@@ -6,7 +6,10 @@ use super::training_panel::TrainingPanel;
 use crate::protocol::ToWorker;
 use crate::state::{Action, AppState, Metric};
 use crate::worker::TrainReactor;
+use gloo_events::EventListener;
 use sparse_train::TrainConfig;
+use wasm_bindgen::JsCast;
+use web_sys::ErrorEvent;
 use yew::prelude::*;
 use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
@@ -37,9 +40,26 @@ fn Explorer() -> Html {
         let dispatch = state.dispatcher();
         use_reactor_bridge::<TrainReactor, _>(move |event| match event {
             ReactorEvent::Output(message) => dispatch.dispatch(Action::Worker(message)),
-            ReactorEvent::Finished => dispatch.dispatch(Action::WorkerLost),
+            ReactorEvent::Finished => dispatch.dispatch(Action::WorkerLost("it closed".into())),
         })
     };
+    {
+        // An uncaught error in the worker (a wasm panic traps) is re-raised on the window as an
+        // ErrorEvent without an error object: those of the page's own scripts carry one.
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "error", move |event| {
+                    if let Some(error) = event.dyn_ref::<ErrorEvent>()
+                        && (error.error().is_null() || error.error().is_undefined())
+                    {
+                        dispatch.dispatch(Action::WorkerLost(error.message()));
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
     {
         let bridge = bridge.clone();
         use_effect_with((), move |_| {
@@ -83,6 +103,7 @@ fn Explorer() -> Html {
             <TrainingPanel
                 dataset={state.dataset.clone()}
                 run={state.run.clone()}
+                worker_lost={state.worker_lost}
                 fraction_done={state.fraction_done}
                 config={config}
                 last_point={state.curve.last().copied()}

@@ -82,6 +82,10 @@ pub fn Chart(props: &ChartProps) -> Html {
                         text-anchor="middle">{ format!("{:.0}%", t * 100.0) }</text>
                 }) }
                 <polyline class="curve" points={points} />
+                if props.curve.is_empty() {
+                    <text class="label" x={(WIDTH / 2.0).to_string()} y={(HEIGHT / 2.0).to_string()}
+                        text-anchor="middle">{ "The curve appears here while the network trains." }</text>
+                }
                 <text class="label" x={(WIDTH / 2.0).to_string()} y={(HEIGHT - 4.0).to_string()}
                     text-anchor="middle">{ format!("{label} against training done") }</text>
             </svg>

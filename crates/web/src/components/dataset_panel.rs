@@ -4,6 +4,19 @@ use super::sample_grid::SampleGrid;
 use crate::state::DatasetState;
 use yew::prelude::*;
 
+/// `60000` as `60,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// Props of [`DatasetPanel`].
 #[derive(Properties, PartialEq)]
 pub struct DatasetPanelProps {
@@ -57,8 +70,9 @@ pub fn DatasetPanel(props: &DatasetPanelProps) -> Html {
         } => html! {
             <>
                 <p data-testid="dataset-summary">
-                    { format!("MNIST handwritten digits: {train_images} training and {test_images} \
-                               test images, {side}×{side} grayscale, 10 classes.") }
+                    { format!("MNIST handwritten digits: {} training and {} test images, \
+                               {side}×{side} grayscale, 10 classes.",
+                              thousands(*train_images), thousands(*test_images)) }
                 </p>
                 <SampleGrid samples={samples.clone()} side={*side} />
             </>
@@ -74,5 +88,15 @@ pub fn DatasetPanel(props: &DatasetPanelProps) -> Html {
             <h2>{ "Dataset" }</h2>
             { body }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::thousands(60000), "60,000");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1234567), "1,234,567");
     }
 }

@@ -13,6 +13,8 @@ pub struct TrainingPanelProps {
     pub dataset: DatasetState,
     /// The run's status.
     pub run: RunState,
+    /// The worker crashed, so Train is unavailable.
+    pub worker_lost: bool,
     /// Fraction of the run done.
     pub fraction_done: f64,
     /// The settings Train will use.
@@ -50,13 +52,16 @@ fn network_summary() -> String {
 /// The controls and live status of one training run.
 #[function_component]
 pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
-    let ready = matches!(props.dataset, DatasetState::Ready { .. });
+    let ready = matches!(props.dataset, DatasetState::Ready { .. }) && !props.worker_lost;
     let active = props.run.is_active();
     let training = matches!(props.run, RunState::Training { .. });
     let percent = (props.fraction_done * 100.0).clamp(0.0, 100.0);
     let on_train = props.on_train.reform(|_: MouseEvent| ());
     let on_stop = props.on_stop.reform(|_: MouseEvent| ());
     let status = match &props.run {
+        RunState::Idle if props.worker_lost => {
+            "The training worker crashed; reload the page to start again.".to_string()
+        }
         RunState::Idle if ready => "Ready to train.".to_string(),
         RunState::Idle => "Waiting for the dataset…".to_string(),
         RunState::Training {
@@ -77,7 +82,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             text
         }
         RunState::Stopping => "Stopping after this batch…".to_string(),
-        RunState::Evaluating => "Scoring the 10,000 test images…".to_string(),
+        RunState::Evaluating => "Scoring the test set…".to_string(),
         RunState::Finished {
             train_seconds,
             images_per_second,
@@ -119,7 +124,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                 aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{percent:.0}")}>
                 <div class="fill" style={format!("width: {percent:.1}%")}></div>
             </div>
-            <p class={classes!("status", matches!(props.run, RunState::Failed(_)).then_some("error"))}
+            <p class={classes!("status", (props.worker_lost || matches!(props.run, RunState::Failed(_))).then_some("error"))}
                 data-testid="run-status" role="status">
                 { status }
             </p>
