@@ -1,8 +1,8 @@
-//! `cargo xtask test`: the native tests, the wasm tests in headless Chromium and the browser
-//! end-to-end tests, with a count for each kind. It fails if any test fails or any kind ran
-//! none.
+//! `cargo xtask test`: formatting and clippy, then the native tests, the wasm tests in
+//! headless Chromium and the browser end-to-end tests, with a count for each kind. It fails if
+//! the lints fail, any test fails or any kind ran none.
 
-use crate::run::{command, describe, output, root};
+use crate::run::{command, describe, output, root, status};
 use crate::site;
 use crate::tools::ensure_test_tools;
 use std::io::{BufRead, BufReader};
@@ -24,6 +24,19 @@ pub fn test_all() -> Result<(), String> {
     let chromium = output(command("which").arg("chromium"))
         .map(|s| s.trim().to_string())
         .ok_or("chromium is not installed")?;
+
+    let lint = status(command("cargo").args(["fmt", "--all", "--", "--check"])).and_then(|()| {
+        status(command("cargo").args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--release",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
 
     let mut results: Vec<(&str, Result<Counts, String>)> = Vec::new();
     let native = run_counted(
@@ -71,6 +84,13 @@ pub fn test_all() -> Result<(), String> {
     println!("\n== test summary ==");
     let mut total = Counts::default();
     let mut problems = Vec::new();
+    match &lint {
+        Ok(()) => println!("{:<46} clean", "lints (cargo fmt, cargo clippy)"),
+        Err(e) => {
+            println!("{:<46} error: {e}", "lints (cargo fmt, cargo clippy)");
+            problems.push(format!("lints: {e}"));
+        }
+    }
     for (kind, result) in &results {
         match result {
             Ok(c) => {
