@@ -1,10 +1,12 @@
 //! `sparse-explorer`: the command-line front-end, glue between arguments, files, a progress bar
 //! and the compute crates.
 
+mod cost;
 mod mnist;
 mod train;
 
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 /// Search, train and prune small CNNs for microcontrollers.
 #[derive(Parser)]
@@ -18,10 +20,25 @@ struct Cli {
 enum Command {
     /// Train one network and print its test accuracy.
     Train(train::TrainArgs),
+    /// Price an architecture for a microcontroller: model size, working memory, MACs, flash
+    /// and SRAM, and whether it fits a board.
+    Cost(cost::CostArgs),
+    /// List the board presets with their memories and reservations.
+    Boards,
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
         Command::Train(args) => train::run(args),
+        Command::Cost(args) => cost::run(args),
+        Command::Boards => cost::list_boards(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the context chain joined by colons.
+            eprintln!("sparse-explorer: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }

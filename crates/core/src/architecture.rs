@@ -1,12 +1,25 @@
-//! The JSON description of a CNN (see `docs/architecture-format.md`) and the shape of every
-//! layer's output, computed before anything is built or trained.
+//! The JSON description of a CNN (see `docs/architecture-format.md`) and its validation: the
+//! shape of every layer's output, computed before anything is built or trained, or the first
+//! reason the description cannot be built, naming the layer.
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+/// The largest channel count, filter count, spatial side or class count accepted: far beyond
+/// any microcontroller, small enough that no cost computation can overflow.
+pub const MAX_SIZE: usize = 1 << 16;
+/// The largest dense layer accepted.
+pub const MAX_UNITS: usize = 1 << 20;
+/// The largest kernel, pool window or stride accepted.
+pub const MAX_KERNEL: usize = 64;
+/// The most values any activation (the input included) may hold: 64 Mi, far beyond any
+/// microcontroller, and small enough that every cost fits in a u64.
+pub const MAX_VALUES: usize = 1 << 26;
+
 /// A CNN: an input shape, a list of layers applied in order, and the number of classes the
 /// final dense layer scores.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Architecture {
     /// `[channels, height, width]` of one input image.
     pub input: [usize; 3],
@@ -17,19 +30,25 @@ pub struct Architecture {
 }
 
 /// One layer of an [`Architecture`], written as `{"conv": {...}}` and so on in JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Layer {
     /// A standard 2-D convolution with bias.
     Conv(Conv),
+    /// Depthwise-separable: a depthwise k×k convolution (one filter per input channel, with
+    /// bias) then a pointwise 1×1 convolution to `filters` (with bias), no ReLU between.
+    Dwconv(Conv),
     /// Max pooling over square windows.
     Maxpool(Pool),
+    /// Average pooling over square windows.
+    Avgpool(Pool),
     /// A fully connected layer with bias; the feature map is flattened before the first.
     Dense(Dense),
 }
 
-/// A convolution's settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A convolution's settings (standard or depthwise-separable).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Conv {
     /// Output channels.
     pub filters: usize,
@@ -41,6 +60,9 @@ pub struct Conv {
     /// How borders are handled.
     #[serde(default)]
     pub padding: Padding,
+    /// Fraction of the weights left non-zero by unstructured pruning, in (0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<f64>,
 }
 
 /// Border handling of a convolution.
@@ -57,6 +79,7 @@ pub enum Padding {
 
 /// A pooling layer's settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Pool {
     /// Side of the square window.
     pub size: usize,
@@ -65,10 +88,14 @@ pub struct Pool {
 }
 
 /// A dense layer's settings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Dense {
     /// Output units.
     pub units: usize,
+    /// Fraction of the weights left non-zero by unstructured pruning, in (0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<f64>,
 }
 
 fn one() -> usize {
@@ -76,20 +103,26 @@ fn one() -> usize {
 }
 
 /// The shape of the values flowing between two layers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
 pub enum Shape {
     /// A feature map: channels, height, width.
     Map([usize; 3]),
     /// A flat vector of features.
-    Flat(usize),
+    Flat([usize; 1]),
 }
 
 impl Shape {
-    /// Number of values.
+    /// Number of values (of a validated shape, which never exceeds [`MAX_VALUES`]).
     pub fn elements(&self) -> usize {
+        self.values() as usize
+    }
+
+    /// Number of values, computed without overflow on 32-bit targets.
+    fn values(&self) -> u64 {
         match *self {
-            Shape::Map([c, h, w]) => c * h * w,
-            Shape::Flat(n) => n,
+            Shape::Map(dims) => dims.iter().map(|&d| d as u64).product(),
+            Shape::Flat([n]) => n as u64,
         }
     }
 }
@@ -111,6 +144,97 @@ impl Conv {
     }
 }
 
+impl Layer {
+    /// A short human name such as `conv 3×3×8` or `maxpool 2×2`, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Layer::Conv(c) => format!("conv {0}×{0}×{1}", c.kernel, c.filters),
+            Layer::Dwconv(c) => format!("dwconv {0}×{0}×{1}", c.kernel, c.filters),
+            Layer::Maxpool(p) => format!("maxpool {0}×{0}", p.size),
+            Layer::Avgpool(p) => format!("avgpool {0}×{0}", p.size),
+            Layer::Dense(d) => format!("dense {}", d.units),
+        }
+    }
+
+    /// The layer's kind as written in JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Layer::Conv(_) => "conv",
+            Layer::Dwconv(_) => "dwconv",
+            Layer::Maxpool(_) => "maxpool",
+            Layer::Avgpool(_) => "avgpool",
+            Layer::Dense(_) => "dense",
+        }
+    }
+
+    /// The unstructured-pruning density, 1 where none is given or the layer has no weights.
+    pub fn density(&self) -> f64 {
+        match self {
+            Layer::Conv(c) | Layer::Dwconv(c) => c.density.unwrap_or(1.0),
+            Layer::Dense(d) => d.density.unwrap_or(1.0),
+            Layer::Maxpool(_) | Layer::Avgpool(_) => 1.0,
+        }
+    }
+
+    /// Whether the layer is a pool (no parameters, no ReLU after it).
+    pub fn is_pool(&self) -> bool {
+        matches!(self, Layer::Maxpool(_) | Layer::Avgpool(_))
+    }
+}
+
+/// Checks a size against (0, max], for messages such as "filters must be from 1 to 65536".
+fn check_size(what: &str, value: usize, max: usize) -> std::result::Result<(), String> {
+    if value == 0 || value > max {
+        Err(format!("{what} must be from 1 to {max}, not {value}"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The output shape of one layer given its input shape, or why it cannot be built.
+fn layer_output(layer: &Layer, input: Shape) -> std::result::Result<Shape, String> {
+    if let Some(d) = layer.density_setting()
+        && !(d > 0.0 && d <= 1.0)
+    {
+        return Err(format!("density must be in (0, 1], not {d}"));
+    }
+    match (layer, input) {
+        (Layer::Conv(conv) | Layer::Dwconv(conv), Shape::Map([_, h, w])) => {
+            check_size("filters", conv.filters, MAX_SIZE)?;
+            check_size("kernel", conv.kernel, MAX_KERNEL)?;
+            check_size("stride", conv.stride, MAX_KERNEL)?;
+            match (conv.output_side(h), conv.output_side(w)) {
+                (Some((oh, _)), Some((ow, _))) => Ok(Shape::Map([conv.filters, oh, ow])),
+                _ => Err(format!("gets a {h}×{w} input, smaller than its kernel")),
+            }
+        }
+        (Layer::Maxpool(pool) | Layer::Avgpool(pool), Shape::Map([c, h, w])) => {
+            check_size("size", pool.size, MAX_KERNEL)?;
+            check_size("stride", pool.stride, MAX_KERNEL)?;
+            if pool.size > h || pool.size > w {
+                return Err(format!("gets a {h}×{w} input, smaller than its window"));
+            }
+            let out = |s: usize| (s - pool.size) / pool.stride + 1;
+            Ok(Shape::Map([c, out(h), out(w)]))
+        }
+        (Layer::Dense(dense), _) => {
+            check_size("units", dense.units, MAX_UNITS)?;
+            Ok(Shape::Flat([dense.units]))
+        }
+        (_, Shape::Flat(_)) => Err("follows a dense layer, but only dense layers can".into()),
+    }
+}
+
+impl Layer {
+    fn density_setting(&self) -> Option<f64> {
+        match self {
+            Layer::Conv(c) | Layer::Dwconv(c) => c.density,
+            Layer::Dense(d) => d.density,
+            Layer::Maxpool(_) | Layer::Avgpool(_) => None,
+        }
+    }
+}
+
 impl Architecture {
     /// The fixed network of the walking skeleton: conv 3×3×8 → maxpool 2 → conv 3×3×16 →
     /// maxpool 2 → dense 10, for 28×28 grayscale digits.
@@ -121,6 +245,7 @@ impl Architecture {
                 kernel: 3,
                 stride: 1,
                 padding: Padding::Valid,
+                density: None,
             })
         };
         let pool = || Layer::Maxpool(Pool { size: 2, stride: 2 });
@@ -132,75 +257,55 @@ impl Architecture {
                 pool(),
                 conv(16),
                 pool(),
-                Layer::Dense(Dense { units: 10 }),
+                Layer::Dense(Dense {
+                    units: 10,
+                    density: None,
+                }),
             ],
         }
     }
 
     /// The output shape of every layer, in order, or the first reason the description cannot
-    /// be built (a zero size, a window larger than its input, a conv after a dense, a last
-    /// layer that is not a dense of `classes` units).
+    /// be built, naming the layer (from 1) as in "layer 4, maxpool 2×2, gets a 1×1 input,
+    /// smaller than its window".
     pub fn output_shapes(&self) -> Result<Vec<Shape>> {
-        let bad = |i: usize, why: String| Error::Architecture(format!("layer {i}: {why}"));
         let [c, h, w] = self.input;
-        if c == 0 || h == 0 || w == 0 {
+        for (what, value) in [
+            ("input channels", c),
+            ("input height", h),
+            ("input width", w),
+        ] {
+            check_size(what, value, MAX_SIZE).map_err(Error::Architecture)?;
+        }
+        check_size("classes", self.classes, MAX_SIZE).map_err(Error::Architecture)?;
+        let mut shape = Shape::Map(self.input);
+        if shape.values() > MAX_VALUES as u64 {
             return Err(Error::Architecture(format!(
-                "input {:?} has a zero dimension",
-                self.input
+                "the input holds {} values, more than any microcontroller holds",
+                shape.values()
             )));
         }
-        let mut shape = Shape::Map(self.input);
         let mut shapes = Vec::with_capacity(self.layers.len());
         for (i, layer) in self.layers.iter().enumerate() {
-            shape = match (layer, shape) {
-                (Layer::Conv(conv), Shape::Map([_, h, w])) => {
-                    if conv.filters == 0 || conv.kernel == 0 || conv.stride == 0 {
-                        return Err(bad(i, "conv filters, kernel and stride must be ≥ 1".into()));
-                    }
-                    let side = |s| conv.output_side(s).map(|(o, _)| o);
-                    match (side(h), side(w)) {
-                        (Some(oh), Some(ow)) => Shape::Map([conv.filters, oh, ow]),
-                        _ => {
-                            return Err(bad(
-                                i,
-                                format!("{0}×{0} kernel does not fit a {h}×{w} input", conv.kernel),
-                            ));
-                        }
-                    }
-                }
-                (Layer::Maxpool(pool), Shape::Map([c, h, w])) => {
-                    if pool.size == 0 || pool.stride == 0 {
-                        return Err(bad(i, "pool size and stride must be ≥ 1".into()));
-                    }
-                    if pool.size > h || pool.size > w {
-                        return Err(bad(
-                            i,
-                            format!("{0}×{0} pool does not fit a {h}×{w} input", pool.size),
-                        ));
-                    }
-                    let out = |s: usize| (s - pool.size) / pool.stride + 1;
-                    Shape::Map([c, out(h), out(w)])
-                }
-                (Layer::Dense(dense), _) => {
-                    if dense.units == 0 {
-                        return Err(bad(i, "dense units must be ≥ 1".into()));
-                    }
-                    Shape::Flat(dense.units)
-                }
-                (_, Shape::Flat(_)) => {
-                    return Err(bad(
-                        i,
-                        "convolutions and pools cannot follow a dense layer".into(),
-                    ));
-                }
-            };
+            shape = layer_output(layer, shape).map_err(|why| {
+                Error::Architecture(format!("layer {}, {}, {why}", i + 1, layer.describe()))
+            })?;
+            if shape.values() > MAX_VALUES as u64 {
+                return Err(Error::Architecture(format!(
+                    "layer {}, {}, outputs {} values, more than any microcontroller holds",
+                    i + 1,
+                    layer.describe(),
+                    shape.values()
+                )));
+            }
             shapes.push(shape);
         }
         match self.layers.last() {
             Some(Layer::Dense(d)) if d.units == self.classes => Ok(shapes),
-            _ => Err(Error::Architecture(format!(
-                "the last layer must be a dense layer with {} units (one per class)",
-                self.classes
+            last => Err(Error::Architecture(format!(
+                "the last layer must be a dense layer with {} units (one per class), not {}",
+                self.classes,
+                last.map_or("nothing".to_string(), Layer::describe)
             ))),
         }
     }
@@ -220,7 +325,7 @@ mod tests {
                 Shape::Map([8, 13, 13]),
                 Shape::Map([16, 11, 11]),
                 Shape::Map([16, 5, 5]),
-                Shape::Flat(10),
+                Shape::Flat([10]),
             ]
         );
     }
@@ -230,15 +335,17 @@ mod tests {
         let json = r#"{"input": [1, 28, 28], "classes": 10, "layers": [
             {"conv": {"filters": 4, "kernel": 5, "stride": 2, "padding": "same"}},
             {"maxpool": {"size": 2, "stride": 2}},
-            {"conv": {"filters": 6, "kernel": 3}},
+            {"dwconv": {"filters": 6, "kernel": 3, "density": 0.5}},
+            {"avgpool": {"size": 2, "stride": 1}},
             {"dense": {"units": 10}}]}"#;
         let arch: Architecture = serde_json::from_str(json).unwrap();
         assert_eq!(
-            arch.output_shapes().unwrap()[..3],
+            arch.output_shapes().unwrap()[..4],
             [
                 Shape::Map([4, 14, 14]),
                 Shape::Map([4, 7, 7]),
-                Shape::Map([6, 5, 5])
+                Shape::Map([6, 5, 5]),
+                Shape::Map([6, 4, 4])
             ]
         );
         let again: Architecture =
@@ -253,30 +360,77 @@ mod tests {
             kernel: 4,
             stride: 1,
             padding: Padding::Same,
+            density: None,
         };
         assert_eq!(conv.output_side(7), Some((7, (1, 2))));
     }
 
+    fn error(json: &str) -> String {
+        let arch: Architecture = serde_json::from_str(json).unwrap();
+        arch.output_shapes().unwrap_err().to_string()
+    }
+
     #[test]
-    fn impossible_descriptions_are_explained() {
-        let mut arch = Architecture::skeleton();
-        arch.input = [1, 4, 4];
-        let err = arch.output_shapes().unwrap_err().to_string();
+    fn impossible_descriptions_name_the_layer() {
         assert_eq!(
-            err,
-            "invalid architecture: layer 2: 3×3 kernel does not fit a 1×1 input"
+            error(
+                r#"{"input":[1,5,5],"classes":2,"layers":[{"conv":{"filters":2,"kernel":3}},
+                {"maxpool":{"size":2,"stride":2}},{"conv":{"filters":2,"kernel":1}},
+                {"maxpool":{"size":2,"stride":2}},{"dense":{"units":2}}]}"#
+            ),
+            "invalid architecture: layer 4, maxpool 2×2, gets a 1×1 input, smaller than its window"
         );
-        let mut arch = Architecture::skeleton();
-        arch.classes = 5;
-        assert!(
-            arch.output_shapes()
-                .unwrap_err()
-                .to_string()
-                .contains("5 units")
+        assert_eq!(
+            error(
+                r#"{"input":[1,4,4],"classes":2,"layers":[{"conv":{"filters":2,"kernel":5}},{"dense":{"units":2}}]}"#
+            ),
+            "invalid architecture: layer 1, conv 5×5×2, gets a 4×4 input, smaller than its kernel"
         );
-        let mut arch = Architecture::skeleton();
-        arch.layers.insert(4, arch.layers[0].clone());
-        arch.layers.swap(4, 5);
-        assert!(arch.output_shapes().is_err());
+        assert_eq!(
+            error(r#"{"input":[1,4,4],"classes":5,"layers":[{"dense":{"units":2}}]}"#),
+            "invalid architecture: the last layer must be a dense layer with 5 units (one per class), not dense 2"
+        );
+        assert_eq!(
+            error(
+                r#"{"input":[1,4,4],"classes":2,"layers":[{"dense":{"units":3}},{"conv":{"filters":2,"kernel":1}},{"dense":{"units":2}}]}"#
+            ),
+            "invalid architecture: layer 2, conv 1×1×2, follows a dense layer, but only dense layers can"
+        );
+        assert_eq!(
+            error(
+                r#"{"input":[1,4,4],"classes":2,"layers":[{"conv":{"filters":0,"kernel":1}},{"dense":{"units":2}}]}"#
+            ),
+            "invalid architecture: layer 1, conv 1×1×0, filters must be from 1 to 65536, not 0"
+        );
+        assert_eq!(
+            error(
+                r#"{"input":[1,4,4],"classes":2,"layers":[{"dense":{"units":2,"density":1.5}}]}"#
+            ),
+            "invalid architecture: layer 1, dense 2, density must be in (0, 1], not 1.5"
+        );
+        assert_eq!(
+            error(r#"{"input":[0,4,4],"classes":2,"layers":[{"dense":{"units":2}}]}"#),
+            "invalid architecture: input channels must be from 1 to 65536, not 0"
+        );
+        assert_eq!(
+            error(r#"{"input":[1,4,4],"classes":2,"layers":[]}"#),
+            "invalid architecture: the last layer must be a dense layer with 2 units (one per class), not nothing"
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_and_fields_are_rejected_by_the_parser() {
+        let err = serde_json::from_str::<Architecture>(
+            r#"{"input":[1,4,4],"classes":2,"layers":[{"batchnorm":{}}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown variant `batchnorm`"), "{err}");
+        let err = serde_json::from_str::<Architecture>(
+            r#"{"input":[1,4,4],"classes":2,"layers":[{"dense":{"unit":2}}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown field `unit`"), "{err}");
     }
 }

@@ -8,6 +8,8 @@
 //! [`Dataset`]; the page and the CLI fetch or read the bytes.
 
 pub mod architecture;
+pub mod boards;
+pub mod cost;
 pub mod dataset;
 mod error;
 pub mod idx;

@@ -1,66 +1,90 @@
-//! A candle network built from an [`Architecture`]: one weight and one bias variable per conv
-//! and dense layer, initialised from a seed, and the forward pass the description implies.
+//! A candle network built from an [`Architecture`]: weight and bias variables for every conv,
+//! dwconv and dense layer, initialised from a seed, and the forward pass the description
+//! implies.
 
-use crate::{Result, pool::max_pool};
+use crate::Result;
+use crate::pool::{Reduce, pool};
 use candle_core::{DType, Device, Tensor, Var};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sparse_core::Architecture;
 use sparse_core::architecture::{Conv, Layer, Shape};
 
-/// Trainable parameters of one layer; pools have none.
-#[derive(Debug)]
-struct Params {
-    weight: Var,
-    bias: Var,
-}
-
-/// A trainable CNN: the description it was built from and its candle variables.
+/// A trainable CNN: the description it was built from and its candle variables, per layer in
+/// the order weight, bias (and for a dwconv: depthwise weight, bias, pointwise weight, bias).
 #[derive(Debug)]
 pub struct Network {
     architecture: Architecture,
-    params: Vec<Option<Params>>,
+    params: Vec<Vec<Var>>,
+}
+
+/// Draws weights and biases uniform in ±1/√fan-in (PyTorch's default) from one seeded stream.
+struct Init {
+    rng: StdRng,
+}
+
+impl Init {
+    fn uniform(&mut self, dims: &[usize], fan_in: usize, device: &Device) -> Result<Var> {
+        let bound = 1.0 / (fan_in as f32).sqrt();
+        let n = dims.iter().product();
+        let values: Vec<f32> = (0..n)
+            .map(|_| self.rng.random_range(-bound..bound))
+            .collect();
+        Ok(Var::from_vec(values, dims, device)?)
+    }
+
+    /// A weight of `dims` and a bias of `outputs`.
+    fn layer(
+        &mut self,
+        dims: &[usize],
+        fan_in: usize,
+        outputs: usize,
+        device: &Device,
+    ) -> Result<[Var; 2]> {
+        Ok([
+            self.uniform(dims, fan_in, device)?,
+            self.uniform(&[outputs], fan_in, device)?,
+        ])
+    }
 }
 
 impl Network {
-    /// Builds the network with PyTorch's default initialisation (weights and biases uniform in
-    /// ±1/√fan-in), drawn from `seed` so that a seed always gives the same network.
+    /// Builds the network with weights drawn from `seed`, so that a seed always gives the same
+    /// network.
     pub fn new(architecture: &Architecture, seed: u64, device: &Device) -> Result<Self> {
         let shapes = architecture.output_shapes()?;
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut init = Init {
+            rng: StdRng::seed_from_u64(seed),
+        };
         let mut input = Shape::Map(architecture.input);
         let mut params = Vec::with_capacity(architecture.layers.len());
         for (layer, &output) in architecture.layers.iter().zip(&shapes) {
-            let dims: Option<(Vec<usize>, usize, usize)> = match layer {
+            let channels = match input {
+                Shape::Map([c, _, _]) => c,
+                Shape::Flat([n]) => n,
+            };
+            let vars: Vec<Var> = match layer {
                 Layer::Conv(conv) => {
-                    let Shape::Map([c, _, _]) = input else {
-                        unreachable!("output_shapes rejects a conv after a dense layer")
-                    };
-                    let fan_in = c * conv.kernel * conv.kernel;
-                    Some((
-                        vec![conv.filters, c, conv.kernel, conv.kernel],
-                        fan_in,
-                        conv.filters,
-                    ))
+                    let k = conv.kernel;
+                    let dims = [conv.filters, channels, k, k];
+                    init.layer(&dims, channels * k * k, conv.filters, device)?
+                        .into()
+                }
+                Layer::Dwconv(conv) => {
+                    let k = conv.kernel;
+                    let [dw, dw_bias] =
+                        init.layer(&[channels, 1, k, k], k * k, channels, device)?;
+                    let pw_dims = [conv.filters, channels, 1, 1];
+                    let [pw, pw_bias] = init.layer(&pw_dims, channels, conv.filters, device)?;
+                    vec![dw, dw_bias, pw, pw_bias]
                 }
                 Layer::Dense(dense) => {
                     let fan_in = input.elements();
-                    Some((vec![dense.units, fan_in], fan_in, dense.units))
+                    init.layer(&[dense.units, fan_in], fan_in, dense.units, device)?
+                        .into()
                 }
-                Layer::Maxpool(_) => None,
+                Layer::Maxpool(_) | Layer::Avgpool(_) => Vec::new(),
             };
-            params.push(match dims {
-                Some((weight_dims, fan_in, outputs)) => {
-                    let bound = 1.0 / (fan_in as f32).sqrt();
-                    let mut uniform = |n: usize| -> Vec<f32> {
-                        (0..n).map(|_| rng.random_range(-bound..bound)).collect()
-                    };
-                    let weight_len = weight_dims.iter().product();
-                    let weight = Var::from_vec(uniform(weight_len), weight_dims, device)?;
-                    let bias = Var::from_vec(uniform(outputs), outputs, device)?;
-                    Some(Params { weight, bias })
-                }
-                None => None,
-            });
+            params.push(vars);
             input = output;
         }
         Ok(Self {
@@ -76,39 +100,47 @@ impl Network {
 
     /// Every trainable variable, for the optimiser.
     pub fn vars(&self) -> Vec<Var> {
-        self.params
-            .iter()
-            .flatten()
-            .flat_map(|p| [p.weight.clone(), p.bias.clone()])
-            .collect()
+        self.params.iter().flatten().cloned().collect()
     }
 
     /// Number of weights and biases.
     pub fn parameter_count(&self) -> usize {
-        self.vars().iter().map(|v| v.elem_count()).sum()
+        self.params.iter().flatten().map(|v| v.elem_count()).sum()
     }
 
     /// Class scores (logits, `[n, classes]`) for a `[n, c, h, w]` batch of inputs in [0, 1].
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let last = self.architecture.layers.len() - 1;
         let mut x = x.to_dtype(DType::F32)?;
-        for (i, (layer, params)) in self
+        for (i, (layer, p)) in self
             .architecture
             .layers
             .iter()
             .zip(&self.params)
             .enumerate()
         {
-            x = match (layer, params) {
-                (Layer::Conv(conv), Some(p)) => conv_forward(&x, conv, p)?,
-                (Layer::Dense(_), Some(p)) => {
-                    let flat = x.flatten_from(1)?;
-                    flat.matmul(&p.weight.t()?)?.broadcast_add(&p.bias)?
+            x = match layer {
+                Layer::Conv(conv) => conv_forward(&x, conv, &p[0], &p[1], 1)?,
+                Layer::Dwconv(conv) => {
+                    let channels = x.dims4()?.1;
+                    let depthwise = conv_forward(&x, conv, &p[0], &p[1], channels)?;
+                    let pointwise = Conv {
+                        filters: conv.filters,
+                        kernel: 1,
+                        stride: 1,
+                        padding: Default::default(),
+                        density: None,
+                    };
+                    conv_forward(&depthwise, &pointwise, &p[2], &p[3], 1)?
                 }
-                (Layer::Maxpool(pool), None) => max_pool(&x, pool.size, pool.stride)?,
-                _ => unreachable!("params are built to match each layer"),
+                Layer::Dense(_) => {
+                    let flat = x.flatten_from(1)?;
+                    flat.matmul(&p[0].t()?)?.broadcast_add(&p[1])?
+                }
+                Layer::Maxpool(pl) => pool(&x, pl.size, pl.stride, Reduce::Max)?,
+                Layer::Avgpool(pl) => pool(&x, pl.size, pl.stride, Reduce::Mean)?,
             };
-            if i != last && !matches!(layer, Layer::Maxpool(_)) {
+            if i != last && !layer.is_pool() {
                 x = x.relu()?;
             }
         }
@@ -116,8 +148,15 @@ impl Network {
     }
 }
 
-/// A convolution with bias, padding the input first when "same" padding is uneven.
-fn conv_forward(x: &Tensor, conv: &Conv, p: &Params) -> Result<Tensor> {
+/// A convolution with bias over `groups` channel groups, padding the input first when "same"
+/// padding is uneven.
+fn conv_forward(
+    x: &Tensor,
+    conv: &Conv,
+    weight: &Var,
+    bias: &Var,
+    groups: usize,
+) -> Result<Tensor> {
     let (_, _, h, w) = x.dims4()?;
     let pads = |side| conv.output_side(side).map_or((0, 0), |(_, pad)| pad);
     let ((top, bottom), (left, right)) = (pads(h), pads(w));
@@ -127,9 +166,9 @@ fn conv_forward(x: &Tensor, conv: &Conv, p: &Params) -> Result<Tensor> {
         x.pad_with_zeros(2, top, bottom)?
             .pad_with_zeros(3, left, right)?
     };
-    let y = x.conv2d(&p.weight, 0, conv.stride, 1, 1)?;
-    let filters = p.bias.dims1()?;
-    Ok(y.broadcast_add(&p.bias.reshape((1, filters, 1, 1))?)?)
+    let y = x.conv2d(weight, 0, conv.stride, 1, groups)?;
+    let outputs = bias.dims1()?;
+    Ok(y.broadcast_add(&bias.reshape((1, outputs, 1, 1))?)?)
 }
 
 #[cfg(test)]
@@ -161,15 +200,20 @@ mod tests {
     }
 
     #[test]
-    fn same_padding_with_stride_keeps_ceil_of_input() {
+    fn every_layer_kind_builds_and_runs() {
         let arch: Architecture = serde_json::from_str(
             r#"{"input":[2,9,9],"classes":3,"layers":[
               {"conv":{"filters":4,"kernel":4,"stride":2,"padding":"same"}},
+              {"dwconv":{"filters":5,"kernel":3,"padding":"same"}},
               {"maxpool":{"size":3,"stride":2}},
+              {"avgpool":{"size":1,"stride":1}},
+              {"dense":{"units":6}},
               {"dense":{"units":3}}]}"#,
         )
         .unwrap();
         let net = Network::new(&arch, 0, &Device::Cpu).unwrap();
+        // conv 4·2·16+4, dwconv 4·9+4 + 5·4+5, dense 6·20+6, dense 3·6+3
+        assert_eq!(net.parameter_count(), 132 + 40 + 25 + 126 + 21);
         let x = Tensor::ones((2, 2, 9, 9), DType::F32, &Device::Cpu).unwrap();
         assert_eq!(net.forward(&x).unwrap().dims(), &[2, 3]);
     }

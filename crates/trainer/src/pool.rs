@@ -1,24 +1,35 @@
-//! Max pooling with a true gradient.
+//! Max and average pooling with true gradients.
 //!
 //! candle 0.11's `max_pool2d` scales its gradient by 1/(size²) (measured in
-//! `shared/bench/peers/README.md`), which starves every layer under a pool, and has no
-//! gradient at all when stride ≠ size. Here pooling is built from ops whose gradients candle
-//! computes exactly: where windows tile the input (stride = size) a reshape and two max
-//! reductions; otherwise the maximum over the size² strided views of the input, each gathered
-//! with `index_select`. The tests check both against finite differences.
+//! `shared/bench/peers/README.md`), which starves every layer under a pool, and neither of its
+//! pools has a gradient when stride ≠ size. Here pooling is built from ops whose gradients
+//! candle computes exactly: where windows tile the input (stride = size) a reshape and two
+//! reductions; otherwise the maximum or mean over the size² strided views of the input, each
+//! gathered with `index_select`. The tests check both against finite differences.
 
 use candle_core::{D, Result, Tensor};
 
-/// Max pooling of a `[n, c, h, w]` tensor over `size`×`size` windows `stride` apart, with
+/// What a pooling window computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reduce {
+    /// The largest value.
+    Max,
+    /// The mean value.
+    Mean,
+}
+
+/// Pooling of a `[n, c, h, w]` tensor over `size`×`size` windows `stride` apart, with
 /// `out = floor((in - size) / stride) + 1` per side.
-pub(crate) fn max_pool(x: &Tensor, size: usize, stride: usize) -> Result<Tensor> {
+pub(crate) fn pool(x: &Tensor, size: usize, stride: usize, reduce: Reduce) -> Result<Tensor> {
     let (n, c, h, w) = x.dims4()?;
     let (oh, ow) = ((h - size) / stride + 1, (w - size) / stride + 1);
     if stride == size {
         let x = x.narrow(2, 0, oh * size)?.narrow(3, 0, ow * size)?;
-        x.reshape((n, c, oh, size, ow, size))?
-            .max(D::Minus1)?
-            .max(3)
+        let windows = x.reshape((n, c, oh, size, ow, size))?;
+        match reduce {
+            Reduce::Max => windows.max(D::Minus1)?.max(3),
+            Reduce::Mean => windows.mean(D::Minus1)?.mean(3),
+        }
     } else {
         let device = x.device();
         let positions = |offset: usize, count: usize| -> Result<Tensor> {
@@ -32,7 +43,11 @@ pub(crate) fn max_pool(x: &Tensor, size: usize, stride: usize) -> Result<Tensor>
                 views.push(rows.index_select(&positions(dx, ow)?, 3)?);
             }
         }
-        Tensor::stack(&views, 0)?.max(0)
+        let views = Tensor::stack(&views, 0)?;
+        match reduce {
+            Reduce::Max => views.max(0),
+            Reduce::Mean => views.mean(0),
+        }
     }
 }
 
@@ -43,12 +58,18 @@ mod tests {
 
     /// d sum(pool(x) * r) / dx by backprop and by central differences, for a random r.
     fn check_gradient(size: usize, stride: usize, side: usize) {
+        for reduce in [Reduce::Max, Reduce::Mean] {
+            check_gradient_of(size, stride, side, reduce);
+        }
+    }
+
+    fn check_gradient_of(size: usize, stride: usize, side: usize, reduce: Reduce) {
         let dev = Device::Cpu;
         let len = 2 * side * side;
         // Distinct values so that every window has a unique maximum.
         let values: Vec<f32> = (0..len).map(|i| ((i * 37) % len) as f32 * 0.1).collect();
         let x = Var::from_vec(values.clone(), (1, 2, side, side), &dev).unwrap();
-        let out_dims = max_pool(x.as_tensor(), size, stride)
+        let out_dims = pool(x.as_tensor(), size, stride, reduce)
             .unwrap()
             .dims()
             .to_vec();
@@ -56,7 +77,7 @@ mod tests {
         let r: Vec<f32> = (0..r_len).map(|i| 1.0 + (i % 5) as f32).collect();
         let r = Tensor::from_vec(r, out_dims, &dev).unwrap();
         let objective = |x: &Tensor| -> Tensor {
-            (max_pool(x, size, stride).unwrap() * &r)
+            (pool(x, size, stride, reduce).unwrap() * &r)
                 .unwrap()
                 .sum_all()
                 .unwrap()
@@ -80,7 +101,7 @@ mod tests {
             let numeric = (shifted(eps) - shifted(-eps)) / (2.0 * eps);
             assert!(
                 (numeric - analytic[i]).abs() < 1e-2,
-                "size {size} stride {stride} element {i}: numeric {numeric}, backprop {}",
+                "{reduce:?} size {size} stride {stride} element {i}: numeric {numeric}, backprop {}",
                 analytic[i]
             );
         }
@@ -98,20 +119,22 @@ mod tests {
     }
 
     #[test]
-    fn pool_takes_window_maxima_and_drops_the_ragged_edge() {
+    fn pools_take_window_maxima_or_means_and_drop_the_ragged_edge() {
         let x = Tensor::arange(0f32, 25.0, &Device::Cpu)
             .unwrap()
             .reshape((1, 1, 5, 5))
             .unwrap();
-        let y = max_pool(&x, 2, 2).unwrap();
-        assert_eq!(
-            y.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
-            [6.0, 8.0, 16.0, 18.0]
-        );
-        let y = max_pool(&x, 3, 2).unwrap();
-        assert_eq!(
-            y.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
-            [12.0, 14.0, 22.0, 24.0]
-        );
+        let values = |size, stride, reduce| {
+            pool(&x, size, stride, reduce)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+        };
+        assert_eq!(values(2, 2, Reduce::Max), [6.0, 8.0, 16.0, 18.0]);
+        assert_eq!(values(3, 2, Reduce::Max), [12.0, 14.0, 22.0, 24.0]);
+        assert_eq!(values(2, 2, Reduce::Mean), [3.0, 5.0, 13.0, 15.0]);
+        assert_eq!(values(3, 2, Reduce::Mean), [6.0, 8.0, 16.0, 18.0]);
     }
 }

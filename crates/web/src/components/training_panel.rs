@@ -3,6 +3,7 @@
 use crate::protocol::CurvePoint;
 use crate::state::{DatasetState, RunState};
 use sparse_core::Architecture;
+use sparse_core::architecture::Shape;
 use sparse_train::TrainConfig;
 use yew::prelude::*;
 
@@ -34,17 +35,11 @@ fn network_summary() -> String {
     let shapes = arch.output_shapes().unwrap_or_default();
     let mut parts = vec![format!("input {c}×{h}×{w}")];
     for (layer, shape) in arch.layers.iter().zip(shapes) {
-        use sparse_core::architecture::{Layer, Shape};
-        let name = match layer {
-            Layer::Conv(c) => format!("conv {0}×{0}×{1}", c.kernel, c.filters),
-            Layer::Maxpool(p) => format!("maxpool {}", p.size),
-            Layer::Dense(d) => format!("dense {}", d.units),
-        };
         let out = match shape {
             Shape::Map([c, h, w]) => format!("{c}×{h}×{w}"),
-            Shape::Flat(n) => n.to_string(),
+            Shape::Flat([n]) => n.to_string(),
         };
-        parts.push(format!("{name} → {out}"));
+        parts.push(format!("{} → {out}", layer.describe()));
     }
     parts.join("  ·  ")
 }

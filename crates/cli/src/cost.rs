@@ -1,0 +1,94 @@
+//! `sparse-explorer cost FILE`: prices an architecture description for a microcontroller and
+//! prints one JSON object; `sparse-explorer boards` lists the board presets.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde_json::json;
+use sparse_core::Architecture;
+use sparse_core::boards::Board;
+use sparse_core::cost::cost;
+use std::path::PathBuf;
+
+/// Options of `sparse-explorer cost`.
+#[derive(Args)]
+pub struct CostArgs {
+    /// Architecture description (JSON, see docs/architecture-format.md).
+    file: PathBuf,
+    /// Check the model against a board preset (see `sparse-explorer boards`).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["flash_bytes", "sram_bytes"])]
+    board: Option<String>,
+    /// Check against a custom flash budget in bytes (with --sram-bytes).
+    #[arg(long, value_name = "N", requires = "sram_bytes")]
+    flash_bytes: Option<u64>,
+    /// Check against a custom SRAM budget in bytes (with --flash-bytes).
+    #[arg(long, value_name = "N", requires = "flash_bytes")]
+    sram_bytes: Option<u64>,
+    /// Flash the firmware keeps, overriding the board's default reservation.
+    #[arg(long, value_name = "N")]
+    reserve_flash: Option<u64>,
+    /// SRAM the firmware keeps, overriding the board's default reservation.
+    #[arg(long, value_name = "N")]
+    reserve_sram: Option<u64>,
+}
+
+/// The board to check against, if any, with reservations applied.
+fn board(args: &CostArgs) -> anyhow::Result<Option<Board>> {
+    let mut board = match (&args.board, args.flash_bytes, args.sram_bytes) {
+        (Some(id), _, _) => Board::preset(id).with_context(|| {
+            let ids: Vec<String> = Board::presets().into_iter().map(|b| b.id).collect();
+            format!("unknown board '{id}' (known: {})", ids.join(", "))
+        })?,
+        (None, Some(flash), Some(sram)) => Board::custom(flash, sram),
+        _ => {
+            if args.reserve_flash.is_some() || args.reserve_sram.is_some() {
+                bail!(
+                    "--reserve-flash and --reserve-sram need --board or --flash-bytes/--sram-bytes"
+                );
+            }
+            return Ok(None);
+        }
+    };
+    if let Some(r) = args.reserve_flash {
+        board.reserved_flash_bytes = r;
+    }
+    if let Some(r) = args.reserve_sram {
+        board.reserved_sram_bytes = r;
+    }
+    Ok(Some(board))
+}
+
+/// Reads, validates and prices the architecture, then prints the report.
+pub fn run(args: CostArgs) -> anyhow::Result<()> {
+    let name = args.file.display();
+    let text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
+    let architecture: Architecture = serde_json::from_str(&text)
+        .with_context(|| format!("{name} is not a valid architecture description"))?;
+    let report = cost(&architecture).with_context(|| format!("{name}"))?;
+    let mut out = serde_json::to_value(&report)?;
+    if let Some(board) = board(&args)? {
+        let budget = board.budget();
+        let violations = report.violations(&budget);
+        out["board"] = serde_json::to_value(&board)?;
+        out["budget"] = serde_json::to_value(budget)?;
+        out["fits"] = json!(violations.is_empty());
+        out["violations"] = serde_json::to_value(violations)?;
+    }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// Prints the board presets as JSON.
+pub fn list_boards() -> anyhow::Result<()> {
+    let boards: Vec<serde_json::Value> = Board::presets()
+        .into_iter()
+        .map(|b| {
+            let budget = b.budget();
+            let mut v = serde_json::to_value(&b).expect("boards serialise");
+            v["budget"] = serde_json::to_value(budget).expect("budgets serialise");
+            v
+        })
+        .collect();
+    println!("{}", serde_json::to_string_pretty(&boards)?);
+    Ok(())
+}

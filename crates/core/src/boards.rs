@@ -1,0 +1,187 @@
+//! Microcontroller boards the explorer knows by name: their flash and SRAM, and how much of
+//! each the firmware around the model typically keeps for itself (configurable).
+
+use crate::cost::Budget;
+use serde::{Deserialize, Serialize};
+
+/// A board's memories and the share its firmware reserves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Board {
+    /// Lowercase-hyphenated identifier, such as `arduino-uno`.
+    pub id: String,
+    /// The board's name.
+    pub name: String,
+    /// Its microcontroller.
+    pub mcu: String,
+    /// Total flash in bytes.
+    pub flash_bytes: u64,
+    /// Total SRAM in bytes.
+    pub sram_bytes: u64,
+    /// Flash kept by the bootloader, runtime and inference code.
+    pub reserved_flash_bytes: u64,
+    /// SRAM kept by the runtime and the stack.
+    pub reserved_sram_bytes: u64,
+    /// Where the reservation comes from.
+    pub note: String,
+}
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * 1024;
+
+impl Board {
+    /// The memory left for the model: totals less the reservations.
+    pub fn budget(&self) -> Budget {
+        Budget {
+            flash_bytes: self.flash_bytes.saturating_sub(self.reserved_flash_bytes),
+            sram_bytes: self.sram_bytes.saturating_sub(self.reserved_sram_bytes),
+        }
+    }
+
+    /// A board with the given memories and nothing reserved.
+    pub fn custom(flash_bytes: u64, sram_bytes: u64) -> Self {
+        Board {
+            id: "custom".into(),
+            name: "Custom budget".into(),
+            mcu: "any".into(),
+            flash_bytes,
+            sram_bytes,
+            reserved_flash_bytes: 0,
+            reserved_sram_bytes: 0,
+            note: "Exactly the memory given; nothing reserved.".into(),
+        }
+    }
+
+    /// Every preset, smallest first.
+    pub fn presets() -> Vec<Board> {
+        let board = |id: &str, name: &str, mcu: &str, flash, sram, rf, rs, note: &str| Board {
+            id: id.into(),
+            name: name.into(),
+            mcu: mcu.into(),
+            flash_bytes: flash,
+            sram_bytes: sram,
+            reserved_flash_bytes: rf,
+            reserved_sram_bytes: rs,
+            note: note.into(),
+        };
+        vec![
+            board(
+                "arduino-uno",
+                "Arduino Uno",
+                "ATmega328P",
+                32 * KIB,
+                2 * KIB,
+                2 * KIB,
+                256,
+                "Optiboot bootloader (512 B) and about 1.5 KB of start-up and inference code; \
+                 256 B of SRAM for the stack and C runtime.",
+            ),
+            board(
+                "microbit-v1",
+                "BBC micro:bit v1",
+                "nRF51822",
+                256 * KIB,
+                16 * KIB,
+                96 * KIB,
+                8 * KIB,
+                "Nordic S110 SoftDevice (88 KB flash, 8 KB SRAM) and the runtime.",
+            ),
+            board(
+                "nano33-ble",
+                "Arduino Nano 33 BLE Sense",
+                "nRF52840",
+                MIB,
+                256 * KIB,
+                192 * KIB,
+                64 * KIB,
+                "64 KB bootloader plus Mbed OS (about 128 KB flash, 64 KB SRAM).",
+            ),
+            board(
+                "stm32f746",
+                "STM32F746 Discovery",
+                "STM32F746NG",
+                MIB,
+                320 * KIB,
+                32 * KIB,
+                16 * KIB,
+                "HAL, start-up code and stack.",
+            ),
+            board(
+                "rpi-pico",
+                "Raspberry Pi Pico",
+                "RP2040",
+                2 * MIB,
+                264 * KIB,
+                64 * KIB,
+                16 * KIB,
+                "Second-stage boot loader (256 B), the Pico SDK runtime and stack.",
+            ),
+            board(
+                "esp32",
+                "ESP32 DevKitC",
+                "ESP32",
+                4 * MIB,
+                520 * KIB,
+                3 * MIB + 256 * KIB,
+                200 * KIB,
+                "Only the 1 MB factory app partition holds the program, of which ESP-IDF takes \
+                 about 256 KB; ESP-IDF and IRAM keep about 200 KB of SRAM.",
+            ),
+        ]
+    }
+
+    /// The preset with this id.
+    pub fn preset(id: &str) -> Option<Board> {
+        Self::presets().into_iter().find(|b| b.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_have_the_published_memories() {
+        let mem = |id: &str| {
+            let b = Board::preset(id).unwrap();
+            (b.flash_bytes, b.sram_bytes)
+        };
+        assert_eq!(mem("arduino-uno"), (32_768, 2_048));
+        assert_eq!(mem("microbit-v1"), (262_144, 16_384));
+        assert_eq!(mem("nano33-ble"), (1_048_576, 262_144));
+        assert_eq!(mem("stm32f746"), (1_048_576, 327_680));
+        assert_eq!(mem("rpi-pico"), (2_097_152, 270_336));
+        assert_eq!(mem("esp32"), (4_194_304, 532_480));
+        assert!(Board::preset("arduino-mega").is_none());
+    }
+
+    #[test]
+    fn budget_is_what_the_firmware_leaves() {
+        let uno = Board::preset("arduino-uno").unwrap().budget();
+        assert_eq!(
+            uno,
+            Budget {
+                flash_bytes: 30_720,
+                sram_bytes: 1_792
+            }
+        );
+        let custom = Board::custom(1000, 100).budget();
+        assert_eq!(
+            custom,
+            Budget {
+                flash_bytes: 1000,
+                sram_bytes: 100
+            }
+        );
+        for b in Board::presets() {
+            assert!(
+                b.budget().flash_bytes > 0 && b.budget().sram_bytes > 0,
+                "{}",
+                b.id
+            );
+            assert!(
+                b.id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            );
+        }
+    }
+}
