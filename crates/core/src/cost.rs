@@ -315,3 +315,53 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+    use crate::architecture::{Conv, Dense, Layer, Padding, Pool};
+    use proptest::prelude::*;
+
+    fn layer() -> impl Strategy<Value = Layer> {
+        let size = prop_oneof![1usize..8, 0usize..=usize::MAX];
+        (0u8..5, size.clone(), size.clone(), size, any::<bool>()).prop_map(
+            |(kind, a, b, c, same)| {
+                let conv = Conv {
+                    filters: a,
+                    kernel: b,
+                    stride: c,
+                    padding: if same { Padding::Same } else { Padding::Valid },
+                    density: Some(0.5),
+                };
+                match kind {
+                    0 => Layer::Conv(conv),
+                    1 => Layer::Dwconv(conv),
+                    2 => Layer::Maxpool(Pool { size: b, stride: c }),
+                    3 => Layer::Avgpool(Pool { size: b, stride: c }),
+                    _ => Layer::Dense(Dense {
+                        units: a,
+                        density: None,
+                    }),
+                }
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any description, however absurd, is priced or refused: never a panic or overflow.
+        #[test]
+        fn cost_is_total_on_arbitrary_descriptions(
+            input in prop::array::uniform3(prop_oneof![1usize..64, 0usize..=usize::MAX]),
+            classes in prop_oneof![1usize..20, 0usize..=usize::MAX],
+            layers in prop::collection::vec(layer(), 0..8),
+        ) {
+            let arch = Architecture { input, classes, layers };
+            if let Ok(report) = cost(&arch) {
+                prop_assert!(report.model_size_bytes <= report.parameters);
+                prop_assert!(report.working_memory_bytes >= input.iter().product::<usize>() as u64);
+            }
+        }
+    }
+}

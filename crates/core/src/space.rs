@@ -1,0 +1,631 @@
+//! The SpArSe search space: what the optimizers sample and how they mutate it.
+//!
+//! A [`Genome`] is 1 to N convolution blocks (a conv, a dwconv or a stride-2 downsampling
+//! conv, each optionally followed by a pool), 0 to 2 hidden dense layers and the classifier,
+//! with a [`Pruning`] setting per weighted layer. [`SearchSpace::sample`] draws genomes and
+//! [`SearchSpace::morph`] applies one network morphism; both only ever return genomes whose
+//! architecture validates. Every gene carries an id that survives morphisms, so a child can
+//! say which parent layer each of its layers inherits weights from
+//! ([`Morph::inherits_from`]).
+
+use crate::Architecture;
+use crate::architecture::{Conv, Dense, Layer, Padding, Pool};
+use rand::Rng;
+use rand::seq::IndexedRandom;
+use serde::{Deserialize, Serialize};
+
+/// How a layer is pruned after (or while) training.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "lowercase")]
+pub enum Pruning {
+    /// Not pruned.
+    None,
+    /// Sparse Variational Dropout: weights whose log α exceeds `log_alpha` are removed.
+    Spvd {
+        /// The log α threshold (3 in Molchanov et al.).
+        log_alpha: f64,
+    },
+    /// Bayesian Compression: filters or units whose group log α exceeds `log_alpha` are
+    /// removed.
+    Bc {
+        /// The group log α threshold.
+        log_alpha: f64,
+    },
+    /// Magnitude pruning: the `sparsity` fraction of smallest weights is removed.
+    Magnitude {
+        /// Fraction of weights removed, in [0, 1).
+        sparsity: f64,
+    },
+}
+
+/// What a convolution block's convolution is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockKind {
+    /// A standard convolution, stride 1.
+    Conv,
+    /// A depthwise-separable convolution, stride 1.
+    Dwconv,
+    /// A standard convolution with stride 2 and same padding: halves the feature map.
+    Downsample,
+}
+
+/// The pool after a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolKind {
+    /// 2×2 max pooling, stride 2.
+    Max,
+    /// 2×2 average pooling, stride 2.
+    Avg,
+}
+
+/// One convolution block.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvGene {
+    /// Stable identity across morphisms (weights follow it).
+    pub id: u32,
+    /// The convolution's kind.
+    pub kind: BlockKind,
+    /// Output channels.
+    pub filters: usize,
+    /// Kernel side, from the space's kernel set.
+    pub kernel: usize,
+    /// Border handling (downsampling convs always use same).
+    pub padding: Padding,
+    /// An optional pool after the convolution.
+    pub pool: Option<PoolKind>,
+    /// How the convolution's weights are pruned.
+    pub pruning: Pruning,
+}
+
+/// One dense layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DenseGene {
+    /// Stable identity across morphisms.
+    pub id: u32,
+    /// Output units (for the classifier, the class count).
+    pub units: usize,
+    /// How the weights are pruned.
+    pub pruning: Pruning,
+}
+
+/// A point of the search space: the architecture and its pruning settings, searched jointly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Genome {
+    /// Convolution blocks, first to last (at least one).
+    pub blocks: Vec<ConvGene>,
+    /// Hidden dense layers (0 to 2).
+    pub hidden: Vec<DenseGene>,
+    /// The classifier.
+    pub classifier: DenseGene,
+    /// The id the next new gene gets.
+    pub next_id: u32,
+}
+
+/// The bounds of the space.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchSpace {
+    /// `[channels, height, width]` of the data.
+    pub input: [usize; 3],
+    /// Number of classes.
+    pub classes: usize,
+    /// Most convolution blocks.
+    pub max_blocks: usize,
+    /// Most filters in a convolution.
+    pub max_filters: usize,
+    /// Kernel sides to choose from.
+    pub kernels: Vec<usize>,
+    /// Most hidden dense layers.
+    pub max_hidden: usize,
+    /// Fewest and most units in a hidden dense layer.
+    pub hidden_units: (usize, usize),
+}
+
+impl SearchSpace {
+    /// SpArSe's space for data of this shape and class count: 1–4 blocks of 1–100 filters with
+    /// kernels {1, 3, 5}, 0–2 hidden dense layers of 10–200 units.
+    pub fn sparse(input: [usize; 3], classes: usize) -> Self {
+        Self {
+            input,
+            classes,
+            max_blocks: 4,
+            max_filters: 100,
+            kernels: vec![1, 3, 5],
+            max_hidden: 2,
+            hidden_units: (10, 200),
+        }
+    }
+}
+
+/// Which morphism made a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MorphKind {
+    /// A new convolution block.
+    AddBlock,
+    /// A convolution block removed.
+    RemoveBlock,
+    /// A new hidden dense layer.
+    AddDense,
+    /// A hidden dense layer removed.
+    RemoveDense,
+    /// More filters or units in one layer.
+    Widen,
+    /// Fewer filters or units in one layer.
+    Narrow,
+    /// Another kernel size for one convolution.
+    ChangeKernel,
+    /// A pool added after a block.
+    AddPool,
+    /// A pool removed.
+    RemovePool,
+    /// Another pruning method or threshold for one layer.
+    ChangePruning,
+}
+
+/// A child genome, the morphism that made it, and where its weights come from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Morph {
+    /// The child.
+    pub child: Genome,
+    /// The morphism applied.
+    pub kind: MorphKind,
+    /// For each layer of the child's architecture, the layer of the parent's architecture
+    /// whose weights it starts from (copied where shapes agree, resized after a widen or
+    /// narrow), or `None` for a new layer. Pools are listed too, having no weights.
+    pub inherits_from: Vec<Option<usize>>,
+}
+
+impl Genome {
+    /// The architecture this genome describes, for a space's input and classes.
+    pub fn architecture(&self, space: &SearchSpace) -> Architecture {
+        Architecture {
+            input: space.input,
+            classes: space.classes,
+            layers: self
+                .layers()
+                .into_iter()
+                .map(|(layer, _, _)| layer)
+                .collect(),
+        }
+    }
+
+    /// The pruning setting of each layer of [`Genome::architecture`] (`None` for pools).
+    pub fn layer_pruning(&self) -> Vec<Option<Pruning>> {
+        self.layers().into_iter().map(|(_, _, p)| p).collect()
+    }
+
+    /// Layers with the (gene id, is-pool) key that identifies them across morphisms.
+    fn layers(&self) -> Vec<(Layer, (u32, bool), Option<Pruning>)> {
+        let mut out = Vec::new();
+        for b in &self.blocks {
+            let conv = Conv {
+                filters: b.filters,
+                kernel: b.kernel,
+                stride: if b.kind == BlockKind::Downsample {
+                    2
+                } else {
+                    1
+                },
+                padding: b.padding,
+                density: None,
+            };
+            let layer = match b.kind {
+                BlockKind::Dwconv => Layer::Dwconv(conv),
+                BlockKind::Conv | BlockKind::Downsample => Layer::Conv(conv),
+            };
+            out.push((layer, (b.id, false), Some(b.pruning)));
+            if let Some(kind) = b.pool {
+                let pool = Pool { size: 2, stride: 2 };
+                let layer = match kind {
+                    PoolKind::Max => Layer::Maxpool(pool),
+                    PoolKind::Avg => Layer::Avgpool(pool),
+                };
+                out.push((layer, (b.id, true), None));
+            }
+        }
+        for d in self.hidden.iter().chain([&self.classifier]) {
+            let layer = Layer::Dense(Dense {
+                units: d.units,
+                density: None,
+            });
+            out.push((layer, (d.id, false), Some(d.pruning)));
+        }
+        out
+    }
+
+    /// Whether the genome's architecture validates in `space`.
+    pub fn is_valid(&self, space: &SearchSpace) -> bool {
+        !self.blocks.is_empty() && self.architecture(space).output_shapes().is_ok()
+    }
+
+    fn fresh_id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id - 1
+    }
+}
+
+impl SearchSpace {
+    fn sample_pruning(&self, rng: &mut impl Rng) -> Pruning {
+        match rng.random_range(0..4) {
+            0 => Pruning::None,
+            1 => Pruning::Spvd {
+                log_alpha: rng.random_range(2.0..4.0),
+            },
+            2 => Pruning::Bc {
+                log_alpha: rng.random_range(1.0..4.0),
+            },
+            _ => Pruning::Magnitude {
+                sparsity: rng.random_range(0.3..0.95),
+            },
+        }
+    }
+
+    fn sample_filters(&self, rng: &mut impl Rng) -> usize {
+        // Log-uniform: small layers are as likely to be tried as large ones.
+        let max = self.max_filters.max(1) as f64;
+        (max.powf(rng.random_range(0.0..1.0)).round() as usize).clamp(1, self.max_filters)
+    }
+
+    fn sample_kernel(&self, rng: &mut impl Rng) -> usize {
+        *self.kernels.choose(rng).unwrap_or(&3)
+    }
+
+    /// A block that fits an input of side `side`: valid padding only where the kernel fits,
+    /// a pool only where the output has a side of at least 2.
+    fn sample_block(&self, id: u32, side: usize, rng: &mut impl Rng) -> ConvGene {
+        let kind = *[BlockKind::Conv, BlockKind::Dwconv, BlockKind::Downsample]
+            .choose(rng)
+            .expect("non-empty");
+        let kernel = self.sample_kernel(rng);
+        let padding = if kind != BlockKind::Downsample && side >= kernel && rng.random_bool(0.5) {
+            Padding::Valid
+        } else {
+            Padding::Same
+        };
+        let mut block = ConvGene {
+            id,
+            kind,
+            filters: self.sample_filters(rng),
+            kernel,
+            padding,
+            pool: None,
+            pruning: self.sample_pruning(rng),
+        };
+        if block_output_side(&block, side) >= 2 && rng.random_bool(0.5) {
+            block.pool = Some(if rng.random_bool(0.5) {
+                PoolKind::Max
+            } else {
+                PoolKind::Avg
+            });
+        }
+        block
+    }
+
+    fn sample_dense(&self, id: u32, rng: &mut impl Rng) -> DenseGene {
+        let (lo, hi) = self.hidden_units;
+        DenseGene {
+            id,
+            units: rng.random_range(lo..=hi.max(lo)),
+            pruning: self.sample_pruning(rng),
+        }
+    }
+
+    /// A random genome of the space; its architecture always validates.
+    pub fn sample(&self, rng: &mut impl Rng) -> Genome {
+        let mut genome = Genome {
+            blocks: Vec::new(),
+            hidden: Vec::new(),
+            classifier: DenseGene {
+                id: 0,
+                units: self.classes,
+                pruning: Pruning::None,
+            },
+            next_id: 1,
+        };
+        genome.classifier.pruning = self.sample_pruning(rng);
+        let mut side = self.input[1].min(self.input[2]);
+        for _ in 0..rng.random_range(1..=self.max_blocks.max(1)) {
+            let id = genome.fresh_id();
+            let block = self.sample_block(id, side, rng);
+            side = block_output_side(&block, side);
+            genome.blocks.push(block);
+        }
+        for _ in 0..rng.random_range(0..=self.max_hidden) {
+            let id = genome.fresh_id();
+            genome.hidden.push(self.sample_dense(id, rng));
+        }
+        debug_assert!(genome.is_valid(self));
+        genome
+    }
+
+    /// One random network morphism of `parent` that yields a valid child. Morphisms that
+    /// cannot apply (removing the only block, adding past the limits) or would break the
+    /// architecture are redrawn; a change of pruning setting always applies.
+    pub fn morph(&self, parent: &Genome, rng: &mut impl Rng) -> Morph {
+        const KINDS: [MorphKind; 10] = [
+            MorphKind::AddBlock,
+            MorphKind::RemoveBlock,
+            MorphKind::AddDense,
+            MorphKind::RemoveDense,
+            MorphKind::Widen,
+            MorphKind::Narrow,
+            MorphKind::ChangeKernel,
+            MorphKind::AddPool,
+            MorphKind::RemovePool,
+            MorphKind::ChangePruning,
+        ];
+        for _ in 0..32 {
+            let kind = *KINDS.choose(rng).expect("non-empty");
+            if let Some(child) = self.try_morph(parent, kind, rng)
+                && child != *parent
+                && child.is_valid(self)
+            {
+                return Morph {
+                    inherits_from: inheritance(parent, &child),
+                    child,
+                    kind,
+                };
+            }
+        }
+        let child = self
+            .try_morph(parent, MorphKind::ChangePruning, rng)
+            .expect("a pruning change always applies");
+        Morph {
+            inherits_from: inheritance(parent, &child),
+            child,
+            kind: MorphKind::ChangePruning,
+        }
+    }
+
+    fn try_morph(&self, parent: &Genome, kind: MorphKind, rng: &mut impl Rng) -> Option<Genome> {
+        let mut g = parent.clone();
+        let blocks = g.blocks.len();
+        match kind {
+            MorphKind::AddBlock if blocks < self.max_blocks => {
+                let at = rng.random_range(0..=blocks);
+                let id = g.fresh_id();
+                let side = input_side_of_block(&g, self, at);
+                let block = self.sample_block(id, side, rng);
+                g.blocks.insert(at, block);
+            }
+            MorphKind::RemoveBlock if blocks > 1 => {
+                g.blocks.remove(rng.random_range(0..blocks));
+            }
+            MorphKind::AddDense if g.hidden.len() < self.max_hidden => {
+                let at = rng.random_range(0..=g.hidden.len());
+                let id = g.fresh_id();
+                let dense = self.sample_dense(id, rng);
+                g.hidden.insert(at, dense);
+            }
+            MorphKind::RemoveDense if !g.hidden.is_empty() => {
+                g.hidden.remove(rng.random_range(0..g.hidden.len()));
+            }
+            MorphKind::Widen | MorphKind::Narrow => {
+                let grow = kind == MorphKind::Widen;
+                let factor = rng.random_range(1.25..2.0);
+                let resize = |n: usize, lo: usize, hi: usize| {
+                    let m = if grow {
+                        (n as f64 * factor).ceil() as usize
+                    } else {
+                        (n as f64 / factor).floor() as usize
+                    };
+                    m.clamp(lo, hi)
+                };
+                let target = rng.random_range(0..blocks + g.hidden.len());
+                if target < blocks {
+                    let b = &mut g.blocks[target];
+                    b.filters = resize(b.filters, 1, self.max_filters);
+                } else {
+                    let (lo, hi) = self.hidden_units;
+                    let d = &mut g.hidden[target - blocks];
+                    d.units = resize(d.units, lo, hi);
+                }
+            }
+            MorphKind::ChangeKernel => {
+                let b = &mut g.blocks[rng.random_range(0..blocks)];
+                let others: Vec<usize> = self
+                    .kernels
+                    .iter()
+                    .copied()
+                    .filter(|&k| k != b.kernel)
+                    .collect();
+                b.kernel = *others.choose(rng)?;
+                // New kernel, new weights.
+                b.id = g.next_id;
+                g.next_id += 1;
+            }
+            MorphKind::AddPool => {
+                let free: Vec<usize> = (0..blocks)
+                    .filter(|&i| g.blocks[i].pool.is_none())
+                    .collect();
+                let i = *free.choose(rng)?;
+                g.blocks[i].pool = Some(if rng.random_bool(0.5) {
+                    PoolKind::Max
+                } else {
+                    PoolKind::Avg
+                });
+            }
+            MorphKind::RemovePool => {
+                let pooled: Vec<usize> = (0..blocks)
+                    .filter(|&i| g.blocks[i].pool.is_some())
+                    .collect();
+                g.blocks[*pooled.choose(rng)?].pool = None;
+            }
+            MorphKind::ChangePruning => {
+                let target = rng.random_range(0..blocks + g.hidden.len() + 1);
+                let pruning = self.sample_pruning(rng);
+                if target < blocks {
+                    g.blocks[target].pruning = pruning;
+                } else if target < blocks + g.hidden.len() {
+                    g.hidden[target - blocks].pruning = pruning;
+                } else {
+                    g.classifier.pruning = pruning;
+                }
+            }
+            _ => return None,
+        }
+        Some(g)
+    }
+}
+
+/// The side of a block's output for an input of side `side` (pool included).
+fn block_output_side(block: &ConvGene, side: usize) -> usize {
+    let stride = if block.kind == BlockKind::Downsample {
+        2
+    } else {
+        1
+    };
+    let out = match block.padding {
+        Padding::Same => side.div_ceil(stride),
+        Padding::Valid => (side.saturating_sub(block.kernel)) / stride + 1,
+    };
+    match block.pool {
+        Some(_) if out >= 2 => (out - 2) / 2 + 1,
+        _ => out,
+    }
+}
+
+/// The smaller input side that block `at` of `genome` receives.
+fn input_side_of_block(genome: &Genome, space: &SearchSpace, at: usize) -> usize {
+    let side = space.input[1].min(space.input[2]);
+    genome.blocks[..at]
+        .iter()
+        .fold(side, |s, b| block_output_side(b, s))
+}
+
+/// For each child layer, the parent layer with the same gene and role.
+fn inheritance(parent: &Genome, child: &Genome) -> Vec<Option<usize>> {
+    let parent_keys: Vec<(u32, bool)> = parent.layers().into_iter().map(|(_, k, _)| k).collect();
+    child
+        .layers()
+        .into_iter()
+        .map(|(_, key, _)| parent_keys.iter().position(|&k| k == key))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::cost;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn mnist() -> SearchSpace {
+        SearchSpace::sparse([1, 28, 28], 10)
+    }
+
+    #[test]
+    fn ten_thousand_samples_all_validate_and_cost_sensibly() {
+        let space = mnist();
+        let mut rng = StdRng::seed_from_u64(1);
+        let mut kinds = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let g = space.sample(&mut rng);
+            let arch = g.architecture(&space);
+            let report = cost(&arch).unwrap_or_else(|e| panic!("{e}: {arch:?}"));
+            assert!(report.model_size_bytes <= report.parameters);
+            // The first layer's input counts towards working memory.
+            assert!(report.working_memory_bytes >= 28 * 28);
+            assert_eq!(g.layer_pruning().len(), arch.layers.len());
+            for l in &arch.layers {
+                kinds.insert(l.kind());
+            }
+        }
+        assert_eq!(kinds.len(), 5, "every layer kind is sampled: {kinds:?}");
+    }
+
+    #[test]
+    fn morph_chains_stay_valid_and_track_inheritance() {
+        let space = mnist();
+        let mut rng = StdRng::seed_from_u64(2);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..50 {
+            let mut g = space.sample(&mut rng);
+            for _ in 0..100 {
+                let m = space.morph(&g, &mut rng);
+                assert!(m.child.is_valid(&space), "{:?} broke {:?}", m.kind, m.child);
+                let parent_layers = g.architecture(&space).layers;
+                let child_layers = m.child.architecture(&space).layers;
+                assert_eq!(m.inherits_from.len(), child_layers.len());
+                for (c, p) in m.inherits_from.iter().enumerate() {
+                    if let Some(p) = *p {
+                        // Inherited layers keep their kind.
+                        assert_eq!(child_layers[c].kind(), parent_layers[p].kind());
+                    }
+                }
+                seen.insert(m.kind);
+                g = m.child;
+            }
+        }
+        assert_eq!(seen.len(), 10, "every morphism applies somewhere: {seen:?}");
+    }
+
+    #[test]
+    fn widening_keeps_the_gene_so_the_layer_inherits() {
+        let space = mnist();
+        let mut rng = StdRng::seed_from_u64(3);
+        let parent = space.sample(&mut rng);
+        let mut child = parent.clone();
+        child.blocks[0].filters += 1;
+        let map = inheritance(&parent, &child);
+        assert_eq!(map[0], Some(0));
+        assert!(map.iter().all(Option::is_some));
+        child.blocks[0].id = child.next_id;
+        assert_eq!(inheritance(&parent, &child)[0], None);
+    }
+
+    #[test]
+    fn genome_json_round_trips() {
+        let space = mnist();
+        let g = space.sample(&mut StdRng::seed_from_u64(4));
+        let json = serde_json::to_string(&g).unwrap();
+        assert_eq!(serde_json::from_str::<Genome>(&json).unwrap(), g);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_space_samples_and_morphs_validly(
+            seed in any::<u64>(),
+            channels in 1usize..4,
+            side in 1usize..40,
+            classes in 2usize..20,
+            max_blocks in 1usize..6,
+        ) {
+            let mut space = SearchSpace::sparse([channels, side, side], classes);
+            space.max_blocks = max_blocks;
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut g = space.sample(&mut rng);
+            for _ in 0..20 {
+                prop_assert!(g.is_valid(&space));
+                let report = cost(&g.architecture(&space)).unwrap();
+                prop_assert!(report.working_memory_bytes >= (channels * side * side) as u64);
+                g = space.morph(&g, &mut rng).child;
+            }
+        }
+
+        #[test]
+        fn model_size_never_exceeds_parameters(
+            seed in any::<u64>(),
+            densities in proptest::collection::vec(0.001f64..=1.0, 12),
+        ) {
+            let space = mnist();
+            let g = space.sample(&mut StdRng::seed_from_u64(seed));
+            let mut arch = g.architecture(&space);
+            for (layer, d) in arch.layers.iter_mut().zip(densities) {
+                match layer {
+                    Layer::Conv(c) | Layer::Dwconv(c) => c.density = Some(d),
+                    Layer::Dense(x) => x.density = Some(d),
+                    _ => {}
+                }
+            }
+            let report = cost(&arch).unwrap();
+            prop_assert!(report.model_size_bytes <= report.parameters);
+            prop_assert!(report.flash_bytes > 0);
+        }
+    }
+}
