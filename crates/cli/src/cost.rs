@@ -74,7 +74,7 @@ pub fn run(args: CostArgs) -> anyhow::Result<()> {
         out["fits"] = json!(violations.is_empty());
         out["violations"] = serde_json::to_value(violations)?;
     }
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    crate::output::print(&serde_json::to_string_pretty(&out)?)?;
     Ok(())
 }
 
@@ -89,6 +89,6 @@ pub fn list_boards() -> anyhow::Result<()> {
             v
         })
         .collect();
-    println!("{}", serde_json::to_string_pretty(&boards)?);
+    crate::output::print(&serde_json::to_string_pretty(&boards)?)?;
     Ok(())
 }

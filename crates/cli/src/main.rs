@@ -2,7 +2,9 @@
 //! and the compute crates.
 
 mod cost;
+mod largest;
 mod mnist;
+mod output;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +27,9 @@ enum Command {
     Cost(cost::CostArgs),
     /// List the board presets with their memories and reservations.
     Boards,
+    /// Find the largest unpruned architecture of the search space (28×28 digits) that fits a
+    /// board.
+    Largest(largest::LargestArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +37,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Cost(args) => cost::run(args),
         Command::Boards => cost::list_boards(),
+        Command::Largest(args) => largest::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

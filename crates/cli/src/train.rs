@@ -86,16 +86,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     debug_assert_eq!(outcome, RunOutcome::Completed);
     let accuracy = evaluate(trainer.network(), &test)?;
     let images_per_second = images as f64 / train_seconds;
-    println!(
+    crate::output::print(&format!(
         "trained {} parameters for {} epoch(s) in {train_seconds:.1} s ({images_per_second:.0} images/s)",
         trainer.network().parameter_count(),
         args.epochs
-    );
-    println!(
+    ))?;
+    crate::output::print(&format!(
         "test accuracy: {:.2}% on {} images",
         accuracy * 100.0,
         test.len()
-    );
+    ))?;
     if args.json {
         let summary = serde_json::json!({
             "test_accuracy": accuracy,
@@ -105,7 +105,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             "train_seconds": train_seconds,
             "images_per_second": images_per_second,
         });
-        println!("{summary}");
+        crate::output::print(&summary.to_string())?;
     }
     Ok(())
 }

@@ -167,3 +167,31 @@ fn boards_lists_every_preset_with_its_budget() {
     );
     assert_eq!(boards[0]["budget"]["sram_bytes"], 1_792);
 }
+
+#[test]
+fn largest_finds_an_architecture_that_fills_but_fits_the_uno() {
+    let out = sparse_explorer(&[
+        "largest",
+        "--board",
+        "arduino-uno",
+        "--samples",
+        "5000",
+        "--steps",
+        "5000",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flash = found["flash_bytes"].as_u64().unwrap();
+    assert!(flash <= 30_720 && flash > 20_000, "flash {flash}");
+    assert!(found["sram_bytes"].as_u64().unwrap() <= 1_792);
+    // The architecture it prints is priced the same by `cost`.
+    let path = temp_file("largest.json", &found["architecture"].to_string());
+    let out = sparse_explorer(&["cost", path.to_str().unwrap(), "--board", "arduino-uno"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["fits"], true);
+    assert_eq!(report["flash_bytes"], found["flash_bytes"]);
+}
