@@ -15,11 +15,13 @@ use sparse_core::architecture::{Conv, Layer, Shape};
 pub struct Network {
     architecture: Architecture,
     params: Vec<Vec<Var>>,
+    dtype: DType,
 }
 
 /// Draws weights and biases uniform in ±1/√fan-in (PyTorch's default) from one seeded stream.
 struct Init {
     rng: StdRng,
+    dtype: DType,
 }
 
 impl Init {
@@ -29,7 +31,8 @@ impl Init {
         let values: Vec<f32> = (0..n)
             .map(|_| self.rng.random_range(-bound..bound))
             .collect();
-        Ok(Var::from_vec(values, dims, device)?)
+        let tensor = Tensor::from_vec(values, dims, device)?.to_dtype(self.dtype)?;
+        Ok(Var::from_tensor(&tensor)?)
     }
 
     /// A weight of `dims` and a bias of `outputs`.
@@ -48,12 +51,23 @@ impl Init {
 }
 
 impl Network {
-    /// Builds the network with weights drawn from `seed`, so that a seed always gives the same
-    /// network.
+    /// Builds the network in f32 with weights drawn from `seed`, so that a seed always gives
+    /// the same network.
     pub fn new(architecture: &Architecture, seed: u64, device: &Device) -> Result<Self> {
+        Self::with_dtype(architecture, seed, device, DType::F32)
+    }
+
+    /// As [`Network::new`], computing in `dtype` (f64 lets tests take finite differences).
+    pub fn with_dtype(
+        architecture: &Architecture,
+        seed: u64,
+        device: &Device,
+        dtype: DType,
+    ) -> Result<Self> {
         let shapes = architecture.output_shapes()?;
         let mut init = Init {
             rng: StdRng::seed_from_u64(seed),
+            dtype,
         };
         let mut input = Shape::Map(architecture.input);
         let mut params = Vec::with_capacity(architecture.layers.len());
@@ -90,6 +104,7 @@ impl Network {
         Ok(Self {
             architecture: architecture.clone(),
             params,
+            dtype,
         })
     }
 
@@ -111,7 +126,7 @@ impl Network {
     /// Class scores (logits, `[n, classes]`) for a `[n, c, h, w]` batch of inputs in [0, 1].
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let last = self.architecture.layers.len() - 1;
-        let mut x = x.to_dtype(DType::F32)?;
+        let mut x = x.to_dtype(self.dtype)?;
         for (i, (layer, p)) in self
             .architecture
             .layers

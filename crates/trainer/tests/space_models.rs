@@ -1,0 +1,115 @@
+//! Every architecture the search space can produce builds, runs and has exactly the parameter
+//! count the cost model prices, and every layer kind's gradients match finite differences.
+
+use candle_core::{DType, Device, Tensor};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use sparse_core::Architecture;
+use sparse_core::cost::cost;
+use sparse_core::space::SearchSpace;
+use sparse_train::Network;
+
+#[test]
+fn hundred_sampled_architectures_match_the_cost_model() {
+    let space = SearchSpace::sparse([1, 28, 28], 10);
+    let mut rng = StdRng::seed_from_u64(11);
+    for _ in 0..100 {
+        let arch = space.sample(&mut rng).architecture(&space);
+        let net = Network::new(&arch, 0, &Device::Cpu).unwrap();
+        let priced = cost(&arch).unwrap().parameters;
+        assert_eq!(net.parameter_count() as u64, priced, "{arch:?}");
+        let x = Tensor::zeros((2, 1, 28, 28), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(net.forward(&x).unwrap().dims(), &[2, 10]);
+    }
+}
+
+/// Summed squared logits of a fixed batch: a smooth objective touching every parameter.
+fn objective(net: &Network, x: &Tensor) -> Tensor {
+    net.forward(x).unwrap().sqr().unwrap().sum_all().unwrap()
+}
+
+/// Compares backprop with central differences for a sample of every parameter tensor.
+fn check_gradients(json: &str) {
+    let arch: Architecture = serde_json::from_str(json).unwrap();
+    let dev = Device::Cpu;
+    let net = Network::with_dtype(&arch, 5, &dev, DType::F64).unwrap();
+    let [c, h, w] = arch.input;
+    let n = 2 * c * h * w;
+    let pixels: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 / 101.0).collect();
+    let x = Tensor::from_vec(pixels, (2, c, h, w), &dev).unwrap();
+    let grads = objective(&net, &x).backward().unwrap();
+    let (mut checked, mut kinks) = (0, 0);
+    for (v, var) in net.vars().iter().enumerate() {
+        let analytic: Vec<f64> = grads
+            .get(var)
+            .unwrap_or_else(|| panic!("no gradient for variable {v}"))
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let original: Vec<f64> = var.flatten_all().unwrap().to_vec1().unwrap();
+        let step = (original.len() / 7).max(1);
+        for i in (0..original.len()).step_by(step) {
+            let eval = |delta: f64| {
+                let mut values = original.clone();
+                values[i] += delta;
+                var.set(&Tensor::from_vec(values, var.shape(), &dev).unwrap())
+                    .unwrap();
+                let value = objective(&net, &x).to_scalar::<f64>().unwrap();
+                var.set(&Tensor::from_vec(original.clone(), var.shape(), &dev).unwrap())
+                    .unwrap();
+                value
+            };
+            // In f64 a step of 1e-4 leaves rounding far below the tolerance, and makes it rare
+            // for a ReLU or a pool's maximum to switch within the step.
+            let eps = 1e-4;
+            let tolerance = |a: f64, b: f64| 1e-7 + 0.01 * a.abs().max(b.abs());
+            let central = |e: f64| (eval(e) - eval(-e)) / (2.0 * e);
+            let (wide, narrow) = (central(eps), central(eps / 2.0));
+            // Where a ReLU or a pool's maximum switches within ±eps the function has a kink:
+            // the two central differences disagree and neither means anything.
+            if (wide - narrow).abs() > tolerance(wide, narrow) {
+                kinks += 1;
+                continue;
+            }
+            checked += 1;
+            let numeric = narrow;
+            assert!(
+                (numeric - analytic[i]).abs() <= tolerance(numeric, analytic[i]),
+                "{json}\nvariable {v}, element {i}: finite differences {numeric}, backprop {}",
+                analytic[i]
+            );
+        }
+    }
+    assert!(
+        checked >= 4 * kinks && checked > 20,
+        "only {checked} elements checked, {kinks} at kinks"
+    );
+}
+
+#[test]
+fn conv_and_dense_gradients_match_finite_differences() {
+    check_gradients(
+        r#"{"input":[2,7,7],"classes":3,"layers":[
+          {"conv":{"filters":3,"kernel":3,"stride":2,"padding":"same"}},
+          {"conv":{"filters":2,"kernel":2}},{"dense":{"units":4}},{"dense":{"units":3}}]}"#,
+    );
+}
+
+#[test]
+fn dwconv_gradients_match_finite_differences() {
+    check_gradients(
+        r#"{"input":[3,6,6],"classes":2,"layers":[
+          {"dwconv":{"filters":4,"kernel":3,"padding":"same"}},{"dense":{"units":2}}]}"#,
+    );
+}
+
+#[test]
+fn pooled_network_gradients_match_finite_differences() {
+    check_gradients(
+        r#"{"input":[1,9,9],"classes":2,"layers":[
+          {"conv":{"filters":2,"kernel":2}},{"maxpool":{"size":2,"stride":2}},
+          {"conv":{"filters":2,"kernel":1}},{"avgpool":{"size":3,"stride":1}},
+          {"dense":{"units":2}}]}"#,
+    );
+}
