@@ -114,6 +114,9 @@ test('one epoch in the worker reaches 97% test accuracy while the page stays res
   const status = await page.getByTestId('run-status').textContent();
   console.log(`test accuracy after one epoch: ${percent}% — ${status}`);
   assert.ok(percent >= 97, `test accuracy ${percent}% is below 97%`);
+  const int8 = parseFloat(await page.getByTestId('int8-test-accuracy').textContent());
+  console.log(`int8 test accuracy: ${int8}%`);
+  assert.ok(Math.abs(percent - int8) <= 0.5, `int8 ${int8}% is more than half a point from ${percent}%`);
   assert.equal(await progressValue(page), 100);
   await page.screenshot({ path: await screenshotPath('04-trained.png'), fullPage: true });
   assert.deepEqual(errors, []);

@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sparse_core::Architecture;
-use sparse_train::{BatchReport, RunOutcome, TrainConfig, Trainer, evaluate};
+use sparse_train::{BatchReport, RunOutcome, TrainConfig, Trainer, evaluate, quantize};
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -85,6 +85,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     debug_assert_eq!(outcome, RunOutcome::Completed);
     let accuracy = evaluate(trainer.network(), &test)?;
+    let int8 = quantize(trainer.network(), &train, 1000)?;
+    let int8_accuracy = int8.accuracy(&test);
     let images_per_second = images as f64 / train_seconds;
     crate::output::print(&format!(
         "trained {} parameters for {} epoch(s) in {train_seconds:.1} s ({images_per_second:.0} images/s)",
@@ -92,13 +94,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         args.epochs
     ))?;
     crate::output::print(&format!(
-        "test accuracy: {:.2}% on {} images",
+        "test accuracy: {:.2}% on {} images (int8: {:.2}%)",
         accuracy * 100.0,
-        test.len()
+        test.len(),
+        int8_accuracy * 100.0
     ))?;
     if args.json {
         let summary = serde_json::json!({
             "test_accuracy": accuracy,
+            "int8_test_accuracy": int8_accuracy,
             "train_images": train.len(),
             "parameters": trainer.network().parameter_count(),
             "architecture": architecture,

@@ -30,6 +30,11 @@ fn short_training_run_prints_accuracy_and_a_json_summary() {
     // Two passes over 5,000 images learn most digits (about 93%).
     let accuracy = summary["test_accuracy"].as_f64().unwrap();
     assert!(accuracy > 0.9, "test accuracy {accuracy}");
+    let int8 = summary["int8_test_accuracy"].as_f64().unwrap();
+    assert!(
+        (accuracy - int8).abs() < 0.01,
+        "float {accuracy}, int8 {int8}"
+    );
 }
 
 #[test]

@@ -13,6 +13,7 @@ pub mod cost;
 pub mod dataset;
 mod error;
 pub mod idx;
+pub mod quant;
 pub mod space;
 
 pub use architecture::{Architecture, Layer};

@@ -4,14 +4,17 @@
 //! [`Trainer`] runs Adam over shuffled mini-batches that it streams out of one
 //! [`sparse_core::Dataset`], one [`Trainer::step`] at a time, so the page's worker can yield
 //! between batches and the CLI can drive [`Trainer::run`] with a [`TrainObserver`] that draws a
-//! progress bar. [`evaluate`] scores a trained network on held-out data.
+//! progress bar. [`evaluate`] scores a trained network on held-out data; [`quantize`] turns
+//! it into core's integer-only `QuantModel`.
 
 mod batch;
 mod error;
 mod network;
 mod pool;
+mod quantize;
 mod trainer;
 
 pub use error::{Error, Result};
 pub use network::Network;
+pub use quantize::quantize;
 pub use trainer::{BatchReport, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate};

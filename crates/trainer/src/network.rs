@@ -8,6 +8,7 @@ use candle_core::{DType, Device, Tensor, Var};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sparse_core::Architecture;
 use sparse_core::architecture::{Conv, Layer, Shape};
+use sparse_core::quant::{FloatLayer, FloatTensor};
 
 /// A trainable CNN: the description it was built from and its candle variables, per layer in
 /// the order weight, bias (and for a dwconv: depthwise weight, bias, pointwise weight, bias).
@@ -125,41 +126,85 @@ impl Network {
 
     /// Class scores (logits, `[n, classes]`) for a `[n, c, h, w]` batch of inputs in [0, 1].
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let last = self.architecture.layers.len() - 1;
         let mut x = x.to_dtype(self.dtype)?;
-        for (i, (layer, p)) in self
-            .architecture
+        for i in 0..self.architecture.layers.len() {
+            x = self.layer_forward(i, &x)?.0;
+        }
+        Ok(x)
+    }
+
+    /// Every layer's output for a batch, with the middle of each dwconv: what calibration
+    /// measures.
+    pub fn trace(&self, x: &Tensor) -> Result<Vec<(Tensor, Option<Tensor>)>> {
+        let mut x = x.to_dtype(self.dtype)?;
+        let mut outputs = Vec::with_capacity(self.architecture.layers.len());
+        for i in 0..self.architecture.layers.len() {
+            let (out, middle) = self.layer_forward(i, &x)?;
+            outputs.push((out.clone(), middle));
+            x = out;
+        }
+        Ok(outputs)
+    }
+
+    /// Layer `i` applied to `x` (ReLU included), and a dwconv's middle.
+    fn layer_forward(&self, i: usize, x: &Tensor) -> Result<(Tensor, Option<Tensor>)> {
+        let layer = &self.architecture.layers[i];
+        let p = &self.params[i];
+        let mut middle = None;
+        let mut y = match layer {
+            Layer::Conv(conv) => conv_forward(x, conv, &p[0], &p[1], 1)?,
+            Layer::Dwconv(conv) => {
+                let channels = x.dims4()?.1;
+                let depthwise = conv_forward(x, conv, &p[0], &p[1], channels)?;
+                let pointwise = Conv {
+                    filters: conv.filters,
+                    kernel: 1,
+                    stride: 1,
+                    padding: Default::default(),
+                    density: None,
+                };
+                let y = conv_forward(&depthwise, &pointwise, &p[2], &p[3], 1)?;
+                middle = Some(depthwise);
+                y
+            }
+            Layer::Dense(_) => {
+                let flat = x.flatten_from(1)?;
+                flat.matmul(&p[0].t()?)?.broadcast_add(&p[1])?
+            }
+            Layer::Maxpool(pl) => pool(x, pl.size, pl.stride, Reduce::Max)?,
+            Layer::Avgpool(pl) => pool(x, pl.size, pl.stride, Reduce::Mean)?,
+        };
+        if i + 1 != self.architecture.layers.len() && !layer.is_pool() {
+            y = y.relu()?;
+        }
+        Ok((y, middle))
+    }
+
+    /// The trained parameters as plain f32 vectors, layer by layer, for quantisation.
+    pub fn float_layers(&self) -> Result<Vec<FloatLayer>> {
+        let values =
+            |v: &Var| -> Result<Vec<f32>> { Ok(v.flatten_all()?.to_dtype(DType::F32)?.to_vec1()?) };
+        let tensor = |w: &Var, b: &Var| -> Result<FloatTensor> {
+            Ok(FloatTensor {
+                weight: values(w)?,
+                bias: values(b)?,
+            })
+        };
+        self.architecture
             .layers
             .iter()
             .zip(&self.params)
-            .enumerate()
-        {
-            x = match layer {
-                Layer::Conv(conv) => conv_forward(&x, conv, &p[0], &p[1], 1)?,
-                Layer::Dwconv(conv) => {
-                    let channels = x.dims4()?.1;
-                    let depthwise = conv_forward(&x, conv, &p[0], &p[1], channels)?;
-                    let pointwise = Conv {
-                        filters: conv.filters,
-                        kernel: 1,
-                        stride: 1,
-                        padding: Default::default(),
-                        density: None,
-                    };
-                    conv_forward(&depthwise, &pointwise, &p[2], &p[3], 1)?
-                }
-                Layer::Dense(_) => {
-                    let flat = x.flatten_from(1)?;
-                    flat.matmul(&p[0].t()?)?.broadcast_add(&p[1])?
-                }
-                Layer::Maxpool(pl) => pool(&x, pl.size, pl.stride, Reduce::Max)?,
-                Layer::Avgpool(pl) => pool(&x, pl.size, pl.stride, Reduce::Mean)?,
-            };
-            if i != last && !layer.is_pool() {
-                x = x.relu()?;
-            }
-        }
-        Ok(x)
+            .map(|(layer, p)| {
+                Ok(match layer {
+                    Layer::Conv(_) | Layer::Dense(_) => FloatLayer::Weighted(tensor(&p[0], &p[1])?),
+                    Layer::Dwconv(_) => FloatLayer::Separable {
+                        depthwise: tensor(&p[0], &p[1])?,
+                        pointwise: tensor(&p[2], &p[3])?,
+                    },
+                    Layer::Maxpool(_) | Layer::Avgpool(_) => FloatLayer::Pool,
+                })
+            })
+            .collect()
     }
 }
 

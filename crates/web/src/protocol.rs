@@ -77,6 +77,8 @@ pub enum FromWorker {
     Finished {
         /// Fraction of test images classified correctly.
         test_accuracy: f64,
+        /// The same, for the int8 model (integer arithmetic only).
+        int8_test_accuracy: f64,
         /// Seconds spent training (scoring excluded).
         train_seconds: f64,
         /// Training throughput.

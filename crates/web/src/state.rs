@@ -50,6 +50,8 @@ pub enum RunState {
     Finished {
         /// Fraction of the test set classified correctly.
         test_accuracy: f64,
+        /// The same for the int8 model.
+        int8_test_accuracy: f64,
         /// Seconds of training.
         train_seconds: f64,
         /// Training throughput.
@@ -204,12 +206,14 @@ fn apply_worker_message(state: &mut AppState, message: FromWorker) {
         FromWorker::Evaluating => state.run = RunState::Evaluating,
         FromWorker::Finished {
             test_accuracy,
+            int8_test_accuracy,
             train_seconds,
             images_per_second,
         } => {
             state.fraction_done = 1.0;
             state.run = RunState::Finished {
                 test_accuracy,
+                int8_test_accuracy,
                 train_seconds,
                 images_per_second,
             };

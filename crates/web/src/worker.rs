@@ -8,7 +8,7 @@ use crate::fetch::Download;
 use crate::protocol::{CurvePoint, FromWorker, Sample, ToWorker};
 use futures::{FutureExt, SinkExt, StreamExt};
 use sparse_core::{Architecture, Dataset, idx::parse_idx_pair};
-use sparse_train::{TrainConfig, Trainer, evaluate};
+use sparse_train::{TrainConfig, Trainer, evaluate, quantize};
 use std::time::Duration;
 use yew::platform::time::sleep;
 use yew_agent::prelude::*;
@@ -24,6 +24,8 @@ const MNIST_FILES: [&str; 4] = [
     "t10k-images.idx3-ubyte.gz",
     "t10k-labels.idx1-ubyte.gz",
 ];
+/// Training images whose activations set the int8 model's ranges.
+const CALIBRATION_IMAGES: usize = 1000;
 /// Training images shown in the page's sample grid.
 const SAMPLES: usize = 40;
 
@@ -115,7 +117,8 @@ async fn load_mnist(
     Ok(splits)
 }
 
-/// Trains the skeleton CNN, streaming one curve point per slice, then scores the test set.
+/// Trains the skeleton CNN, streaming one curve point per slice, then scores the test set in
+/// float and as the int8 model.
 async fn train(
     scope: &mut ReactorScope<ToWorker, FromWorker>,
     splits: &Splits,
@@ -176,9 +179,13 @@ async fn train(
     let train_seconds = (now_ms() - started) / 1000.0;
     let _ = scope.send(FromWorker::Evaluating).await;
     let test_accuracy = evaluate(trainer.network(), &splits.test).map_err(|e| e.to_string())?;
+    let int8 = quantize(trainer.network(), &splits.train, CALIBRATION_IMAGES)
+        .map_err(|e| e.to_string())?;
+    let int8_test_accuracy = int8.accuracy(&splits.test);
     let _ = scope
         .send(FromWorker::Finished {
             test_accuracy,
+            int8_test_accuracy,
             train_seconds,
             images_per_second: images as f64 / train_seconds,
         })

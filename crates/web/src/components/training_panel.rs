@@ -77,7 +77,7 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             text
         }
         RunState::Stopping => "Stopping after this batch…".to_string(),
-        RunState::Evaluating => "Scoring the test set…".to_string(),
+        RunState::Evaluating => "Scoring the test set, in float and as an int8 model…".to_string(),
         RunState::Finished {
             train_seconds,
             images_per_second,
@@ -89,11 +89,24 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         RunState::Failed(message) => format!("Training failed: {message}"),
     };
     let accuracy = match &props.run {
-        RunState::Finished { test_accuracy, .. } => html! {
-            <p class="result">
-                { "Test accuracy: " }
-                <strong data-testid="test-accuracy">{ format!("{:.1}%", test_accuracy * 100.0) }</strong>
-            </p>
+        RunState::Finished {
+            test_accuracy,
+            int8_test_accuracy,
+            ..
+        } => html! {
+            <>
+                <p class="result">
+                    { "Test accuracy: " }
+                    <strong data-testid="test-accuracy">{ format!("{:.1}%", test_accuracy * 100.0) }</strong>
+                </p>
+                <p class="hint">
+                    { "As an int8 model (one byte per weight, integer arithmetic only, as it would \
+                       run on a microcontroller): " }
+                    <strong data-testid="int8-test-accuracy">
+                        { format!("{:.1}%", int8_test_accuracy * 100.0) }
+                    </strong>
+                </p>
+            </>
         },
         _ => html! {},
     };

@@ -1,0 +1,566 @@
+//! The int8 model: per-channel symmetric int8 weights, activations calibrated to 8 bits, and
+//! an evaluator that uses integer arithmetic only — the arithmetic the C export reproduces.
+//!
+//! Scheme. Activations after a ReLU are unsigned 8-bit, `a ≈ s·q`, `q ∈ [0, 255]`, zero point
+//! 0; the input is the raw pixel, `s = 1/255`. The middle of a dwconv (no ReLU) is signed,
+//! `q ∈ [-127, 127]`. Weights of output channel `c` are `w ≈ s_w[c]·q`, `q ∈ [-127, 127]`,
+//! `s_w[c] = max|w_c| / 127`; biases are int32 at scale `s_w[c]·s_in`. A layer accumulates
+//! `acc = Σ q_w·q_in + q_b` in int32 and requantises with `M = s_w[c]·s_in / s_out` written as
+//! `multiplier · 2^-shift` (`multiplier ∈ [2^30, 2^31)`): `q_out = (acc·multiplier +
+//! 2^(shift-1)) >> shift` in int64, then clamps to the output's range. The last layer is not
+//! clamped: its int32 outputs are the logits. Max pools take the largest code, average pools
+//! `(Σ q + n/2) / n`; both keep the scale. [`quantize`] refuses a layer whose largest possible
+//! accumulator (Σ|q_w|·max code + |q_b|) would not fit an int32, so int32 never overflows.
+
+use crate::architecture::{Conv, Layer, Shape};
+use crate::{Architecture, Dataset, Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Trained float weights of one weight tensor and its biases, in candle's layout (conv
+/// `[out, in, k, k]`, depthwise `[channels, 1, k, k]`, dense `[out, in]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FloatTensor {
+    /// Weights, output channel major.
+    pub weight: Vec<f32>,
+    /// One bias per output channel.
+    pub bias: Vec<f32>,
+}
+
+/// The float parameters of one layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FloatLayer {
+    /// A conv or dense layer.
+    Weighted(FloatTensor),
+    /// A dwconv: its depthwise and pointwise halves.
+    Separable {
+        /// The k×k per-channel half.
+        depthwise: FloatTensor,
+        /// The 1×1 half.
+        pointwise: FloatTensor,
+    },
+    /// A pool (no parameters).
+    Pool,
+}
+
+/// Activation ranges seen on calibration data, per layer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// The largest |value| of each layer's output.
+    pub output_max: Vec<f32>,
+    /// The largest |value| of each dwconv's middle (`None` for other layers).
+    pub middle_max: Vec<Option<f32>>,
+}
+
+/// One int8 weight tensor with everything needed to requantise its outputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuantTensor {
+    /// int8 weights, same layout as the float ones.
+    pub weights: Vec<i8>,
+    /// int32 biases at scale `s_w[c]·s_in`, within ±2^30.
+    pub bias: Vec<i32>,
+    /// Per output channel fixed-point multiplier in [2^30, 2^31).
+    pub multiplier: Vec<i32>,
+    /// Per output channel right shift.
+    pub shift: Vec<u8>,
+    /// Per output channel weight scale (for reference; not used by the evaluator).
+    pub weight_scale: Vec<f32>,
+}
+
+/// One layer of the int8 model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum QuantLayer {
+    /// A conv or dense layer.
+    Weighted(QuantTensor),
+    /// A dwconv: depthwise into a signed middle, then pointwise.
+    Separable {
+        /// The k×k per-channel half (output signed 8-bit).
+        depthwise: QuantTensor,
+        /// The 1×1 half.
+        pointwise: QuantTensor,
+    },
+    /// A pool.
+    Pool,
+}
+
+/// An int8 network: the architecture, its quantised layers and its activation scales.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuantModel {
+    /// The (possibly pruned) architecture.
+    pub architecture: Architecture,
+    /// One entry per layer.
+    pub layers: Vec<QuantLayer>,
+    /// The real value of one output code of each layer (the input's is 1/255).
+    pub output_scale: Vec<f32>,
+}
+
+/// `m · 2^-shift` with `m ∈ [2^30, 2^31)` closest to `real` (> 0), or zero for `real = 0`.
+pub fn fixed_point(real: f64) -> (i32, u8) {
+    if real <= 0.0 || !real.is_finite() {
+        return (0, 0);
+    }
+    let mut shift = 30 - real.log2().floor() as i32;
+    let mut m = (real * 2f64.powi(shift)).round();
+    if m >= 2f64.powi(31) {
+        m /= 2.0;
+        shift -= 1;
+    }
+    // A multiplier past 2^32 would need a left shift; no calibrated network gets near it,
+    // and one smaller than 2^-31 rounds every accumulator to zero anyway.
+    let shift = shift.clamp(1, 62);
+    (m.round().min(i32::MAX as f64) as i32, shift as u8)
+}
+
+/// `(acc·multiplier + 2^(shift-1)) >> shift`, computed in int64.
+pub fn requantize(acc: i32, multiplier: i32, shift: u8) -> i32 {
+    if multiplier == 0 {
+        return 0;
+    }
+    let rounding = 1i64 << (shift - 1);
+    let v = (acc as i64 * multiplier as i64 + rounding) >> shift;
+    v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// Quantises one weight tensor whose input has scale `s_in` and output scale `s_out` and codes
+/// of at most `max_code` in magnitude; `None` if an int32 accumulator could overflow.
+fn quantize_tensor(t: &FloatTensor, s_in: f32, s_out: f32, max_code: i64) -> Option<QuantTensor> {
+    let channels = t.bias.len();
+    let per_channel = t.weight.len() / channels.max(1);
+    let mut q = QuantTensor {
+        weights: Vec::with_capacity(t.weight.len()),
+        bias: Vec::with_capacity(channels),
+        multiplier: Vec::with_capacity(channels),
+        shift: Vec::with_capacity(channels),
+        weight_scale: Vec::with_capacity(channels),
+    };
+    for c in 0..channels {
+        let w = &t.weight[c * per_channel..(c + 1) * per_channel];
+        let max = w.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let s_w = if max > 0.0 { max / 127.0 } else { 1.0 };
+        q.weights.extend(
+            w.iter()
+                .map(|v| (v / s_w).round().clamp(-127.0, 127.0) as i8),
+        );
+        let bias_scale = s_w as f64 * s_in as f64;
+        let bias = (t.bias[c] as f64 / bias_scale)
+            .round()
+            .clamp(-(2f64.powi(30)), 2f64.powi(30)) as i32;
+        q.bias.push(bias);
+        // The largest accumulator this channel can reach must fit an int32, which the
+        // evaluator and the C export use.
+        let start = q.weights.len() - per_channel;
+        let reach: i64 = q.weights[start..]
+            .iter()
+            .map(|&v| (v as i64).abs() * max_code)
+            .sum::<i64>()
+            + (bias as i64).abs();
+        if reach > i32::MAX as i64 {
+            return None;
+        }
+        let (m, shift) = fixed_point(bias_scale / s_out as f64);
+        q.multiplier.push(m);
+        q.shift.push(shift);
+        q.weight_scale.push(s_w);
+    }
+    Some(q)
+}
+
+/// An output scale from a calibrated maximum: `max / levels`, never zero.
+fn scale(max: f32, levels: f32) -> f32 {
+    if max > 0.0 && max.is_finite() {
+        max / levels
+    } else {
+        1.0 / levels
+    }
+}
+
+/// Builds the int8 model of a trained float network.
+pub fn quantize(
+    architecture: &Architecture,
+    layers: &[FloatLayer],
+    calibration: &Calibration,
+) -> Result<QuantModel> {
+    architecture.output_shapes()?;
+    let n = architecture.layers.len();
+    if layers.len() != n || calibration.output_max.len() != n || calibration.middle_max.len() != n {
+        return Err(Error::Architecture(format!(
+            "{n} layers, but {} float layers and {} calibration ranges were given",
+            layers.len(),
+            calibration.output_max.len()
+        )));
+    }
+    let mut s_in = 1.0 / 255.0;
+    let mut out_layers = Vec::with_capacity(n);
+    let mut output_scale = Vec::with_capacity(n);
+    for (i, (layer, float)) in architecture.layers.iter().zip(layers).enumerate() {
+        let last = i + 1 == n;
+        // The last layer's codes are not clamped, so 127 levels keep its logits precise.
+        let levels = if last { 127.0 } else { 255.0 };
+        let s_out = if layer.is_pool() {
+            s_in
+        } else {
+            scale(calibration.output_max[i], levels)
+        };
+        let problem = |why: &str| {
+            Error::Architecture(format!("layer {}, {}, {why}", i + 1, layer.describe()))
+        };
+        let overflow = || problem("is too wide for int32 accumulators");
+        let q = match (layer, float) {
+            (Layer::Conv(_) | Layer::Dense(_), FloatLayer::Weighted(t)) => {
+                QuantLayer::Weighted(quantize_tensor(t, s_in, s_out, 255).ok_or_else(overflow)?)
+            }
+            (
+                Layer::Dwconv(_),
+                FloatLayer::Separable {
+                    depthwise,
+                    pointwise,
+                },
+            ) => {
+                let s_mid = scale(calibration.middle_max[i].unwrap_or(0.0), 127.0);
+                QuantLayer::Separable {
+                    depthwise: quantize_tensor(depthwise, s_in, s_mid, 255).ok_or_else(overflow)?,
+                    pointwise: quantize_tensor(pointwise, s_mid, s_out, 127)
+                        .ok_or_else(overflow)?,
+                }
+            }
+            (Layer::Maxpool(_) | Layer::Avgpool(_), FloatLayer::Pool) => QuantLayer::Pool,
+            _ => return Err(problem("was given parameters of another kind")),
+        };
+        out_layers.push(q);
+        output_scale.push(s_out);
+        s_in = s_out;
+    }
+    Ok(QuantModel {
+        architecture: architecture.clone(),
+        layers: out_layers,
+        output_scale,
+    })
+}
+
+/// The range output codes are clamped to.
+#[derive(Clone, Copy)]
+enum Range {
+    /// After a ReLU: [0, 255].
+    Unsigned,
+    /// A dwconv's middle: [-127, 127].
+    Signed,
+    /// The logits: unclamped.
+    Unclamped,
+}
+
+impl Range {
+    fn clamp(self, v: i32) -> i32 {
+        match self {
+            Range::Unsigned => v.clamp(0, 255),
+            Range::Signed => v.clamp(-127, 127),
+            Range::Unclamped => v,
+        }
+    }
+}
+
+/// A direct convolution over `groups` channel groups (1, or one per channel for depthwise).
+fn conv_int(
+    input: &[i32],
+    [c, h, w]: [usize; 3],
+    conv: &Conv,
+    groups: usize,
+    q: &QuantTensor,
+    range: Range,
+) -> (Vec<i32>, [usize; 3]) {
+    let (oh, (top, _)) = conv.output_side(h).expect("validated");
+    let (ow, (left, _)) = conv.output_side(w).expect("validated");
+    let outputs = q.bias.len();
+    let k = conv.kernel;
+    let in_per_group = c / groups;
+    let out_per_group = outputs / groups;
+    let mut out = vec![0; outputs * oh * ow];
+    for co in 0..outputs {
+        let g = co / out_per_group;
+        let weights = &q.weights[co * in_per_group * k * k..(co + 1) * in_per_group * k * k];
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let mut acc = q.bias[co];
+                for ci in 0..in_per_group {
+                    let channel = g * in_per_group + ci;
+                    for ky in 0..k {
+                        let iy = (oy * conv.stride + ky) as isize - top as isize;
+                        if iy < 0 || iy >= h as isize {
+                            continue;
+                        }
+                        for kx in 0..k {
+                            let ix = (ox * conv.stride + kx) as isize - left as isize;
+                            if ix < 0 || ix >= w as isize {
+                                continue;
+                            }
+                            let v = input[(channel * h + iy as usize) * w + ix as usize];
+                            acc += weights[(ci * k + ky) * k + kx] as i32 * v;
+                        }
+                    }
+                }
+                out[(co * oh + oy) * ow + ox] =
+                    range.clamp(requantize(acc, q.multiplier[co], q.shift[co]));
+            }
+        }
+    }
+    (out, [outputs, oh, ow])
+}
+
+impl QuantModel {
+    /// The int32 logits for one image of raw 0–255 pixels in channel-height-width order.
+    ///
+    /// # Panics
+    /// If `pixels` is not exactly one input image.
+    pub fn logits(&self, pixels: &[u8]) -> Vec<i32> {
+        let arch = &self.architecture;
+        assert_eq!(pixels.len(), arch.input.iter().product::<usize>());
+        let mut x: Vec<i32> = pixels.iter().map(|&p| p as i32).collect();
+        let mut shape = Shape::Map(arch.input);
+        let last = arch.layers.len() - 1;
+        for (i, (layer, q)) in arch.layers.iter().zip(&self.layers).enumerate() {
+            let range = if i == last {
+                Range::Unclamped
+            } else {
+                Range::Unsigned
+            };
+            let dims = match shape {
+                Shape::Map(d) => d,
+                Shape::Flat([n]) => [n, 1, 1],
+            };
+            (x, shape) = match (layer, q) {
+                (Layer::Conv(conv), QuantLayer::Weighted(t)) => {
+                    let (y, d) = conv_int(&x, dims, conv, 1, t, range);
+                    (y, Shape::Map(d))
+                }
+                (
+                    Layer::Dwconv(conv),
+                    QuantLayer::Separable {
+                        depthwise,
+                        pointwise,
+                    },
+                ) => {
+                    let (mid, d) = conv_int(&x, dims, conv, dims[0], depthwise, Range::Signed);
+                    let one = Conv {
+                        filters: pointwise.bias.len(),
+                        kernel: 1,
+                        stride: 1,
+                        padding: Default::default(),
+                        density: None,
+                    };
+                    let (y, d) = conv_int(&mid, d, &one, 1, pointwise, range);
+                    (y, Shape::Map(d))
+                }
+                (Layer::Dense(_), QuantLayer::Weighted(t)) => {
+                    let inputs = x.len();
+                    let y = (0..t.bias.len())
+                        .map(|o| {
+                            let row = &t.weights[o * inputs..(o + 1) * inputs];
+                            let acc = row
+                                .iter()
+                                .zip(&x)
+                                .fold(t.bias[o], |a, (&w, &v)| a + w as i32 * v);
+                            range.clamp(requantize(acc, t.multiplier[o], t.shift[o]))
+                        })
+                        .collect::<Vec<_>>();
+                    let n = y.len();
+                    (y, Shape::Flat([n]))
+                }
+                (Layer::Maxpool(p) | Layer::Avgpool(p), QuantLayer::Pool) => {
+                    let [c, h, w] = dims;
+                    let (oh, ow) = ((h - p.size) / p.stride + 1, (w - p.size) / p.stride + 1);
+                    let n = (p.size * p.size) as i32;
+                    let mut y = Vec::with_capacity(c * oh * ow);
+                    for ch in 0..c {
+                        for oy in 0..oh {
+                            for ox in 0..ow {
+                                let window = (0..p.size).flat_map(|ky| {
+                                    let row = (ch * h + oy * p.stride + ky) * w + ox * p.stride;
+                                    x[row..row + p.size].iter().copied()
+                                });
+                                y.push(match layer {
+                                    Layer::Maxpool(_) => window.max().unwrap_or(0),
+                                    _ => (window.sum::<i32>() + n / 2).div_euclid(n),
+                                });
+                            }
+                        }
+                    }
+                    (y, Shape::Map([c, oh, ow]))
+                }
+                _ => unreachable!("quantize builds one matching entry per layer"),
+            };
+        }
+        x
+    }
+
+    /// The predicted class: the index of the largest logit (the first on ties).
+    pub fn predict(&self, pixels: &[u8]) -> usize {
+        let logits = self.logits(pixels);
+        let mut best = 0;
+        for (i, &v) in logits.iter().enumerate() {
+            if v > logits[best] {
+                best = i;
+            }
+        }
+        best
+    }
+
+    /// Fraction of `data` classified correctly.
+    pub fn accuracy(&self, data: &Dataset) -> f64 {
+        let correct = (0..data.len())
+            .filter(|&i| self.predict(data.image(i)) == data.label(i) as usize)
+            .count();
+        correct as f64 / data.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_represents_multipliers_closely() {
+        for real in [1e-6, 3.7e-4, 0.0123, 0.5, 0.99, 1.0, 7.25, 300.0] {
+            let (m, shift) = fixed_point(real);
+            assert!((1 << 30..=i32::MAX).contains(&m), "{real}: {m}");
+            let back = m as f64 / 2f64.powi(shift as i32);
+            assert!((back - real).abs() / real < 1e-8, "{real} → {back}");
+        }
+        assert_eq!(fixed_point(0.0), (0, 0));
+    }
+
+    #[test]
+    fn requantize_rounds_half_up_like_the_c_code() {
+        let (m, s) = fixed_point(0.5);
+        assert_eq!(requantize(5, m, s), 3);
+        assert_eq!(requantize(-5, m, s), -2);
+        assert_eq!(requantize(1000, m, s), 500);
+        let (m, s) = fixed_point(0.1);
+        assert_eq!(requantize(1234, m, s), 123);
+        assert_eq!(requantize(i32::MAX, m, s), 214_748_365);
+    }
+
+    /// A 1×3×3 input, conv 2×2×2 → maxpool 2 → dense 2, with weights chosen by hand.
+    fn tiny() -> (Architecture, Vec<FloatLayer>) {
+        let arch: Architecture = serde_json::from_str(
+            r#"{"input":[1,3,3],"classes":2,"layers":[
+              {"conv":{"filters":2,"kernel":2}},{"maxpool":{"size":2,"stride":2}},
+              {"dense":{"units":2}}]}"#,
+        )
+        .unwrap();
+        let layers = vec![
+            FloatLayer::Weighted(FloatTensor {
+                weight: vec![1.0, 0.5, -0.5, 0.25, -1.0, 0.0, 0.5, 1.0],
+                bias: vec![0.1, 0.0],
+            }),
+            FloatLayer::Pool,
+            FloatLayer::Weighted(FloatTensor {
+                weight: vec![1.0, -1.0, -0.5, 2.0],
+                bias: vec![0.0, -0.2],
+            }),
+        ];
+        (arch, layers)
+    }
+
+    /// The float forward pass of [`tiny`], written out.
+    fn tiny_float(pixels: &[u8]) -> (Vec<f32>, Vec<f32>) {
+        let x: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
+        let (_, layers) = tiny();
+        let FloatLayer::Weighted(conv) = &layers[0] else {
+            unreachable!()
+        };
+        let mut pooled = vec![];
+        for c in 0..2 {
+            let mut best = f32::MIN;
+            for oy in 0..2 {
+                for ox in 0..2 {
+                    let mut acc = conv.bias[c];
+                    for ky in 0..2 {
+                        for kx in 0..2 {
+                            acc += conv.weight[c * 4 + ky * 2 + kx] * x[(oy + ky) * 3 + ox + kx];
+                        }
+                    }
+                    best = best.max(acc.max(0.0));
+                }
+            }
+            pooled.push(best);
+        }
+        let FloatLayer::Weighted(dense) = &layers[2] else {
+            unreachable!()
+        };
+        let logits = (0..2)
+            .map(|o| {
+                dense.bias[o]
+                    + dense.weight[o * 2] * pooled[0]
+                    + dense.weight[o * 2 + 1] * pooled[1]
+            })
+            .collect();
+        (pooled, logits)
+    }
+
+    #[test]
+    fn int8_logits_track_the_float_network() {
+        let (arch, layers) = tiny();
+        let images: Vec<Vec<u8>> = (0..20u32)
+            .map(|i| (0..9).map(|j| ((i * 37 + j * 53) % 256) as u8).collect())
+            .collect();
+        let mut pooled_max = 0f32;
+        let mut logit_max = 0f32;
+        for img in &images {
+            let (pooled, logits) = tiny_float(img);
+            pooled_max = pooled.iter().fold(pooled_max, |m, v| m.max(*v));
+            logit_max = logits.iter().fold(logit_max, |m, v| m.max(v.abs()));
+        }
+        let calibration = Calibration {
+            output_max: vec![pooled_max, pooled_max, logit_max],
+            middle_max: vec![None; 3],
+        };
+        let model = quantize(&arch, &layers, &calibration).unwrap();
+        for img in &images {
+            let (_, float) = tiny_float(img);
+            let ints = model.logits(img);
+            for (f, q) in float.iter().zip(&ints) {
+                let back = *q as f32 * model.output_scale[2];
+                assert!((back - f).abs() < 0.03, "float {f}, int8 {back}");
+            }
+        }
+        let json = serde_json::to_string(&model).unwrap();
+        assert_eq!(serde_json::from_str::<QuantModel>(&json).unwrap(), model);
+    }
+
+    #[test]
+    fn mismatched_parameters_are_refused() {
+        let (arch, mut layers) = tiny();
+        layers.swap(0, 1);
+        let calibration = Calibration {
+            output_max: vec![1.0; 3],
+            middle_max: vec![None; 3],
+        };
+        let err = quantize(&arch, &layers, &calibration).unwrap_err();
+        assert!(err.to_string().contains("layer 1, conv 2×2×2"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+
+    #[test]
+    fn a_layer_too_wide_for_int32_is_refused_by_name() {
+        // 70,000 inputs × 127 × 255 exceeds 2^31.
+        let arch: Architecture = serde_json::from_str(
+            r#"{"input":[1,7,10000],"classes":2,"layers":[{"dense":{"units":2}}]}"#,
+        )
+        .unwrap();
+        let layers = vec![FloatLayer::Weighted(FloatTensor {
+            weight: vec![0.5; 140_000],
+            bias: vec![0.0; 2],
+        })];
+        let calibration = Calibration {
+            output_max: vec![1.0],
+            middle_max: vec![None],
+        };
+        let err = quantize(&arch, &layers, &calibration).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid architecture: layer 1, dense 2, is too wide for int32 accumulators"
+        );
+    }
+}
