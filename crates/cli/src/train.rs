@@ -1,13 +1,17 @@
-//! `sparse-explorer train`: trains the skeleton CNN with a progress bar and prints its test
-//! accuracy (with `--json`, one JSON object as the last line).
+//! `sparse-explorer train`: trains an architecture (the skeleton CNN by default), optionally
+//! pruning it, with a progress bar; prints its float and int8 test accuracy and, with
+//! `--json`, one JSON object with its costs as the last line.
 
 use crate::mnist;
-use anyhow::bail;
-use clap::Args;
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use sparse_core::Architecture;
+use sparse_core::cost::cost;
+use sparse_core::space::Pruning;
 use sparse_train::{BatchReport, RunOutcome, TrainConfig, Trainer, evaluate, quantize};
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Options of `sparse-explorer train`.
@@ -28,12 +32,31 @@ pub struct TrainArgs {
     /// Seed for initial weights and shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Architecture description to train (JSON, see docs/architecture-format.md); the
+    /// skeleton CNN when absent.
+    #[arg(long, value_name = "FILE")]
+    arch: Option<PathBuf>,
+    /// How to prune every conv, dwconv and dense layer.
+    #[arg(long, value_enum, default_value_t = PruneMethod::None)]
+    prune: PruneMethod,
+    /// Fraction of each layer's weights magnitude pruning removes.
+    #[arg(long, default_value_t = 0.8)]
+    sparsity: f64,
     /// Train on only the first N training images (a quick run); the test set stays whole.
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
     /// Print one JSON object with the results as the last line.
     #[arg(long)]
     json: bool,
+}
+
+/// Pruning methods the command offers.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PruneMethod {
+    /// No pruning.
+    None,
+    /// Gradual magnitude pruning to `--sparsity`.
+    Magnitude,
 }
 
 /// Trains, evaluates and prints the result.
@@ -54,8 +77,34 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         }
         train = train.head(n);
     }
-    let architecture = Architecture::skeleton();
+    let architecture = match &args.arch {
+        Some(path) => {
+            let name = path.display();
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
+            let arch: Architecture = serde_json::from_str(&text)
+                .with_context(|| format!("{name} is not a valid architecture description"))?;
+            arch.output_shapes().with_context(|| format!("{name}"))?;
+            arch
+        }
+        None => Architecture::skeleton(),
+    };
+    if !(0.0..1.0).contains(&args.sparsity) {
+        bail!("--sparsity must be in [0, 1), not {}", args.sparsity);
+    }
+    let setting = match args.prune {
+        PruneMethod::None => None,
+        PruneMethod::Magnitude => Some(Pruning::Magnitude {
+            sparsity: args.sparsity,
+        }),
+    };
+    let pruning = architecture
+        .layers
+        .iter()
+        .map(|l| setting.filter(|_| !l.is_pool()))
+        .collect();
     let config = TrainConfig {
+        pruning,
         epochs: args.epochs,
         batch_size: args.batch_size,
         learning_rate: args.learning_rate,
@@ -87,11 +136,13 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let accuracy = evaluate(trainer.network(), &test)?;
     let int8 = quantize(trainer.network(), &train, 1000)?;
     let int8_accuracy = int8.accuracy(&test);
+    let pruned = trainer.pruned_architecture()?;
+    let costs = cost(&pruned)?;
     let images_per_second = images as f64 / train_seconds;
     crate::output::print(&format!(
-        "trained {} parameters for {} epoch(s) in {train_seconds:.1} s ({images_per_second:.0} images/s)",
-        trainer.network().parameter_count(),
-        args.epochs
+        "trained {} parameters for {} epoch(s) in {train_seconds:.1} s ({images_per_second:.0} images/s); \
+         model size {} B, working memory {} B",
+        costs.parameters, args.epochs, costs.model_size_bytes, costs.working_memory_bytes
     ))?;
     crate::output::print(&format!(
         "test accuracy: {:.2}% on {} images (int8: {:.2}%)",
@@ -104,8 +155,13 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             "test_accuracy": accuracy,
             "int8_test_accuracy": int8_accuracy,
             "train_images": train.len(),
-            "parameters": trainer.network().parameter_count(),
-            "architecture": architecture,
+            "parameters": costs.parameters,
+            "model_size_bytes": costs.model_size_bytes,
+            "working_memory_bytes": costs.working_memory_bytes,
+            "macs": costs.macs,
+            "flash_bytes": costs.flash_bytes,
+            "sram_bytes": costs.sram_bytes,
+            "architecture": pruned,
             "train_seconds": train_seconds,
             "images_per_second": images_per_second,
         });

@@ -200,3 +200,46 @@ fn largest_finds_an_architecture_that_fills_but_fits_the_uno() {
     assert_eq!(report["fits"], true);
     assert_eq!(report["flash_bytes"], found["flash_bytes"]);
 }
+
+#[test]
+fn train_prunes_a_given_architecture_and_prices_what_it_trained() {
+    let arch = include_str!("../../../docs/examples/small.json");
+    let path = temp_file("small.json", arch);
+    let out = sparse_explorer(&[
+        "train",
+        "--arch",
+        path.to_str().unwrap(),
+        "--prune",
+        "magnitude",
+        "--sparsity",
+        "0.6",
+        "--limit",
+        "4000",
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["parameters"], 3226);
+    let size = summary["model_size_bytes"].as_u64().unwrap();
+    // 60% of the 3,168 weights go; the 58 biases stay.
+    assert!((1300..1400).contains(&size), "model size {size}");
+    assert_eq!(summary["working_memory_bytes"], 1936);
+    let density = summary["architecture"]["layers"][0]["conv"]["density"]
+        .as_f64()
+        .unwrap();
+    assert!((density - 0.4).abs() < 0.02, "density {density}");
+
+    let out = sparse_explorer(&[
+        "train",
+        "--arch",
+        path.to_str().unwrap(),
+        "--sparsity",
+        "1.5",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--sparsity must be in [0, 1)"));
+}

@@ -11,6 +11,7 @@ mod batch;
 mod error;
 mod network;
 mod pool;
+mod prune;
 mod quantize;
 mod trainer;
 

@@ -119,6 +119,17 @@ impl Network {
         self.params.iter().flatten().cloned().collect()
     }
 
+    /// The weight tensors (not biases) of layer `index`: one for a conv or dense layer, the
+    /// depthwise and pointwise weights of a dwconv, none for a pool.
+    pub fn layer_weights(&self, index: usize) -> Vec<&Var> {
+        let p = &self.params[index];
+        match self.architecture.layers[index] {
+            Layer::Conv(_) | Layer::Dense(_) => vec![&p[0]],
+            Layer::Dwconv(_) => vec![&p[0], &p[2]],
+            Layer::Maxpool(_) | Layer::Avgpool(_) => Vec::new(),
+        }
+    }
+
     /// Number of weights and biases.
     pub fn parameter_count(&self) -> usize {
         self.params.iter().flatten().map(|v| v.elem_count()).sum()

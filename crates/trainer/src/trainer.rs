@@ -1,11 +1,13 @@
 //! Mini-batch Adam training, one step at a time, with progress reports and cancellation.
 
 use crate::batch::batch_tensors;
+use crate::prune::{MagnitudePruner, pruned_architecture};
 use crate::{Error, Network, Result};
 use candle_core::{D, Device};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
+use sparse_core::space::Pruning;
 use sparse_core::{Architecture, Dataset};
 use std::ops::ControlFlow;
 
@@ -22,6 +24,10 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     /// Seed for initial weights and shuffling.
     pub seed: u64,
+    /// How each layer is pruned (aligned with the architecture's layers; `None` or a missing
+    /// entry: not pruned).
+    #[serde(default)]
+    pub pruning: Vec<Option<Pruning>>,
 }
 
 impl Default for TrainConfig {
@@ -33,6 +39,7 @@ impl Default for TrainConfig {
             batch_size: 32,
             learning_rate: 3e-3,
             seed: 0,
+            pruning: Vec::new(),
         }
     }
 }
@@ -78,6 +85,7 @@ pub enum RunOutcome {
 /// Trains one network on one dataset, a batch per [`Trainer::step`].
 pub struct Trainer {
     network: Network,
+    magnitude: Option<MagnitudePruner>,
     optimizer: AdamW,
     config: TrainConfig,
     device: Device,
@@ -107,11 +115,13 @@ impl Trainer {
             ..ParamsAdamW::default()
         };
         let optimizer = AdamW::new(network.vars(), params)?;
+        let magnitude = MagnitudePruner::new(&config.pruning);
         let mut rng = StdRng::seed_from_u64(config.seed.wrapping_add(1));
         let mut order: Vec<usize> = (0..data.len()).collect();
         order.shuffle(&mut rng);
         Ok(Self {
             network,
+            magnitude,
             optimizer,
             config,
             device,
@@ -135,6 +145,12 @@ impl Trainer {
     /// Steps in one epoch (the last batch may be smaller).
     pub fn batches_per_epoch(&self) -> usize {
         self.order.len().div_ceil(self.config.batch_size.max(1))
+    }
+
+    /// The architecture as trained so far, with each layer's density of non-zero weights: what
+    /// the cost model should price.
+    pub fn pruned_architecture(&self) -> Result<Architecture> {
+        pruned_architecture(&self.network)
     }
 
     /// Whether every planned epoch has run.
@@ -182,6 +198,9 @@ impl Trainer {
             .sum_all()?
             .to_scalar::<f32>()?;
         self.optimizer.backward_step(&loss_t)?;
+        if let Some(pruner) = &self.magnitude {
+            pruner.apply(&self.network, (done + 1) as f64 / total as f64)?;
+        }
 
         let report = BatchReport {
             epoch: self.epoch,
@@ -276,6 +295,7 @@ mod tests {
             batch_size: 8,
             learning_rate: 0.01,
             seed: 3,
+            ..TrainConfig::default()
         }
     }
 

@@ -119,6 +119,7 @@ fn candle_trains_a_small_cnn_in_wasm() {
         batch_size: 16,
         learning_rate: 0.02,
         seed: 5,
+        ..TrainConfig::default()
     };
     let mut trainer = Trainer::new(&arch, &data, config).unwrap();
     let first = trainer.step(&data).unwrap().unwrap().loss;

@@ -1,0 +1,58 @@
+//! On real MNIST: pruning removes weights while accuracy holds, and the pruned architecture's
+//! densities are what the cost model prices.
+
+use sparse_core::cost::cost;
+use sparse_core::space::Pruning;
+use sparse_core::{Architecture, Dataset, idx::parse_idx_pair};
+use sparse_train::{TrainConfig, Trainer, evaluate};
+use std::path::PathBuf;
+
+fn mnist(images: &str, labels: &str) -> Dataset {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../www/data/mnist");
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    parse_idx_pair(&read(images), &read(labels)).unwrap()
+}
+
+/// Trains the skeleton CNN on 20,000 images with `pruning` on every weighted layer; returns
+/// the test accuracy and the trainer.
+fn train(pruning: Option<Pruning>) -> (f64, Trainer) {
+    let arch = Architecture::skeleton();
+    let train = mnist("train-images.idx3-ubyte.gz", "train-labels.idx1-ubyte.gz").head(20_000);
+    let test = mnist("t10k-images.idx3-ubyte.gz", "t10k-labels.idx1-ubyte.gz");
+    let config = TrainConfig {
+        epochs: 2,
+        pruning: arch
+            .layers
+            .iter()
+            .map(|l| (!l.is_pool()).then_some(pruning).flatten())
+            .collect(),
+        ..TrainConfig::default()
+    };
+    let mut trainer = Trainer::new(&arch, &train, config).unwrap();
+    while trainer.step(&train).unwrap().is_some() {}
+    (evaluate(trainer.network(), &test).unwrap(), trainer)
+}
+
+#[test]
+fn magnitude_pruning_removes_most_weights_within_a_point_and_a_half() {
+    let (dense_accuracy, dense) = train(None);
+    let (accuracy, pruned) = train(Some(Pruning::Magnitude { sparsity: 0.7 }));
+    let arch = pruned.pruned_architecture().unwrap();
+    let before = cost(&dense.pruned_architecture().unwrap()).unwrap();
+    let after = cost(&arch).unwrap();
+    eprintln!(
+        "dense {dense_accuracy:.4} ({} B), pruned {accuracy:.4} ({} B)",
+        before.model_size_bytes, after.model_size_bytes
+    );
+    for layer in &arch.layers {
+        if !layer.is_pool() {
+            assert!((layer.density() - 0.3).abs() < 0.01, "{layer:?}");
+        }
+    }
+    assert_eq!(before.model_size_bytes, before.parameters);
+    assert!(after.model_size_bytes < before.model_size_bytes * 4 / 10);
+    assert!(
+        accuracy > dense_accuracy - 0.015,
+        "pruned {accuracy}, dense {dense_accuracy}"
+    );
+}
