@@ -57,6 +57,8 @@ enum PruneMethod {
     None,
     /// Gradual magnitude pruning to `--sparsity`.
     Magnitude,
+    /// Sparse Variational Dropout: weights whose log α ends above 3 are removed.
+    Spvd,
 }
 
 /// Trains, evaluates and prints the result.
@@ -97,6 +99,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         PruneMethod::Magnitude => Some(Pruning::Magnitude {
             sparsity: args.sparsity,
         }),
+        PruneMethod::Spvd => Some(Pruning::Spvd { log_alpha: 3.0 }),
     };
     let pruning = architecture
         .layers

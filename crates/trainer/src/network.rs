@@ -17,6 +17,9 @@ pub struct Network {
     architecture: Architecture,
     params: Vec<Vec<Var>>,
     dtype: DType,
+    /// Sparse Variational Dropout state per layer: the log α threshold and a log σ² per
+    /// weight tensor (aligned with [`Network::layer_weights`]), or `None`.
+    variational: Vec<Option<(f64, Vec<Var>)>>,
 }
 
 /// Draws weights and biases uniform in ±1/√fan-in (PyTorch's default) from one seeded stream.
@@ -104,6 +107,7 @@ impl Network {
         }
         Ok(Self {
             architecture: architecture.clone(),
+            variational: vec![None; params.len()],
             params,
             dtype,
         })
@@ -114,9 +118,79 @@ impl Network {
         &self.architecture
     }
 
-    /// Every trainable variable, for the optimiser.
+    /// Every trainable variable, for the optimiser (log σ² of variational layers included).
     pub fn vars(&self) -> Vec<Var> {
-        self.params.iter().flatten().cloned().collect()
+        let variational = self.variational.iter().flatten().flat_map(|(_, v)| v);
+        self.params
+            .iter()
+            .flatten()
+            .chain(variational)
+            .cloned()
+            .collect()
+    }
+
+    /// Makes layer `index` variational for Sparse Variational Dropout: a log σ² per weight,
+    /// starting at -10 (almost no noise); weights whose log α ends above `threshold` are
+    /// removed by [`Network::apply_variational_masks`].
+    pub fn make_variational(&mut self, index: usize, threshold: f64) -> Result<()> {
+        let log_sigma2 = self
+            .layer_weights(index)
+            .iter()
+            .map(|w| Ok(Var::from_tensor(&(w.ones_like()? * -10.0)?)?))
+            .collect::<Result<Vec<_>>>()?;
+        if !log_sigma2.is_empty() {
+            self.variational[index] = Some((threshold, log_sigma2));
+        }
+        Ok(())
+    }
+
+    /// Whether any layer is variational.
+    pub fn is_variational(&self) -> bool {
+        self.variational.iter().any(Option::is_some)
+    }
+
+    /// log α = log σ² − log θ² of one weight tensor, clamped to [-10, 10].
+    fn log_alpha(weight: &Var, log_sigma2: &Var) -> Result<Tensor> {
+        let log_theta2 = (weight.sqr()? + 1e-8)?.log()?;
+        Ok((log_sigma2.as_tensor() - log_theta2)?.clamp(-10.0, 10.0)?)
+    }
+
+    /// The KL divergence of every variational weight from the log-uniform prior, with the
+    /// approximation of Molchanov et al. (2017).
+    pub fn kl_divergence(&self) -> Result<Tensor> {
+        const K1: f64 = 0.63576;
+        const K2: f64 = 1.87320;
+        const K3: f64 = 1.48695;
+        let mut total = Tensor::zeros((), self.dtype, &Device::Cpu)?;
+        for (i, state) in self.variational.iter().enumerate() {
+            let Some((_, log_sigma2)) = state else {
+                continue;
+            };
+            for (weight, ls2) in self.layer_weights(i).into_iter().zip(log_sigma2) {
+                let la = Self::log_alpha(weight, ls2)?;
+                let sig = candle_nn::ops::sigmoid(&((la.clone() * K3)? + K2)?)?;
+                let log1p = (la.neg()?.exp()? + 1.0)?.log()?;
+                let neg_kl = (((sig * K1)? - (log1p * 0.5)?)? - K1)?;
+                total = (total - neg_kl.sum_all()?)?;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Removes, for good, every variational weight whose log α exceeds its layer's threshold.
+    pub fn apply_variational_masks(&self) -> Result<()> {
+        for (i, state) in self.variational.iter().enumerate() {
+            let Some((threshold, log_sigma2)) = state else {
+                continue;
+            };
+            for (weight, ls2) in self.layer_weights(i).into_iter().zip(log_sigma2) {
+                let keep = Self::log_alpha(weight, ls2)?
+                    .lt(*threshold)?
+                    .to_dtype(weight.dtype())?;
+                weight.set(&(weight.as_tensor() * keep)?)?;
+            }
+        }
+        Ok(())
     }
 
     /// The weight tensors (not biases) of layer `index`: one for a conv or dense layer, the
@@ -139,7 +213,17 @@ impl Network {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut x = x.to_dtype(self.dtype)?;
         for i in 0..self.architecture.layers.len() {
-            x = self.layer_forward(i, &x)?.0;
+            x = self.layer_forward(i, &x, &mut None)?.0;
+        }
+        Ok(x)
+    }
+
+    /// As [`Network::forward`], with the weight noise of variational layers sampled through
+    /// the local reparameterisation trick (for training).
+    pub fn forward_sampled(&self, x: &Tensor, rng: &mut StdRng) -> Result<Tensor> {
+        let mut x = x.to_dtype(self.dtype)?;
+        for i in 0..self.architecture.layers.len() {
+            x = self.layer_forward(i, &x, &mut Some(&mut *rng))?.0;
         }
         Ok(x)
     }
@@ -150,23 +234,35 @@ impl Network {
         let mut x = x.to_dtype(self.dtype)?;
         let mut outputs = Vec::with_capacity(self.architecture.layers.len());
         for i in 0..self.architecture.layers.len() {
-            let (out, middle) = self.layer_forward(i, &x)?;
+            let (out, middle) = self.layer_forward(i, &x, &mut None)?;
             outputs.push((out.clone(), middle));
             x = out;
         }
         Ok(outputs)
     }
 
-    /// Layer `i` applied to `x` (ReLU included), and a dwconv's middle.
-    fn layer_forward(&self, i: usize, x: &Tensor) -> Result<(Tensor, Option<Tensor>)> {
+    /// Layer `i` applied to `x` (ReLU included), and a dwconv's middle; with `noise`, a
+    /// variational layer samples its pre-activations.
+    fn layer_forward(
+        &self,
+        i: usize,
+        x: &Tensor,
+        noise: &mut Option<&mut StdRng>,
+    ) -> Result<(Tensor, Option<Tensor>)> {
         let layer = &self.architecture.layers[i];
         let p = &self.params[i];
+        let log_sigma2 = |k: usize| self.variational[i].as_ref().map(|(_, v)| &v[k]);
         let mut middle = None;
         let mut y = match layer {
-            Layer::Conv(conv) => conv_forward(x, conv, &p[0], &p[1], 1)?,
+            Layer::Conv(conv) => {
+                let op = conv_op(x, conv, 1)?;
+                sampled(&op, &p[0], log_sigma2(0), noise)?.broadcast_add(&channel_bias(&p[1])?)?
+            }
             Layer::Dwconv(conv) => {
                 let channels = x.dims4()?.1;
-                let depthwise = conv_forward(x, conv, &p[0], &p[1], channels)?;
+                let op = conv_op(x, conv, channels)?;
+                let depthwise = sampled(&op, &p[0], log_sigma2(0), noise)?
+                    .broadcast_add(&channel_bias(&p[1])?)?;
                 let pointwise = Conv {
                     filters: conv.filters,
                     kernel: 1,
@@ -174,13 +270,16 @@ impl Network {
                     padding: Default::default(),
                     density: None,
                 };
-                let y = conv_forward(&depthwise, &pointwise, &p[2], &p[3], 1)?;
+                let op = conv_op(&depthwise, &pointwise, 1)?;
+                let y = sampled(&op, &p[2], log_sigma2(1), noise)?
+                    .broadcast_add(&channel_bias(&p[3])?)?;
                 middle = Some(depthwise);
                 y
             }
             Layer::Dense(_) => {
                 let flat = x.flatten_from(1)?;
-                flat.matmul(&p[0].t()?)?.broadcast_add(&p[1])?
+                let op = LinearOp::Dense(flat);
+                sampled(&op, &p[0], log_sigma2(0), noise)?.broadcast_add(&p[1])?
             }
             Layer::Maxpool(pl) => pool(x, pl.size, pl.stride, Reduce::Max)?,
             Layer::Avgpool(pl) => pool(x, pl.size, pl.stride, Reduce::Mean)?,
@@ -219,27 +318,90 @@ impl Network {
     }
 }
 
-/// A convolution with bias over `groups` channel groups, padding the input first when "same"
-/// padding is uneven.
-fn conv_forward(
-    x: &Tensor,
-    conv: &Conv,
-    weight: &Var,
-    bias: &Var,
-    groups: usize,
-) -> Result<Tensor> {
+/// A layer's linear map of its (already padded) input by a weight tensor.
+enum LinearOp {
+    /// `conv2d(input, w)` with this stride and group count.
+    Conv {
+        input: Tensor,
+        stride: usize,
+        groups: usize,
+    },
+    /// `input · wᵀ`.
+    Dense(Tensor),
+}
+
+impl LinearOp {
+    fn input(&self) -> &Tensor {
+        match self {
+            LinearOp::Conv { input, .. } | LinearOp::Dense(input) => input,
+        }
+    }
+
+    /// The map applied to `input` (or, for the variance, to another tensor of its shape).
+    fn apply(&self, input: &Tensor, weight: &Tensor) -> Result<Tensor> {
+        Ok(match self {
+            LinearOp::Conv { stride, groups, .. } => {
+                input.conv2d(weight, 0, *stride, 1, *groups)?
+            }
+            LinearOp::Dense(_) => input.matmul(&weight.t()?)?,
+        })
+    }
+}
+
+/// The convolution of `x` for `conv`, padding first when "same" padding needs it.
+fn conv_op(x: &Tensor, conv: &Conv, groups: usize) -> Result<LinearOp> {
     let (_, _, h, w) = x.dims4()?;
     let pads = |side| conv.output_side(side).map_or((0, 0), |(_, pad)| pad);
     let ((top, bottom), (left, right)) = (pads(h), pads(w));
-    let x = if (top, bottom, left, right) == (0, 0, 0, 0) {
+    let input = if (top, bottom, left, right) == (0, 0, 0, 0) {
         x.clone()
     } else {
         x.pad_with_zeros(2, top, bottom)?
             .pad_with_zeros(3, left, right)?
     };
-    let y = x.conv2d(weight, 0, conv.stride, 1, groups)?;
-    let outputs = bias.dims1()?;
-    Ok(y.broadcast_add(&bias.reshape((1, outputs, 1, 1))?)?)
+    Ok(LinearOp::Conv {
+        input,
+        stride: conv.stride,
+        groups,
+    })
+}
+
+/// A conv bias shaped to broadcast over `[n, c, h, w]`.
+fn channel_bias(bias: &Var) -> Result<Tensor> {
+    Ok(bias.reshape((1, bias.dims1()?, 1, 1))?)
+}
+
+/// The linear map with weight θ; for a variational weight with noise, a sample of
+/// `op(x, θ) + sqrt(op(x², σ²)) · ε` (the local reparameterisation trick).
+fn sampled(
+    op: &LinearOp,
+    weight: &Var,
+    log_sigma2: Option<&Var>,
+    noise: &mut Option<&mut StdRng>,
+) -> Result<Tensor> {
+    let mean = op.apply(op.input(), weight)?;
+    let (Some(log_sigma2), Some(rng)) = (log_sigma2, noise) else {
+        return Ok(mean);
+    };
+    let variance = op.apply(&op.input().sqr()?, &log_sigma2.exp()?)?;
+    let std = (variance + 1e-8)?.sqrt()?;
+    let eps = standard_normal(std.dims(), std.dtype(), rng)?;
+    Ok((mean + (std * eps)?)?)
+}
+
+/// Standard normal samples by the Box–Muller transform, from a seeded generator.
+fn standard_normal(dims: &[usize], dtype: DType, rng: &mut StdRng) -> Result<Tensor> {
+    let n: usize = dims.iter().product();
+    let mut values = Vec::with_capacity(n + 1);
+    while values.len() < n {
+        let u1: f32 = rng.random_range(f32::EPSILON..1.0);
+        let u2: f32 = rng.random_range(0.0..1.0);
+        let r = (-2.0 * u1.ln()).sqrt();
+        let angle = 2.0 * std::f32::consts::PI * u2;
+        values.extend([r * angle.cos(), r * angle.sin()]);
+    }
+    values.truncate(n);
+    Ok(Tensor::from_vec(values, dims, &Device::Cpu)?.to_dtype(dtype)?)
 }
 
 #[cfg(test)]

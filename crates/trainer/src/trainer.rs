@@ -85,6 +85,8 @@ pub enum RunOutcome {
 /// Trains one network on one dataset, a batch per [`Trainer::step`].
 pub struct Trainer {
     network: Network,
+    /// Weight noise of Sparse Variational Dropout.
+    noise: StdRng,
     magnitude: Option<MagnitudePruner>,
     optimizer: AdamW,
     config: TrainConfig,
@@ -108,7 +110,21 @@ impl Trainer {
             });
         }
         let device = Device::Cpu;
-        let network = Network::new(architecture, config.seed, &device)?;
+        let mut network = Network::new(architecture, config.seed, &device)?;
+        for (i, setting) in config.pruning.iter().enumerate() {
+            match setting {
+                Some(Pruning::Spvd { log_alpha }) if i < architecture.layers.len() => {
+                    network.make_variational(i, *log_alpha)?
+                }
+                Some(Pruning::Bc { .. }) => {
+                    return Err(Error::Unsupported(
+                        "Bayesian Compression pruning is not available yet; use spvd or magnitude"
+                            .into(),
+                    ));
+                }
+                _ => {}
+            }
+        }
         let params = ParamsAdamW {
             lr: config.learning_rate,
             weight_decay: 0.0,
@@ -121,6 +137,7 @@ impl Trainer {
         order.shuffle(&mut rng);
         Ok(Self {
             network,
+            noise: StdRng::seed_from_u64(config.seed.wrapping_add(2)),
             magnitude,
             optimizer,
             config,
@@ -181,9 +198,34 @@ impl Trainer {
         self.optimizer
             .set_learning_rate(self.config.learning_rate * cosine);
         let (x, y) = batch_tensors(data, indices, &self.device)?;
-        let logits = self.network.forward(&x)?;
-        let loss_t = candle_nn::loss::cross_entropy(&logits, &y)?;
-        let loss = loss_t.to_scalar::<f32>()?;
+        let variational = self.network.is_variational();
+        let logits = if variational {
+            self.network.forward_sampled(&x, &mut self.noise)?
+        } else {
+            self.network.forward(&x)?
+        };
+        let data_loss = candle_nn::loss::cross_entropy(&logits, &y)?;
+        let loss = data_loss.to_scalar::<f32>()?;
+        let loss_t = if variational {
+            // The KL term of the whole training set, per example as the data term is; its
+            // weight warms up from 0 to 1 over the first half of training.
+            let warmup = (2.0 * progress).min(1.0);
+            let scale = warmup / self.order.len() as f64;
+            let total = (&data_loss + (self.network.kl_divergence()? * scale)?)?;
+            let value = total
+                .to_dtype(candle_core::DType::F32)?
+                .to_scalar::<f32>()?;
+            if !value.is_finite() {
+                return Err(Error::Diverged {
+                    epoch: self.epoch,
+                    batch: self.batch,
+                    loss: value,
+                });
+            }
+            total
+        } else {
+            data_loss
+        };
         if !loss.is_finite() {
             return Err(Error::Diverged {
                 epoch: self.epoch,
@@ -215,6 +257,9 @@ impl Trainer {
             self.batch = 0;
             self.epoch += 1;
             self.order.shuffle(&mut self.rng);
+        }
+        if self.is_done() && variational {
+            self.network.apply_variational_masks()?;
         }
         let done = self.epoch * self.batches_per_epoch() + self.batch;
         Ok(Some(BatchReport {

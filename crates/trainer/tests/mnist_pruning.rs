@@ -34,14 +34,17 @@ fn train(pruning: Option<Pruning>) -> (f64, Trainer) {
 }
 
 #[test]
-fn magnitude_pruning_removes_most_weights_within_a_point_and_a_half() {
+fn magnitude_pruning_and_spvd_remove_weights_while_accuracy_holds() {
     let (dense_accuracy, dense) = train(None);
+    let before = cost(&dense.pruned_architecture().unwrap()).unwrap();
+    assert_eq!(before.model_size_bytes, before.parameters);
+
+    // Magnitude pruning to 70% in every layer costs at most a point and a half.
     let (accuracy, pruned) = train(Some(Pruning::Magnitude { sparsity: 0.7 }));
     let arch = pruned.pruned_architecture().unwrap();
-    let before = cost(&dense.pruned_architecture().unwrap()).unwrap();
     let after = cost(&arch).unwrap();
     eprintln!(
-        "dense {dense_accuracy:.4} ({} B), pruned {accuracy:.4} ({} B)",
+        "dense {dense_accuracy:.4} ({} B), magnitude {accuracy:.4} ({} B)",
         before.model_size_bytes, after.model_size_bytes
     );
     for layer in &arch.layers {
@@ -49,10 +52,24 @@ fn magnitude_pruning_removes_most_weights_within_a_point_and_a_half() {
             assert!((layer.density() - 0.3).abs() < 0.01, "{layer:?}");
         }
     }
-    assert_eq!(before.model_size_bytes, before.parameters);
     assert!(after.model_size_bytes < before.model_size_bytes * 4 / 10);
     assert!(
         accuracy > dense_accuracy - 0.015,
-        "pruned {accuracy}, dense {dense_accuracy}"
+        "magnitude {accuracy}, dense {dense_accuracy}"
+    );
+
+    // Sparse Variational Dropout finds its own sparsity, within a point.
+    let (accuracy, pruned) = train(Some(Pruning::Spvd { log_alpha: 3.0 }));
+    let arch = pruned.pruned_architecture().unwrap();
+    let after = cost(&arch).unwrap();
+    let densities: Vec<f64> = arch.layers.iter().map(|l| l.density()).collect();
+    eprintln!(
+        "spvd {accuracy:.4} ({} B), densities {densities:?}",
+        after.model_size_bytes
+    );
+    assert!(after.model_size_bytes < before.model_size_bytes * 8 / 10);
+    assert!(
+        accuracy > dense_accuracy - 0.01,
+        "spvd {accuracy}, dense {dense_accuracy}"
     );
 }

@@ -23,16 +23,40 @@ fn hundred_sampled_architectures_match_the_cost_model() {
     }
 }
 
-/// Summed squared logits of a fixed batch: a smooth objective touching every parameter.
+/// Summed squared logits of a fixed batch: a smooth objective touching every parameter. For a
+/// variational network, the logits are sampled with the same noise every time, and the KL
+/// term is added.
 fn objective(net: &Network, x: &Tensor) -> Tensor {
-    net.forward(x).unwrap().sqr().unwrap().sum_all().unwrap()
+    if net.is_variational() {
+        let mut rng = StdRng::seed_from_u64(99);
+        let logits = net.forward_sampled(x, &mut rng).unwrap();
+        let kl = (net.kl_divergence().unwrap() * 1e-3).unwrap();
+        (logits.sqr().unwrap().sum_all().unwrap() + kl).unwrap()
+    } else {
+        net.forward(x).unwrap().sqr().unwrap().sum_all().unwrap()
+    }
 }
 
 /// Compares backprop with central differences for a sample of every parameter tensor.
 fn check_gradients(json: &str) {
+    check_gradients_of(json, false);
+}
+
+fn check_gradients_of(json: &str, variational: bool) {
     let arch: Architecture = serde_json::from_str(json).unwrap();
     let dev = Device::Cpu;
-    let net = Network::with_dtype(&arch, 5, &dev, DType::F64).unwrap();
+    let mut net = Network::with_dtype(&arch, 5, &dev, DType::F64).unwrap();
+    if variational {
+        let plain = net.vars().len();
+        for i in 0..arch.layers.len() {
+            net.make_variational(i, 3.0).unwrap();
+        }
+        // Noise large enough to matter: log σ² of -4 instead of the initial -10.
+        for var in net.vars().iter().skip(plain) {
+            var.set(&(var.ones_like().unwrap() * -4.0).unwrap())
+                .unwrap();
+        }
+    }
     let [c, h, w] = arch.input;
     let n = 2 * c * h * w;
     let pixels: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 / 101.0).collect();
@@ -111,5 +135,15 @@ fn pooled_network_gradients_match_finite_differences() {
           {"conv":{"filters":2,"kernel":2}},{"maxpool":{"size":2,"stride":2}},
           {"conv":{"filters":2,"kernel":1}},{"avgpool":{"size":3,"stride":1}},
           {"dense":{"units":2}}]}"#,
+    );
+}
+
+#[test]
+fn variational_layers_gradients_match_finite_differences() {
+    check_gradients_of(
+        r#"{"input":[2,6,6],"classes":2,"layers":[
+          {"conv":{"filters":2,"kernel":3,"padding":"same"}},
+          {"dwconv":{"filters":3,"kernel":3}},{"dense":{"units":2}}]}"#,
+        true,
     );
 }
