@@ -9,6 +9,7 @@
 
 mod batch;
 mod error;
+mod inherit;
 mod network;
 mod pool;
 mod prune;

@@ -204,6 +204,11 @@ impl Network {
         }
     }
 
+    /// All variables of layer `index` (weights and biases), in construction order.
+    pub(crate) fn layer_params(&self, index: usize) -> &[Var] {
+        &self.params[index]
+    }
+
     /// Number of weights and biases.
     pub fn parameter_count(&self) -> usize {
         self.params.iter().flatten().map(|v| v.elem_count()).sum()
