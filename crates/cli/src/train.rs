@@ -59,6 +59,8 @@ enum PruneMethod {
     Magnitude,
     /// Sparse Variational Dropout: weights whose log α ends above 3 are removed.
     Spvd,
+    /// Bayesian Compression: whole filters and units whose log α ends above 3 are removed.
+    Bc,
 }
 
 /// Trains, evaluates and prints the result.
@@ -100,6 +102,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             sparsity: args.sparsity,
         }),
         PruneMethod::Spvd => Some(Pruning::Spvd { log_alpha: 3.0 }),
+        PruneMethod::Bc => Some(Pruning::Bc { log_alpha: 3.0 }),
     };
     let pruning = architecture
         .layers

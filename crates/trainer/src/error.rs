@@ -32,9 +32,6 @@ pub enum Error {
         /// Examples given.
         found: usize,
     },
-    /// A setting the trainer cannot carry out.
-    #[error("{0}")]
-    Unsupported(String),
     /// A tensor operation failed.
     #[error("tensor operation failed: {0}")]
     Candle(#[from] candle_core::Error),

@@ -11,12 +11,12 @@
 //! beyond the overlap, and layers with no parent stay fresh.
 
 use crate::{Network, Result};
-use candle_core::{Tensor, Var};
+use candle_core::{DType, Tensor, Var};
 use sparse_core::architecture::{Layer, Shape};
 
 /// A weight tensor's values with its `[outputs, inputs, rest]` view.
 struct View {
-    values: Vec<f32>,
+    values: Vec<f64>,
     outputs: usize,
     inputs: usize,
     rest: usize,
@@ -24,7 +24,7 @@ struct View {
 
 impl View {
     fn of(var: &Var, inputs: usize) -> Result<View> {
-        let values: Vec<f32> = var.flatten_all()?.to_vec1()?;
+        let values: Vec<f64> = var.flatten_all()?.to_dtype(DType::F64)?.to_vec1()?;
         let outputs = var.dims()[0];
         let rest = values.len() / (outputs * inputs).max(1);
         Ok(View {
@@ -43,7 +43,7 @@ fn output_map(parent: &View, child: usize) -> Vec<usize> {
         return (0..child).map(|o| o % parent.outputs).collect();
     }
     let row = parent.inputs * parent.rest;
-    let norm = |o: usize| -> f32 {
+    let norm = |o: usize| -> f64 {
         parent.values[o * row..(o + 1) * row]
             .iter()
             .map(|v| v * v)
@@ -78,8 +78,8 @@ fn inherit_tensor(
 ) -> Result<Vec<usize>> {
     let p = View::of(parent.0, input_channels.0)?;
     let mut c = View::of(child.0, input_channels.1)?;
-    let p_bias: Vec<f32> = parent.1.to_vec1()?;
-    let mut c_bias: Vec<f32> = child.1.to_vec1()?;
+    let p_bias: Vec<f64> = parent.1.to_dtype(DType::F64)?.to_vec1()?;
+    let mut c_bias: Vec<f64> = child.1.to_dtype(DType::F64)?.to_vec1()?;
     let out_map = outputs.unwrap_or_else(|| output_map(&p, c.outputs));
     let in_map: Vec<usize> = match inputs {
         Some(map) if map.len() == c.inputs && map.iter().all(|&s| s < p.inputs) => map.to_vec(),
@@ -90,21 +90,20 @@ fn inherit_tensor(
     for (o, &so) in out_map.iter().enumerate() {
         c_bias[o] = p_bias[so];
         for (k, &sk) in in_map.iter().enumerate() {
-            let scale = 1.0 / counts[sk] as f32;
+            let scale = 1.0 / counts[sk] as f64;
             for r in 0..rest {
                 c.values[(o * c.inputs + k) * c.rest + r] =
                     p.values[(so * p.inputs + sk) * p.rest + r] * scale;
             }
         }
     }
-    let dims = child.0.dims().to_vec();
-    child
-        .0
-        .set(&Tensor::from_vec(c.values, dims, child.0.device())?)?;
+    let (dims, dtype, device) = (child.0.dims().to_vec(), child.0.dtype(), child.0.device());
+    let weight = Tensor::from_vec(c.values, dims, device)?.to_dtype(dtype)?;
+    child.0.set(&weight)?;
     let n = c_bias.len();
     child
         .1
-        .set(&Tensor::from_vec(c_bias, n, child.1.device())?)?;
+        .set(&Tensor::from_vec(c_bias, n, device)?.to_dtype(dtype)?)?;
     Ok(out_map)
 }
 
@@ -121,6 +120,28 @@ impl Network {
     /// `inherits_from[i] = Some(j)` says child layer `i` carries over parent layer `j` (as
     /// [`sparse_core::space::Morph::inherits_from`] does).
     pub fn inherit_from(&self, parent: &Network, inherits_from: &[Option<usize>]) -> Result<()> {
+        self.transfer(parent, inherits_from, &[])
+    }
+
+    /// Copies `parent` layer by layer into this network of the same layers with fewer channels:
+    /// `kept[i]` lists the parent channels layer `i` keeps (`None`: all of them).
+    pub(crate) fn copy_channels_from(
+        &self,
+        parent: &Network,
+        kept: &[Option<Vec<usize>>],
+    ) -> Result<()> {
+        let same: Vec<Option<usize>> = (0..kept.len()).map(Some).collect();
+        self.transfer(parent, &same, kept)
+    }
+
+    /// Copies weights from `parent` along `inherits_from`, with explicit output maps where
+    /// `outputs[i]` gives them.
+    fn transfer(
+        &self,
+        parent: &Network,
+        inherits_from: &[Option<usize>],
+        outputs: &[Option<Vec<usize>>],
+    ) -> Result<()> {
         let child_arch = self.architecture();
         let parent_arch = parent.architecture();
         let input_shapes = |arch: &sparse_core::Architecture| -> Result<Vec<Shape>> {
@@ -145,13 +166,14 @@ impl Network {
             let (ci, pi) = (channels(child_in[i]), channels(parent_in[j]));
             let (c, p) = (self.layer_params(i), parent.layer_params(j));
             let inputs = incoming.as_deref();
+            let explicit = outputs.get(i).cloned().flatten();
             incoming = match layer {
                 Layer::Conv(_) | Layer::Dense(_) => Some(inherit_tensor(
                     (&p[0], &p[1]),
                     (&c[0], &c[1]),
                     (pi, ci),
                     inputs,
-                    None,
+                    explicit,
                 )?),
                 Layer::Dwconv(_) => {
                     // Depthwise: one filter per channel, following the incoming channels.
@@ -170,7 +192,7 @@ impl Network {
                         (&c[2], &c[3]),
                         (pi, ci),
                         Some(&middle),
-                        None,
+                        explicit,
                     )?)
                 }
                 // Pools pass channels through unchanged.

@@ -8,6 +8,7 @@
 //! it into core's integer-only `QuantModel`.
 
 mod batch;
+mod compress;
 mod error;
 mod inherit;
 mod network;

@@ -3,6 +3,7 @@
 //! implies.
 
 use crate::Result;
+use crate::compress::GroupScales;
 use crate::pool::{Reduce, pool};
 use candle_core::{DType, Device, Tensor, Var};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -20,6 +21,8 @@ pub struct Network {
     /// Sparse Variational Dropout state per layer: the log α threshold and a log σ² per
     /// weight tensor (aligned with [`Network::layer_weights`]), or `None`.
     variational: Vec<Option<(f64, Vec<Var>)>>,
+    /// Bayesian Compression scales of each layer's output channels, or `None`.
+    groups: Vec<Option<GroupScales>>,
 }
 
 /// Draws weights and biases uniform in ±1/√fan-in (PyTorch's default) from one seeded stream.
@@ -108,6 +111,7 @@ impl Network {
         Ok(Self {
             architecture: architecture.clone(),
             variational: vec![None; params.len()],
+            groups: vec![None; params.len()],
             params,
             dtype,
         })
@@ -121,10 +125,16 @@ impl Network {
     /// Every trainable variable, for the optimiser (log σ² of variational layers included).
     pub fn vars(&self) -> Vec<Var> {
         let variational = self.variational.iter().flatten().flat_map(|(_, v)| v);
+        let groups = self
+            .groups
+            .iter()
+            .flatten()
+            .flat_map(|g| [&g.mu, &g.log_sigma2]);
         self.params
             .iter()
             .flatten()
             .chain(variational)
+            .chain(groups)
             .cloned()
             .collect()
     }
@@ -144,9 +154,36 @@ impl Network {
         Ok(())
     }
 
-    /// Whether any layer is variational.
+    /// Gives the output channels of layer `index` (a conv, dwconv or hidden dense layer)
+    /// Bayesian Compression scales; channels whose log α ends above `threshold` are removed by
+    /// [`Network::without_pruned_groups`]. The last layer (the classes) is left whole.
+    pub fn make_group_scaled(&mut self, index: usize, threshold: f64) -> Result<()> {
+        let last = index + 1 == self.architecture.layers.len();
+        let channels = match &self.architecture.layers[index] {
+            Layer::Conv(c) | Layer::Dwconv(c) => c.filters,
+            Layer::Dense(d) => d.units,
+            Layer::Maxpool(_) | Layer::Avgpool(_) => return Ok(()),
+        };
+        if !last {
+            self.groups[index] = Some(GroupScales::new(channels, threshold, self.dtype)?);
+        }
+        Ok(())
+    }
+
+    /// The Bayesian Compression scales of layer `index`, if any.
+    pub(crate) fn group_scales(&self, index: usize) -> Option<&GroupScales> {
+        self.groups[index].as_ref()
+    }
+
+    /// The type the network computes in.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Whether any layer is variational (Sparse Variational Dropout or Bayesian Compression),
+    /// so that training samples noise and adds a KL term.
     pub fn is_variational(&self) -> bool {
-        self.variational.iter().any(Option::is_some)
+        self.variational.iter().any(Option::is_some) || self.groups.iter().any(Option::is_some)
     }
 
     /// log α = log σ² − log θ² of one weight tensor, clamped to [-10, 10].
@@ -155,23 +192,28 @@ impl Network {
         Ok((log_sigma2.as_tensor() - log_theta2)?.clamp(-10.0, 10.0)?)
     }
 
-    /// The KL divergence of every variational weight from the log-uniform prior, with the
-    /// approximation of Molchanov et al. (2017).
+    /// The KL divergence of every variational weight and channel scale from the log-uniform
+    /// prior, with the approximation of Molchanov et al. (2017).
     pub fn kl_divergence(&self) -> Result<Tensor> {
         const K1: f64 = 0.63576;
         const K2: f64 = 1.87320;
         const K3: f64 = 1.48695;
+        let kl = |la: Tensor| -> Result<Tensor> {
+            let sig = candle_nn::ops::sigmoid(&((la.clone() * K3)? + K2)?)?;
+            let log1p = (la.neg()?.exp()? + 1.0)?.log()?;
+            let neg_kl = (((sig * K1)? - (log1p * 0.5)?)? - K1)?;
+            Ok(neg_kl.sum_all()?.neg()?)
+        };
         let mut total = Tensor::zeros((), self.dtype, &Device::Cpu)?;
+        for scales in self.groups.iter().flatten() {
+            total = (total + kl(scales.log_alpha()?)?)?;
+        }
         for (i, state) in self.variational.iter().enumerate() {
             let Some((_, log_sigma2)) = state else {
                 continue;
             };
             for (weight, ls2) in self.layer_weights(i).into_iter().zip(log_sigma2) {
-                let la = Self::log_alpha(weight, ls2)?;
-                let sig = candle_nn::ops::sigmoid(&((la.clone() * K3)? + K2)?)?;
-                let log1p = (la.neg()?.exp()? + 1.0)?.log()?;
-                let neg_kl = (((sig * K1)? - (log1p * 0.5)?)? - K1)?;
-                total = (total - neg_kl.sum_all()?)?;
+                total = (total + kl(Self::log_alpha(weight, ls2)?)?)?;
             }
         }
         Ok(total)
@@ -289,6 +331,9 @@ impl Network {
             Layer::Maxpool(pl) => pool(x, pl.size, pl.stride, Reduce::Max)?,
             Layer::Avgpool(pl) => pool(x, pl.size, pl.stride, Reduce::Mean)?,
         };
+        if let Some(scales) = &self.groups[i] {
+            y = scales.scale(&y, noise)?;
+        }
         if i + 1 != self.architecture.layers.len() && !layer.is_pool() {
             y = y.relu()?;
         }
@@ -395,7 +440,7 @@ fn sampled(
 }
 
 /// Standard normal samples by the Box–Muller transform, from a seeded generator.
-fn standard_normal(dims: &[usize], dtype: DType, rng: &mut StdRng) -> Result<Tensor> {
+pub(crate) fn standard_normal(dims: &[usize], dtype: DType, rng: &mut StdRng) -> Result<Tensor> {
     let n: usize = dims.iter().product();
     let mut values = Vec::with_capacity(n + 1);
     while values.len() < n {

@@ -116,11 +116,8 @@ impl Trainer {
                 Some(Pruning::Spvd { log_alpha }) if i < architecture.layers.len() => {
                     network.make_variational(i, *log_alpha)?
                 }
-                Some(Pruning::Bc { .. }) => {
-                    return Err(Error::Unsupported(
-                        "Bayesian Compression pruning is not available yet; use spvd or magnitude"
-                            .into(),
-                    ));
+                Some(Pruning::Bc { log_alpha }) if i < architecture.layers.len() => {
+                    network.make_group_scaled(i, *log_alpha)?
                 }
                 _ => {}
             }
@@ -260,6 +257,8 @@ impl Trainer {
         }
         if self.is_done() && variational {
             self.network.apply_variational_masks()?;
+            // Bayesian Compression: the trained network becomes the smaller one it implies.
+            self.network = self.network.without_pruned_groups()?;
         }
         let done = self.epoch * self.batches_per_epoch() + self.batch;
         Ok(Some(BatchReport {

@@ -34,7 +34,7 @@ fn train(pruning: Option<Pruning>) -> (f64, Trainer) {
 }
 
 #[test]
-fn magnitude_pruning_and_spvd_remove_weights_while_accuracy_holds() {
+fn magnitude_spvd_and_bc_remove_weights_while_accuracy_holds() {
     let (dense_accuracy, dense) = train(None);
     let before = cost(&dense.pruned_architecture().unwrap()).unwrap();
     assert_eq!(before.model_size_bytes, before.parameters);
@@ -71,5 +71,21 @@ fn magnitude_pruning_and_spvd_remove_weights_while_accuracy_holds() {
     assert!(
         accuracy > dense_accuracy - 0.01,
         "spvd {accuracy}, dense {dense_accuracy}"
+    );
+
+    // Bayesian Compression removes whole filters and units: a smaller architecture, so
+    // working memory can fall too.
+    let (accuracy, pruned) = train(Some(Pruning::Bc { log_alpha: 3.0 }));
+    let arch = pruned.pruned_architecture().unwrap();
+    let after = cost(&arch).unwrap();
+    let widths: Vec<String> = arch.layers.iter().map(|l| l.describe()).collect();
+    eprintln!(
+        "bc {accuracy:.4} ({} B, working memory {} B), layers {widths:?}",
+        after.model_size_bytes, after.working_memory_bytes
+    );
+    assert!(after.parameters < before.parameters);
+    assert!(
+        accuracy > dense_accuracy - 0.01,
+        "bc {accuracy}, dense {dense_accuracy}"
     );
 }

@@ -147,3 +147,66 @@ fn variational_layers_gradients_match_finite_differences() {
         true,
     );
 }
+
+#[test]
+fn removing_compressed_channels_keeps_the_function() {
+    let arch: Architecture = serde_json::from_str(
+        r#"{"input":[1,8,8],"classes":3,"layers":[
+          {"conv":{"filters":4,"kernel":3}},{"maxpool":{"size":2,"stride":2}},
+          {"dwconv":{"filters":5,"kernel":1}},{"dense":{"units":6}},{"dense":{"units":3}}]}"#,
+    )
+    .unwrap();
+    let dev = Device::Cpu;
+    let mut net = Network::with_dtype(&arch, 8, &dev, DType::F64).unwrap();
+    for i in [0, 2, 3, 4] {
+        net.make_group_scaled(i, 3.0).unwrap();
+    }
+    // Scales: mu ≠ 1 everywhere; channel 1 of the conv, 0 and 3 of the dwconv and 2 of the
+    // hidden dense switched off (mu 0, so log α is at its clamp of 10).
+    let plain = 4 * 2 + 2; // weights and biases of the conv, dwconv (2 halves), dense, dense
+    let vars = net.vars();
+    let set = |v: &candle_core::Var, values: Vec<f64>| {
+        let n = values.len();
+        v.set(&Tensor::from_vec(values, n, &dev).unwrap()).unwrap()
+    };
+    set(&vars[plain], vec![1.5, 0.0, 0.7, 1.2]);
+    set(&vars[plain + 2], vec![0.0, 0.9, 1.1, 0.0, 2.0]);
+    set(&vars[plain + 4], vec![1.0, 0.5, 0.0, 1.0, 1.3, 0.8]);
+    let x = Tensor::from_vec(
+        (0..128)
+            .map(|i| ((i * 37) % 64) as f64 / 64.0)
+            .collect::<Vec<_>>(),
+        (2, 1, 8, 8),
+        &dev,
+    )
+    .unwrap();
+    let before: Vec<f64> = net
+        .forward(&x)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1()
+        .unwrap();
+    let small = net.without_pruned_groups().unwrap();
+    let filters: Vec<usize> = small
+        .architecture()
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            sparse_core::Layer::Conv(c) | sparse_core::Layer::Dwconv(c) => Some(c.filters),
+            sparse_core::Layer::Dense(d) => Some(d.units),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(filters, [3, 3, 5, 3]);
+    let after: Vec<f64> = small
+        .forward(&x)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1()
+        .unwrap();
+    for (b, a) in before.iter().zip(&after) {
+        assert!((b - a).abs() < 1e-9, "before {b}, after {a}");
+    }
+}
