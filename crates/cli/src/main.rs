@@ -2,6 +2,7 @@
 //! and the compute crates.
 
 mod cost;
+mod dataset;
 mod largest;
 mod mnist;
 mod output;

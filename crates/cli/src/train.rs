@@ -2,7 +2,7 @@
 //! pruning it, with a progress bar; prints its float and int8 test accuracy and, with
 //! `--json`, one JSON object with its costs as the last line.
 
-use crate::mnist;
+use crate::dataset;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,9 +17,18 @@ use std::time::Instant;
 /// Options of `sparse-explorer train`.
 #[derive(Args)]
 pub struct TrainArgs {
-    /// Dataset to train on (only the built-in `mnist` so far).
-    #[arg(long, default_value = "mnist")]
+    /// Dataset: `mnist` (built in), a folder of IDX files (train-images…, train-labels…, and
+    /// optionally t10k-… or test-… for the test split), or a CSV file (one row per image,
+    /// the label in a column named `label` or else the last).
+    #[arg(long, default_value = "mnist", value_name = "mnist|PATH")]
     dataset: String,
+    /// A CSV file of test images; without it a folder's test files are used, or every 7th
+    /// example is held out.
+    #[arg(long, value_name = "PATH")]
+    test: Option<PathBuf>,
+    /// Image shape of CSV rows, as CxHxW, where they are not one square channel.
+    #[arg(long, value_name = "CxHxW")]
+    shape: Option<String>,
     /// Passes over the training set.
     #[arg(long, default_value_t = TrainConfig::default().epochs)]
     epochs: usize,
@@ -65,16 +74,19 @@ enum PruneMethod {
 
 /// Trains, evaluates and prints the result.
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    if args.dataset != "mnist" {
-        bail!(
-            "unknown dataset '{}': only 'mnist' is built in",
-            args.dataset
-        );
-    }
     if args.epochs == 0 || args.batch_size == 0 {
         bail!("--epochs and --batch-size must be at least 1");
     }
-    let (mut train, test) = mnist::load()?;
+    let shape = args
+        .shape
+        .as_deref()
+        .map(dataset::parse_shape)
+        .transpose()?;
+    let dataset::Splits {
+        mut train,
+        test,
+        test_source,
+    } = dataset::load(&args.dataset, args.test.as_deref(), shape)?;
     if let Some(n) = args.limit {
         if n == 0 {
             bail!("--limit must be at least 1");
@@ -91,7 +103,21 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             arch.output_shapes().with_context(|| format!("{name}"))?;
             arch
         }
-        None => Architecture::skeleton(),
+        None => {
+            // The skeleton CNN, fitted to the dataset's images and classes.
+            let s = train.shape();
+            let mut arch = Architecture {
+                input: [s.channels, s.height, s.width],
+                classes: train.classes().max(test.classes()),
+                ..Architecture::skeleton()
+            };
+            if let Some(sparse_core::Layer::Dense(d)) = arch.layers.last_mut() {
+                d.units = arch.classes;
+            }
+            arch.output_shapes()
+                .context("the default network does not fit these images; give one with --arch")?;
+            arch
+        }
     };
     if !(0.0..1.0).contains(&args.sparsity) {
         bail!("--sparsity must be in [0, 1), not {}", args.sparsity);
@@ -151,7 +177,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         costs.parameters, args.epochs, costs.model_size_bytes, costs.working_memory_bytes
     ))?;
     crate::output::print(&format!(
-        "test accuracy: {:.2}% on {} images (int8: {:.2}%)",
+        "test accuracy: {:.2}% on {} images from {test_source} (int8: {:.2}%)",
         accuracy * 100.0,
         test.len(),
         int8_accuracy * 100.0
@@ -161,6 +187,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             "test_accuracy": accuracy,
             "int8_test_accuracy": int8_accuracy,
             "train_images": train.len(),
+            "test_images": test.len(),
+            "test_split": test_source,
             "parameters": costs.parameters,
             "model_size_bytes": costs.model_size_bytes,
             "working_memory_bytes": costs.working_memory_bytes,

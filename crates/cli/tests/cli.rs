@@ -39,10 +39,6 @@ fn short_training_run_prints_accuracy_and_a_json_summary() {
 
 #[test]
 fn bad_arguments_get_one_clear_line() {
-    let out = sparse_explorer(&["train", "--dataset", "cifar"]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("unknown dataset 'cifar'"), "{stderr}");
     let out = sparse_explorer(&["train", "--epochs", "0"]);
     assert!(!out.status.success());
     assert!(
@@ -242,4 +238,125 @@ fn train_prunes_a_given_architecture_and_prices_what_it_trained() {
         "1.5",
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--sparsity must be in [0, 1)"));
+}
+
+/// Vertical against horizontal bars on 8×8 images, as CSV with a header.
+fn bars_csv(rows: usize) -> String {
+    let mut csv = String::from("label");
+    for i in 0..64 {
+        csv += &format!(",p{i}");
+    }
+    csv.push('\n');
+    for i in 0..rows {
+        let label = i % 2;
+        let at = 1 + (i / 2) % 6;
+        csv += &label.to_string();
+        for r in 0..8 {
+            for c in 0..8 {
+                let on = if label == 0 { c == at } else { r == at };
+                csv += if on { ",200" } else { ",3" };
+            }
+        }
+        csv.push('\n');
+    }
+    csv
+}
+
+#[test]
+fn train_reads_a_csv_dataset_and_holds_out_a_test_split() {
+    let data = temp_file("bars.csv", &bars_csv(420));
+    let arch = temp_file(
+        "bars-arch.json",
+        r#"{"input":[1,8,8],"classes":2,"layers":[{"conv":{"filters":4,"kernel":3}},
+            {"maxpool":{"size":2,"stride":2}},{"dense":{"units":2}}]}"#,
+    );
+    let out = sparse_explorer(&[
+        "train",
+        "--dataset",
+        data.to_str().unwrap(),
+        "--arch",
+        arch.to_str().unwrap(),
+        "--epochs",
+        "15",
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["train_images"], 360);
+    assert_eq!(summary["test_images"], 60);
+    assert!(
+        summary["test_split"]
+            .as_str()
+            .unwrap()
+            .starts_with("held out")
+    );
+    assert!(
+        summary["test_accuracy"].as_f64().unwrap() > 0.95,
+        "{summary}"
+    );
+
+    // Without --arch the skeleton CNN cannot fit 8×8 images, and says so.
+    let out = sparse_explorer(&["train", "--dataset", data.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give one with --arch"));
+}
+
+#[test]
+fn train_reads_a_folder_of_idx_files() {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/data/mnist");
+    let out = sparse_explorer(&["train", "--dataset", folder, "--limit", "2000", "--json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["test_images"], 10_000);
+    assert!(
+        summary["test_split"]
+            .as_str()
+            .unwrap()
+            .contains("test IDX files")
+    );
+}
+
+#[test]
+fn bad_datasets_get_one_clear_line() {
+    let cases = [
+        (
+            "bad-value.csv",
+            "label,a,b,c,d\n1,0,1,2,3\n0,1,oops,2,3\n",
+            "row 3, column 3: pixel 'oops'",
+        ),
+        (
+            "not-square.csv",
+            "1,2,3,0\n3,2,1,1\n",
+            "rows hold 3 pixel values",
+        ),
+        ("one-class.csv", "1,2,3,4,0\n4,3,2,1,0\n", "only 1 class"),
+    ];
+    for (name, csv, expected) in cases {
+        let path = temp_file(name, csv);
+        let out = sparse_explorer(&["train", "--dataset", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name} was accepted");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+    }
+    let out = sparse_explorer(&["train", "--dataset", "cifar"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown dataset 'cifar'"));
+    let path = temp_file("shape.csv", "1,2,3,4,5,6,0\n6,5,4,3,2,1,1\n");
+    let out = sparse_explorer(&[
+        "train",
+        "--dataset",
+        path.to_str().unwrap(),
+        "--shape",
+        "2x2",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--shape must look like 1x28x28"));
 }

@@ -110,6 +110,32 @@ impl Dataset {
         counts
     }
 
+    /// Splits off every `every`-th example (the `every`-th, the `2·every`-th, …) as a held-out
+    /// set: `(kept, held_out)`, both with this dataset's class count.
+    pub fn hold_out(&self, every: usize) -> (Dataset, Dataset) {
+        let every = every.max(2);
+        let (mut kept, mut held) = (self.empty_like(), self.empty_like());
+        for i in 0..self.len() {
+            let target = if (i + 1) % every == 0 {
+                &mut held
+            } else {
+                &mut kept
+            };
+            target.pixels.extend_from_slice(self.image(i));
+            target.labels.push(self.labels[i]);
+        }
+        (kept, held)
+    }
+
+    fn empty_like(&self) -> Dataset {
+        Dataset {
+            shape: self.shape,
+            classes: self.classes,
+            pixels: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+
     /// The first `n` examples (all of them when `n >= len`), as a new dataset with the same
     /// class count; used for quick runs and tests.
     pub fn head(&self, n: usize) -> Dataset {
@@ -142,6 +168,11 @@ mod tests {
         assert_eq!(d.label_counts(), vec![1, 0, 2]);
         assert_eq!(d.head(2).len(), 2);
         assert_eq!(d.head(2).classes(), 3);
+        let (kept, held) = d.hold_out(3);
+        assert_eq!(kept.labels(), &[2, 0]);
+        assert_eq!(held.labels(), &[2]);
+        assert_eq!(held.image(0), &[8, 9, 10, 11]);
+        assert_eq!(held.classes(), 3);
     }
 
     #[test]

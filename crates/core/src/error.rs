@@ -46,6 +46,30 @@ pub enum Error {
     /// A dataset with no examples.
     #[error("the dataset holds no images")]
     Empty,
+    /// A bad value in a CSV file, located by row and column (from 1).
+    #[error("row {row}, column {column}: {message}")]
+    Csv {
+        /// Line of the file, from 1.
+        row: usize,
+        /// Column, from 1 (0: the whole row).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The pixel count of a row does not match the image shape.
+    #[error("rows hold {values} pixel values but the shape {shape:?} needs {}", shape.iter().map(|&d| d as u64).product::<u64>())]
+    ShapeMismatch {
+        /// Pixel values per row.
+        values: usize,
+        /// `[channels, height, width]` given or guessed.
+        shape: [usize; 3],
+    },
+    /// A dataset needs at least two classes to classify.
+    #[error("the dataset has only {classes} class; a classifier needs at least 2")]
+    TooFewClasses {
+        /// Classes present.
+        classes: usize,
+    },
     /// An architecture that cannot be built, with the reason.
     #[error("invalid architecture: {0}")]
     Architecture(String),

@@ -10,6 +10,7 @@
 pub mod architecture;
 pub mod boards;
 pub mod cost;
+pub mod csv;
 pub mod dataset;
 mod error;
 pub mod idx;
