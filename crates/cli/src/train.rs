@@ -54,6 +54,10 @@ pub struct TrainArgs {
     /// Train on only the first N training images (a quick run); the test set stays whole.
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
+    /// Save the trained model as JSON: the pruned architecture, its float weights and the
+    /// int8 model.
+    #[arg(long, value_name = "MODEL.json")]
+    save: Option<PathBuf>,
     /// Print one JSON object with the results as the last line.
     #[arg(long)]
     json: bool,
@@ -170,6 +174,15 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let int8_accuracy = int8.accuracy(&test);
     let pruned = trainer.pruned_architecture()?;
     let costs = cost(&pruned)?;
+    if let Some(path) = &args.save {
+        let model = serde_json::json!({
+            "architecture": pruned,
+            "float": trainer.network().float_layers()?,
+            "int8": int8,
+        });
+        std::fs::write(path, serde_json::to_string(&model)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let images_per_second = images as f64 / train_seconds;
     crate::output::print(&format!(
         "trained {} parameters for {} epoch(s) in {train_seconds:.1} s ({images_per_second:.0} images/s); \

@@ -308,7 +308,18 @@ fn train_reads_a_csv_dataset_and_holds_out_a_test_split() {
 #[test]
 fn train_reads_a_folder_of_idx_files() {
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/data/mnist");
-    let out = sparse_explorer(&["train", "--dataset", folder, "--limit", "2000", "--json"]);
+    let saved =
+        std::env::temp_dir().join(format!("sparse-explorer-model-{}.json", std::process::id()));
+    let out = sparse_explorer(&[
+        "train",
+        "--dataset",
+        folder,
+        "--limit",
+        "2000",
+        "--save",
+        saved.to_str().unwrap(),
+        "--json",
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
