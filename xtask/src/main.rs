@@ -1,6 +1,7 @@
 //! `cargo xtask build|serve|test`: the project's automation, in Rust so that it needs nothing
 //! but cargo. Every command first installs what it lacks (see `tools`).
 
+mod bench;
 mod run;
 mod site;
 mod suites;
@@ -13,7 +14,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   build   build the page into dist/ (installs the wasm toolchain first)
   serve   build the page and serve it on http://127.0.0.1:8080, rebuilding on change
-  test    run every test: native, wasm (headless Chromium) and browser end-to-end";
+  test    run every test: native, wasm (headless Chromium) and browser end-to-end
+  bench   the trainer's speed on the reference network, natively and as wasm in node
+          (--peers: then TF.js and PyTorch from ../shared/bench/peers)";
 
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
@@ -21,6 +24,7 @@ fn main() -> ExitCode {
         "build" => site::build(),
         "serve" => site::serve(),
         "test" => suites::test_all(),
+        "bench" => bench::bench(std::env::args().any(|a| a == "--peers")),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -15,9 +15,11 @@ mod network;
 mod pool;
 mod prune;
 mod quantize;
+mod reference;
 mod trainer;
 
 pub use error::{Error, Result};
 pub use network::Network;
 pub use quantize::quantize;
+pub use reference::{ReferenceRun, reference_benchmark};
 pub use trainer::{BatchReport, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate};
