@@ -10,6 +10,7 @@
 mod batch;
 mod compress;
 mod error;
+mod im2col;
 mod inherit;
 mod network;
 mod pool;

@@ -4,6 +4,7 @@
 
 use crate::Result;
 use crate::compress::GroupScales;
+use crate::im2col::conv2d;
 use crate::pool::{Reduce, pool};
 use candle_core::{DType, Device, Tensor, Var};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -390,9 +391,7 @@ impl LinearOp {
     /// The map applied to `input` (or, for the variance, to another tensor of its shape).
     fn apply(&self, input: &Tensor, weight: &Tensor) -> Result<Tensor> {
         Ok(match self {
-            LinearOp::Conv { stride, groups, .. } => {
-                input.conv2d(weight, 0, *stride, 1, *groups)?
-            }
+            LinearOp::Conv { stride, groups, .. } => conv2d(input, weight, *stride, *groups)?,
             LinearOp::Dense(_) => input.matmul(&weight.t()?)?,
         })
     }

@@ -1,0 +1,214 @@
+//! Convolution as matrix multiplication: `im2col` lays every k×k window of the input out as a
+//! column, so that a convolution is one (batched) matmul, which candle runs through its fast
+//! `gemm` kernels, and its gradients are matmuls too. candle's own conv2d computes the input
+//! gradient with a plain nested loop (even for the first layer, whose input needs none) and
+//! splits grouped convolutions into one convolution per group; this replaces both.
+//!
+//! `Im2col` and `Col2im` are custom ops that only move data; each is the other's gradient.
+
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, WithDType, bail};
+
+/// Geometry of a convolution over an already padded input.
+#[derive(Clone, Copy, Debug)]
+struct Geometry {
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+    stride: usize,
+    oh: usize,
+    ow: usize,
+}
+
+impl Geometry {
+    fn new(dims: &[usize], k: usize, stride: usize) -> Result<Self> {
+        let &[n, c, h, w] = dims else {
+            bail!("im2col expects [n, c, h, w], got {dims:?}")
+        };
+        if h < k || w < k {
+            bail!("im2col: a {k}×{k} window does not fit {h}×{w}");
+        }
+        Ok(Self {
+            n,
+            c,
+            h,
+            w,
+            k,
+            stride,
+            oh: (h - k) / stride + 1,
+            ow: (w - k) / stride + 1,
+        })
+    }
+
+    /// `[n, c·k·k, oh·ow]`.
+    fn columns_shape(&self) -> Shape {
+        Shape::from((self.n, self.c * self.k * self.k, self.oh * self.ow))
+    }
+
+    /// Calls `f(input index, column index)` for every element of the columns.
+    fn for_each(&self, mut f: impl FnMut(usize, usize)) {
+        let (k, s) = (self.k, self.stride);
+        let positions = self.oh * self.ow;
+        let mut col = 0;
+        for b in 0..self.n {
+            for ci in 0..self.c {
+                let plane = (b * self.c + ci) * self.h * self.w;
+                for ky in 0..k {
+                    for kx in 0..k {
+                        for oy in 0..self.oh {
+                            let row = plane + (oy * s + ky) * self.w + kx;
+                            for ox in 0..self.ow {
+                                f(row + ox * s, col);
+                                col += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        debug_assert_eq!(col, self.n * self.c * k * k * positions);
+    }
+}
+
+fn contiguous<'a, T: WithDType>(data: &'a [T], layout: &Layout) -> Result<&'a [T]> {
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => bail!("im2col needs a contiguous tensor"),
+    }
+}
+
+/// `[n, c, h, w]` → `[n, c·k·k, oh·ow]`: every k×k window, `stride` apart, as a column.
+struct Im2col {
+    k: usize,
+    stride: usize,
+}
+
+/// The gradient of [`Im2col`]: columns summed back into `[n, c, h, w]`.
+struct Col2im {
+    geometry: Geometry,
+}
+
+fn gather<T: WithDType>(x: &[T], g: &Geometry) -> Vec<T> {
+    let mut out = vec![T::zero(); g.n * g.c * g.k * g.k * g.oh * g.ow];
+    g.for_each(|src, dst| out[dst] = x[src]);
+    out
+}
+
+fn scatter<T: WithDType>(cols: &[T], g: &Geometry) -> Vec<T> {
+    let mut out = vec![T::zero(); g.n * g.c * g.h * g.w];
+    g.for_each(|dst, src| out[dst] += cols[src]);
+    out
+}
+
+impl CustomOp1 for Im2col {
+    fn name(&self) -> &'static str {
+        "im2col"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let g = Geometry::new(layout.dims(), self.k, self.stride)?;
+        let out = match storage {
+            CpuStorage::F32(x) => CpuStorage::F32(gather(contiguous(x, layout)?, &g)),
+            CpuStorage::F64(x) => CpuStorage::F64(gather(contiguous(x, layout)?, &g)),
+            _ => bail!("im2col supports f32 and f64 only"),
+        };
+        Ok((out, g.columns_shape()))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let geometry = Geometry::new(arg.dims(), self.k, self.stride)?;
+        Ok(Some(grad.contiguous()?.apply_op1(Col2im { geometry })?))
+    }
+}
+
+impl CustomOp1 for Col2im {
+    fn name(&self) -> &'static str {
+        "col2im"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let g = &self.geometry;
+        if layout.shape() != &g.columns_shape() {
+            bail!("col2im: expected {:?}, got {:?}", g.columns_shape(), layout.shape());
+        }
+        let out = match storage {
+            CpuStorage::F32(x) => CpuStorage::F32(scatter(contiguous(x, layout)?, g)),
+            CpuStorage::F64(x) => CpuStorage::F64(scatter(contiguous(x, layout)?, g)),
+            _ => bail!("col2im supports f32 and f64 only"),
+        };
+        Ok((out, Shape::from((g.n, g.c, g.h, g.w))))
+    }
+
+    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let g = &self.geometry;
+        Ok(Some(grad.contiguous()?.apply_op1(Im2col {
+            k: g.k,
+            stride: g.stride,
+        })?))
+    }
+}
+
+/// A convolution of an already padded `[n, c, h, w]` input by `weight` (`[co, c/groups, k, k]`)
+/// with `groups` 1 (standard) or `c` (depthwise), as matmuls over im2col columns. The result is
+/// `[n, co, oh, ow]`, without bias.
+pub(crate) fn conv2d(x: &Tensor, weight: &Tensor, stride: usize, groups: usize) -> Result<Tensor> {
+    let (n, c, h, w) = x.dims4()?;
+    let (co, _, k, _) = weight.dims4()?;
+    let g = Geometry::new(&[n, c, h, w], k, stride)?;
+    let cols = if k == 1 && stride == 1 {
+        x.reshape((n, c, h * w))?
+    } else {
+        x.contiguous()?.apply_op1(Im2col { k, stride })?
+    };
+    let y = if groups == 1 {
+        weight.reshape((co, c * k * k))?.broadcast_matmul(&cols)?
+    } else if groups == c && co == c {
+        // Depthwise: each channel's k·k rows weighted by its own filter and summed.
+        let cols = cols.reshape((n, c, k * k, g.oh * g.ow))?;
+        cols.broadcast_mul(&weight.reshape((1, c, k * k, 1))?)?.sum(2)?
+    } else {
+        bail!("conv2d: groups must be 1 or one per channel, not {groups}")
+    };
+    y.reshape((n, co, g.oh, g.ow))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+
+    fn tensor(dims: &[usize], seed: usize) -> Tensor {
+        let n: usize = dims.iter().product();
+        let v: Vec<f64> = (0..n).map(|i| (((i + seed) * 7919) % 23) as f64 / 11.0 - 1.0).collect();
+        Tensor::from_vec(v, dims, &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn matches_candle_conv2d_forward_and_gradients() {
+        for (c, co, k, stride, groups, side) in
+            [(3, 4, 3, 1, 1, 7), (2, 5, 2, 2, 1, 8), (4, 4, 3, 2, 4, 9), (3, 6, 1, 1, 1, 5)]
+        {
+            let x = Var::from_tensor(&tensor(&[2, c, side, side], 1)).unwrap();
+            let w = Var::from_tensor(&tensor(&[co, c / groups, k, k], 2)).unwrap();
+            let ours = conv2d(&x, &w, stride, groups).unwrap();
+            let theirs = x.conv2d(&w, 0, stride, 1, groups).unwrap();
+            let r = tensor(ours.dims(), 3);
+            let diff = (&ours - &theirs).unwrap().abs().unwrap().max_all().unwrap();
+            assert!(diff.to_scalar::<f64>().unwrap() < 1e-9);
+            let g1 = (ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
+            let g2 = (theirs * &r).unwrap().sum_all().unwrap().backward().unwrap();
+            for v in [&x, &w] {
+                let d = (g1.get(v).unwrap() - g2.get(v).unwrap())
+                    .unwrap()
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar::<f64>()
+                    .unwrap();
+                assert!(d < 1e-9, "c {c} co {co} k {k} stride {stride} groups {groups}: {d}");
+            }
+        }
+    }
+}
