@@ -130,7 +130,11 @@ impl CustomOp1 for Col2im {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let g = &self.geometry;
         if layout.shape() != &g.columns_shape() {
-            bail!("col2im: expected {:?}, got {:?}", g.columns_shape(), layout.shape());
+            bail!(
+                "col2im: expected {:?}, got {:?}",
+                g.columns_shape(),
+                layout.shape()
+            );
         }
         let out = match storage {
             CpuStorage::F32(x) => CpuStorage::F32(scatter(contiguous(x, layout)?, g)),
@@ -166,7 +170,8 @@ pub(crate) fn conv2d(x: &Tensor, weight: &Tensor, stride: usize, groups: usize) 
     } else if groups == c && co == c {
         // Depthwise: each channel's k·k rows weighted by its own filter and summed.
         let cols = cols.reshape((n, c, k * k, g.oh * g.ow))?;
-        cols.broadcast_mul(&weight.reshape((1, c, k * k, 1))?)?.sum(2)?
+        cols.broadcast_mul(&weight.reshape((1, c, k * k, 1))?)?
+            .sum(2)?
     } else {
         bail!("conv2d: groups must be 1 or one per channel, not {groups}")
     };
@@ -180,15 +185,20 @@ mod tests {
 
     fn tensor(dims: &[usize], seed: usize) -> Tensor {
         let n: usize = dims.iter().product();
-        let v: Vec<f64> = (0..n).map(|i| (((i + seed) * 7919) % 23) as f64 / 11.0 - 1.0).collect();
+        let v: Vec<f64> = (0..n)
+            .map(|i| (((i + seed) * 7919) % 23) as f64 / 11.0 - 1.0)
+            .collect();
         Tensor::from_vec(v, dims, &Device::Cpu).unwrap()
     }
 
     #[test]
     fn matches_candle_conv2d_forward_and_gradients() {
-        for (c, co, k, stride, groups, side) in
-            [(3, 4, 3, 1, 1, 7), (2, 5, 2, 2, 1, 8), (4, 4, 3, 2, 4, 9), (3, 6, 1, 1, 1, 5)]
-        {
+        for (c, co, k, stride, groups, side) in [
+            (3, 4, 3, 1, 1, 7),
+            (2, 5, 2, 2, 1, 8),
+            (4, 4, 3, 2, 4, 9),
+            (3, 6, 1, 1, 1, 5),
+        ] {
             let x = Var::from_tensor(&tensor(&[2, c, side, side], 1)).unwrap();
             let w = Var::from_tensor(&tensor(&[co, c / groups, k, k], 2)).unwrap();
             let ours = conv2d(&x, &w, stride, groups).unwrap();
@@ -197,7 +207,12 @@ mod tests {
             let diff = (&ours - &theirs).unwrap().abs().unwrap().max_all().unwrap();
             assert!(diff.to_scalar::<f64>().unwrap() < 1e-9);
             let g1 = (ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
-            let g2 = (theirs * &r).unwrap().sum_all().unwrap().backward().unwrap();
+            let g2 = (theirs * &r)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
             for v in [&x, &w] {
                 let d = (g1.get(v).unwrap() - g2.get(v).unwrap())
                     .unwrap()
@@ -207,7 +222,10 @@ mod tests {
                     .unwrap()
                     .to_scalar::<f64>()
                     .unwrap();
-                assert!(d < 1e-9, "c {c} co {co} k {k} stride {stride} groups {groups}: {d}");
+                assert!(
+                    d < 1e-9,
+                    "c {c} co {co} k {k} stride {stride} groups {groups}: {d}"
+                );
             }
         }
     }

@@ -2,12 +2,153 @@
 //!
 //! candle 0.11's `max_pool2d` scales its gradient by 1/(size²) (measured in
 //! `shared/bench/peers/README.md`), which starves every layer under a pool, and neither of its
-//! pools has a gradient when stride ≠ size. Here pooling is built from ops whose gradients
-//! candle computes exactly: where windows tile the input (stride = size) a reshape and two
-//! reductions; otherwise the maximum or mean over the size² strided views of the input, each
-//! gathered with `index_select`. The tests check both against finite differences.
+//! pools has a gradient when stride ≠ size. Max pooling here is a custom op whose gradient
+//! goes, whole, to the first maximum of each window; average pooling is built from ops whose
+//! gradients candle computes exactly: where windows tile the input (stride = size) a reshape
+//! and a mean; otherwise the mean over the size² strided views of the input, each gathered
+//! with `index_select`. The tests check both against finite differences.
 
-use candle_core::{D, Result, Tensor};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, D, Layout, Result, Shape, Tensor, WithDType, bail,
+};
+
+/// Max pooling over `size`×`size` windows `stride` apart.
+struct MaxPool {
+    size: usize,
+    stride: usize,
+}
+
+/// The gradient of [`MaxPool`]: each output's gradient added at its window's first maximum.
+struct MaxPoolGrad {
+    size: usize,
+    stride: usize,
+}
+
+/// For each window of a contiguous `[n, c, h, w]` input, in output order, the index of its
+/// first maximum.
+fn window_maxima<T: WithDType>(
+    x: &[T],
+    dims: &[usize],
+    size: usize,
+    stride: usize,
+) -> Result<Vec<usize>> {
+    let &[n, c, h, w] = dims else {
+        bail!("max pooling expects [n, c, h, w], got {dims:?}")
+    };
+    if h < size || w < size {
+        bail!("a {size}×{size} pool does not fit {h}×{w}");
+    }
+    let (oh, ow) = ((h - size) / stride + 1, (w - size) / stride + 1);
+    let mut at = Vec::with_capacity(n * c * oh * ow);
+    for plane in 0..n * c {
+        let base = plane * h * w;
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let mut best = base + oy * stride * w + ox * stride;
+                for ky in 0..size {
+                    let row = base + (oy * stride + ky) * w + ox * stride;
+                    for i in row..row + size {
+                        if x[i] > x[best] {
+                            best = i;
+                        }
+                    }
+                }
+                at.push(best);
+            }
+        }
+    }
+    Ok(at)
+}
+
+fn contiguous<'a, T: WithDType>(data: &'a [T], layout: &Layout) -> Result<&'a [T]> {
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => bail!("pooling needs a contiguous tensor"),
+    }
+}
+
+fn pooled_shape(dims: &[usize], size: usize, stride: usize) -> Shape {
+    let (h, w) = (dims[2], dims[3]);
+    Shape::from((
+        dims[0],
+        dims[1],
+        (h - size) / stride + 1,
+        (w - size) / stride + 1,
+    ))
+}
+
+impl CustomOp1 for MaxPool {
+    fn name(&self) -> &'static str {
+        "max-pool"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        fn run<T: WithDType>(x: &[T], dims: &[usize], p: &MaxPool) -> Result<Vec<T>> {
+            Ok(window_maxima(x, dims, p.size, p.stride)?
+                .into_iter()
+                .map(|i| x[i])
+                .collect())
+        }
+        let dims = layout.dims();
+        let out = match storage {
+            CpuStorage::F32(x) => CpuStorage::F32(run(contiguous(x, layout)?, dims, self)?),
+            CpuStorage::F64(x) => CpuStorage::F64(run(contiguous(x, layout)?, dims, self)?),
+            _ => bail!("max pooling supports f32 and f64 only"),
+        };
+        Ok((out, pooled_shape(dims, self.size, self.stride)))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let grad = grad.contiguous()?;
+        let op = MaxPoolGrad {
+            size: self.size,
+            stride: self.stride,
+        };
+        Ok(Some(arg.apply_op2_no_bwd(&grad, &op)?))
+    }
+}
+
+impl CustomOp2 for MaxPoolGrad {
+    fn name(&self) -> &'static str {
+        "max-pool-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        x: &CpuStorage,
+        x_layout: &Layout,
+        grad: &CpuStorage,
+        grad_layout: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        fn run<T: WithDType>(x: &[T], g: &[T], dims: &[usize], p: &MaxPoolGrad) -> Result<Vec<T>> {
+            let mut out = vec![T::zero(); x.len()];
+            for (o, i) in window_maxima(x, dims, p.size, p.stride)?
+                .into_iter()
+                .enumerate()
+            {
+                out[i] += g[o];
+            }
+            Ok(out)
+        }
+        let dims = x_layout.dims();
+        let out = match (x, grad) {
+            (CpuStorage::F32(x), CpuStorage::F32(g)) => CpuStorage::F32(run(
+                contiguous(x, x_layout)?,
+                contiguous(g, grad_layout)?,
+                dims,
+                self,
+            )?),
+            (CpuStorage::F64(x), CpuStorage::F64(g)) => CpuStorage::F64(run(
+                contiguous(x, x_layout)?,
+                contiguous(g, grad_layout)?,
+                dims,
+                self,
+            )?),
+            _ => bail!("max pooling supports f32 and f64 only"),
+        };
+        Ok((out, x_layout.shape().clone()))
+    }
+}
 
 /// What a pooling window computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,15 +162,15 @@ pub(crate) enum Reduce {
 /// Pooling of a `[n, c, h, w]` tensor over `size`×`size` windows `stride` apart, with
 /// `out = floor((in - size) / stride) + 1` per side.
 pub(crate) fn pool(x: &Tensor, size: usize, stride: usize, reduce: Reduce) -> Result<Tensor> {
+    if reduce == Reduce::Max {
+        return x.contiguous()?.apply_op1(MaxPool { size, stride });
+    }
     let (n, c, h, w) = x.dims4()?;
     let (oh, ow) = ((h - size) / stride + 1, (w - size) / stride + 1);
     if stride == size {
         let x = x.narrow(2, 0, oh * size)?.narrow(3, 0, ow * size)?;
         let windows = x.reshape((n, c, oh, size, ow, size))?;
-        match reduce {
-            Reduce::Max => windows.max(D::Minus1)?.max(3),
-            Reduce::Mean => windows.mean(D::Minus1)?.mean(3),
-        }
+        windows.mean(D::Minus1)?.mean(3)
     } else {
         let device = x.device();
         let positions = |offset: usize, count: usize| -> Result<Tensor> {
@@ -43,11 +184,7 @@ pub(crate) fn pool(x: &Tensor, size: usize, stride: usize, reduce: Reduce) -> Re
                 views.push(rows.index_select(&positions(dx, ow)?, 3)?);
             }
         }
-        let views = Tensor::stack(&views, 0)?;
-        match reduce {
-            Reduce::Max => views.max(0),
-            Reduce::Mean => views.mean(0),
-        }
+        Tensor::stack(&views, 0)?.mean(0)
     }
 }
 
