@@ -5,6 +5,9 @@
 //! splits grouped convolutions into one convolution per group; this replaces both.
 //!
 //! `Im2col` and `Col2im` are custom ops that only move data; each is the other's gradient.
+//! Im2col can append a row of ones so that the bias joins the weight matrix: its gradient then
+//! comes out of the same matmul, where summing a broadcast bias's gradient over batch and
+//! positions was the slowest part of a training step.
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, WithDType, bail};
 
@@ -19,10 +22,12 @@ struct Geometry {
     stride: usize,
     oh: usize,
     ow: usize,
+    /// Rows of ones after each image's window rows (0 or 1).
+    ones: usize,
 }
 
 impl Geometry {
-    fn new(dims: &[usize], k: usize, stride: usize) -> Result<Self> {
+    fn new(dims: &[usize], k: usize, stride: usize, ones: usize) -> Result<Self> {
         let &[n, c, h, w] = dims else {
             bail!("im2col expects [n, c, h, w], got {dims:?}")
         };
@@ -38,20 +43,27 @@ impl Geometry {
             stride,
             oh: (h - k) / stride + 1,
             ow: (w - k) / stride + 1,
+            ones,
         })
     }
 
-    /// `[n, c·k·k, oh·ow]`.
-    fn columns_shape(&self) -> Shape {
-        Shape::from((self.n, self.c * self.k * self.k, self.oh * self.ow))
+    /// Rows of one image's columns.
+    fn rows(&self) -> usize {
+        self.c * self.k * self.k + self.ones
     }
 
-    /// Calls `f(input index, column index)` for every element of the columns.
+    /// `[n, c·k·k (+1), oh·ow]`.
+    fn columns_shape(&self) -> Shape {
+        Shape::from((self.n, self.rows(), self.oh * self.ow))
+    }
+
+    /// Calls `f(input index, column index)` for every element of the window rows.
     fn for_each(&self, mut f: impl FnMut(usize, usize)) {
         let (k, s) = (self.k, self.stride);
         let positions = self.oh * self.ow;
         let mut col = 0;
         for b in 0..self.n {
+            col = b * self.rows() * positions;
             for ci in 0..self.c {
                 let plane = (b * self.c + ci) * self.h * self.w;
                 for ky in 0..k {
@@ -67,7 +79,10 @@ impl Geometry {
                 }
             }
         }
-        debug_assert_eq!(col, self.n * self.c * k * k * positions);
+        debug_assert_eq!(
+            col + self.ones * positions,
+            self.n * self.rows() * positions
+        );
     }
 }
 
@@ -78,10 +93,12 @@ fn contiguous<'a, T: WithDType>(data: &'a [T], layout: &Layout) -> Result<&'a [T
     }
 }
 
-/// `[n, c, h, w]` → `[n, c·k·k, oh·ow]`: every k×k window, `stride` apart, as a column.
+/// `[n, c, h, w]` → `[n, c·k·k (+1), oh·ow]`: every k×k window, `stride` apart, as a column,
+/// with a row of ones after each image's rows when `ones` is 1.
 struct Im2col {
     k: usize,
     stride: usize,
+    ones: usize,
 }
 
 /// The gradient of [`Im2col`]: columns summed back into `[n, c, h, w]`.
@@ -90,8 +107,15 @@ struct Col2im {
 }
 
 fn gather<T: WithDType>(x: &[T], g: &Geometry) -> Vec<T> {
-    let mut out = vec![T::zero(); g.n * g.c * g.k * g.k * g.oh * g.ow];
+    let positions = g.oh * g.ow;
+    let mut out = vec![T::zero(); g.n * g.rows() * positions];
     g.for_each(|src, dst| out[dst] = x[src]);
+    if g.ones == 1 {
+        for b in 0..g.n {
+            let start = (b * g.rows() + g.rows() - 1) * positions;
+            out[start..start + positions].fill(T::one());
+        }
+    }
     out
 }
 
@@ -107,7 +131,7 @@ impl CustomOp1 for Im2col {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let g = Geometry::new(layout.dims(), self.k, self.stride)?;
+        let g = Geometry::new(layout.dims(), self.k, self.stride, self.ones)?;
         let out = match storage {
             CpuStorage::F32(x) => CpuStorage::F32(gather(contiguous(x, layout)?, &g)),
             CpuStorage::F64(x) => CpuStorage::F64(gather(contiguous(x, layout)?, &g)),
@@ -117,7 +141,7 @@ impl CustomOp1 for Im2col {
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let geometry = Geometry::new(arg.dims(), self.k, self.stride)?;
+        let geometry = Geometry::new(arg.dims(), self.k, self.stride, self.ones)?;
         Ok(Some(grad.contiguous()?.apply_op1(Col2im { geometry })?))
     }
 }
@@ -149,29 +173,47 @@ impl CustomOp1 for Col2im {
         Ok(Some(grad.contiguous()?.apply_op1(Im2col {
             k: g.k,
             stride: g.stride,
+            ones: g.ones,
         })?))
     }
 }
 
 /// A convolution of an already padded `[n, c, h, w]` input by `weight` (`[co, c/groups, k, k]`)
-/// with `groups` 1 (standard) or `c` (depthwise), as matmuls over im2col columns. The result is
-/// `[n, co, oh, ow]`, without bias.
-pub(crate) fn conv2d(x: &Tensor, weight: &Tensor, stride: usize, groups: usize) -> Result<Tensor> {
+/// with `groups` 1 (standard) or `c` (depthwise), plus `bias` (`[co]`) if given, as matmuls
+/// over im2col columns. The result is `[n, co, oh, ow]`.
+pub(crate) fn conv2d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+    groups: usize,
+) -> Result<Tensor> {
     let (n, c, h, w) = x.dims4()?;
     let (co, _, k, _) = weight.dims4()?;
-    let g = Geometry::new(&[n, c, h, w], k, stride)?;
-    let cols = if k == 1 && stride == 1 {
+    let ones = usize::from(groups == 1 && bias.is_some());
+    let g = Geometry::new(&[n, c, h, w], k, stride, ones)?;
+    let cols = if k == 1 && stride == 1 && ones == 0 {
         x.reshape((n, c, h * w))?
     } else {
-        x.contiguous()?.apply_op1(Im2col { k, stride })?
+        x.contiguous()?.apply_op1(Im2col { k, stride, ones })?
     };
     let y = if groups == 1 {
-        weight.reshape((co, c * k * k))?.broadcast_matmul(&cols)?
+        let matrix = weight.reshape((co, c * k * k))?;
+        let matrix = match bias {
+            Some(b) => Tensor::cat(&[&matrix, &b.reshape((co, 1))?], 1)?,
+            None => matrix,
+        };
+        matrix.broadcast_matmul(&cols)?
     } else if groups == c && co == c {
         // Depthwise: each channel's k·k rows weighted by its own filter and summed.
         let cols = cols.reshape((n, c, k * k, g.oh * g.ow))?;
-        cols.broadcast_mul(&weight.reshape((1, c, k * k, 1))?)?
-            .sum(2)?
+        let y = cols
+            .broadcast_mul(&weight.reshape((1, c, k * k, 1))?)?
+            .sum(2)?;
+        match bias {
+            Some(b) => y.broadcast_add(&b.reshape((1, c, 1))?)?,
+            None => y,
+        }
     } else {
         bail!("conv2d: groups must be 1 or one per channel, not {groups}")
     };
@@ -201,8 +243,13 @@ mod tests {
         ] {
             let x = Var::from_tensor(&tensor(&[2, c, side, side], 1)).unwrap();
             let w = Var::from_tensor(&tensor(&[co, c / groups, k, k], 2)).unwrap();
-            let ours = conv2d(&x, &w, stride, groups).unwrap();
-            let theirs = x.conv2d(&w, 0, stride, 1, groups).unwrap();
+            let b = Var::from_tensor(&tensor(&[co], 4)).unwrap();
+            let ours = conv2d(&x, &w, Some(&b), stride, groups).unwrap();
+            let theirs = x
+                .conv2d(&w, 0, stride, 1, groups)
+                .unwrap()
+                .broadcast_add(&b.reshape((1, co, 1, 1)).unwrap())
+                .unwrap();
             let r = tensor(ours.dims(), 3);
             let diff = (&ours - &theirs).unwrap().abs().unwrap().max_all().unwrap();
             assert!(diff.to_scalar::<f64>().unwrap() < 1e-9);
@@ -213,7 +260,7 @@ mod tests {
                 .unwrap()
                 .backward()
                 .unwrap();
-            for v in [&x, &w] {
+            for v in [&x, &w, &b] {
                 let d = (g1.get(v).unwrap() - g2.get(v).unwrap())
                     .unwrap()
                     .abs()

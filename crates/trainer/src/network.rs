@@ -304,13 +304,12 @@ impl Network {
         let mut y = match layer {
             Layer::Conv(conv) => {
                 let op = conv_op(x, conv, 1)?;
-                sampled(&op, &p[0], log_sigma2(0), noise)?.broadcast_add(&channel_bias(&p[1])?)?
+                sampled(&op, &p[0], &p[1], log_sigma2(0), noise)?
             }
             Layer::Dwconv(conv) => {
                 let channels = x.dims4()?.1;
                 let op = conv_op(x, conv, channels)?;
-                let depthwise = sampled(&op, &p[0], log_sigma2(0), noise)?
-                    .broadcast_add(&channel_bias(&p[1])?)?;
+                let depthwise = sampled(&op, &p[0], &p[1], log_sigma2(0), noise)?;
                 let pointwise = Conv {
                     filters: conv.filters,
                     kernel: 1,
@@ -319,15 +318,14 @@ impl Network {
                     density: None,
                 };
                 let op = conv_op(&depthwise, &pointwise, 1)?;
-                let y = sampled(&op, &p[2], log_sigma2(1), noise)?
-                    .broadcast_add(&channel_bias(&p[3])?)?;
+                let y = sampled(&op, &p[2], &p[3], log_sigma2(1), noise)?;
                 middle = Some(depthwise);
                 y
             }
             Layer::Dense(_) => {
                 let flat = x.flatten_from(1)?;
                 let op = LinearOp::Dense(flat);
-                sampled(&op, &p[0], log_sigma2(0), noise)?.broadcast_add(&p[1])?
+                sampled(&op, &p[0], &p[1], log_sigma2(0), noise)?
             }
             Layer::Maxpool(pl) => pool(x, pl.size, pl.stride, Reduce::Max)?,
             Layer::Avgpool(pl) => pool(x, pl.size, pl.stride, Reduce::Mean)?,
@@ -388,11 +386,18 @@ impl LinearOp {
         }
     }
 
-    /// The map applied to `input` (or, for the variance, to another tensor of its shape).
-    fn apply(&self, input: &Tensor, weight: &Tensor) -> Result<Tensor> {
+    /// The map applied to `input` (or, for the variance, to another tensor of its shape),
+    /// plus `bias` where given.
+    fn apply(&self, input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
         Ok(match self {
-            LinearOp::Conv { stride, groups, .. } => conv2d(input, weight, *stride, *groups)?,
-            LinearOp::Dense(_) => input.matmul(&weight.t()?)?,
+            LinearOp::Conv { stride, groups, .. } => conv2d(input, weight, bias, *stride, *groups)?,
+            LinearOp::Dense(_) => {
+                let y = input.matmul(&weight.t()?)?;
+                match bias {
+                    Some(b) => y.broadcast_add(b)?,
+                    None => y,
+                }
+            }
         })
     }
 }
@@ -415,24 +420,20 @@ fn conv_op(x: &Tensor, conv: &Conv, groups: usize) -> Result<LinearOp> {
     })
 }
 
-/// A conv bias shaped to broadcast over `[n, c, h, w]`.
-fn channel_bias(bias: &Var) -> Result<Tensor> {
-    Ok(bias.reshape((1, bias.dims1()?, 1, 1))?)
-}
-
-/// The linear map with weight θ; for a variational weight with noise, a sample of
-/// `op(x, θ) + sqrt(op(x², σ²)) · ε` (the local reparameterisation trick).
+/// The linear map with weight θ and `bias`; for a variational weight with noise, a sample of
+/// `op(x, θ) + b + sqrt(op(x², σ²)) · ε` (the local reparameterisation trick).
 fn sampled(
     op: &LinearOp,
     weight: &Var,
+    bias: &Var,
     log_sigma2: Option<&Var>,
     noise: &mut Option<&mut StdRng>,
 ) -> Result<Tensor> {
-    let mean = op.apply(op.input(), weight)?;
+    let mean = op.apply(op.input(), weight, Some(bias))?;
     let (Some(log_sigma2), Some(rng)) = (log_sigma2, noise) else {
         return Ok(mean);
     };
-    let variance = op.apply(&op.input().sqr()?, &log_sigma2.exp()?)?;
+    let variance = op.apply(&op.input().sqr()?, &log_sigma2.exp()?, None)?;
     let std = (variance + 1e-8)?.sqrt()?;
     let eps = standard_normal(std.dims(), std.dtype(), rng)?;
     Ok((mean + (std * eps)?)?)
