@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 pub fn reference(images: &[u8], labels: &[u8]) -> Result<String, String> {
     let train = sparse_core::idx::parse_idx_pair(images, labels).map_err(|e| e.to_string())?;
     let clock = || js_sys::Date::now() / 1000.0;
-    let run = sparse_train::reference_benchmark(&train, clock).map_err(|e| e.to_string())?;
+    let run = sparse_train::reference_benchmark(&train, None, clock).map_err(|e| e.to_string())?;
     Ok(format!(
         "{{\"engine\": \"sparse-explorer wasm32+simd128\", \"images_per_s\": {:.0}, \"gflops\": {:.2}, \"loss\": {:.4}}}",
         run.images_per_s, run.gflops, run.final_loss
