@@ -1,0 +1,14 @@
+//! Multi-objective architecture search as an ask/tell engine.
+//!
+//! A [`Search`] proposes [`Candidate`]s ([`Search::ask`]) drawn from a
+//! [`sparse_core::space::SearchSpace`] and is told how each did ([`Search::tell`]); it never
+//! trains anything itself, so the CLI, a pool of browser workers or many machines can run the
+//! trials. Candidates that break the flash or SRAM budget are rejected by the cost model before
+//! they are ever asked (and counted). The whole state is plain serde data: a search can be
+//! saved, resumed and replayed, and is deterministic for a seed and an order of results.
+//! Optimizers: [`Algorithm::Random`] and [`Algorithm::Evolution`] (aging evolution, Real et al.
+//! 2019, as μNAS uses it).
+
+mod search;
+
+pub use search::{Algorithm, Candidate, Error, Objectives, Outcome, Search, Trial};

@@ -1,0 +1,455 @@
+//! The search state, its ask/tell cycle and the optimizers' choices.
+
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use serde::{Deserialize, Serialize};
+use sparse_core::cost::{Budget, cost};
+use sparse_core::pareto::{hypervolume, pareto_front};
+use sparse_core::space::{Genome, SearchSpace};
+
+/// How many random draws may be rejected by the budget before the search gives up.
+const MAX_REJECTIONS_PER_ASK: usize = 20_000;
+
+/// Why the search cannot go on.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum Error {
+    /// No architecture drawn from the space fits the budget.
+    #[error(
+        "no architecture of the search space fits {flash} bytes of flash and {sram} bytes of SRAM \
+         ({tries} tried): raise the budget or shrink the input"
+    )]
+    NothingFits {
+        /// Flash budget.
+        flash: u64,
+        /// SRAM budget.
+        sram: u64,
+        /// Draws tried.
+        tries: usize,
+    },
+    /// `tell` named a candidate that was never asked or was already told.
+    #[error("no candidate {0} is waiting for a result")]
+    UnknownCandidate(u64),
+}
+
+/// The optimizer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "lowercase")]
+pub enum Algorithm {
+    /// Independent random samples of the space.
+    Random,
+    /// Aging evolution: a population of the most recent results; each child is one morphism of
+    /// the best of a random sample of it, judged by a fresh random weighting of the objectives.
+    Evolution {
+        /// Members kept (the oldest leaves).
+        population: usize,
+        /// Members in each tournament.
+        sample: usize,
+    },
+}
+
+impl Algorithm {
+    /// Aging evolution with defaults scaled to small budgets of trials (μNAS uses 100 and 25
+    /// over thousands of trials).
+    pub fn evolution() -> Self {
+        Algorithm::Evolution {
+            population: 20,
+            sample: 5,
+        }
+    }
+}
+
+/// A network to train: its genome, and for a morphed child its parent and the parent layer
+/// each of its layers inherits weights from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Unique, increasing.
+    pub id: u64,
+    /// Architecture and pruning settings.
+    pub genome: Genome,
+    /// The candidate this one was morphed from.
+    pub parent: Option<u64>,
+    /// Per child layer, the parent layer to inherit from (empty without a parent).
+    pub inherits_from: Vec<Option<usize>>,
+}
+
+/// What training a candidate measured, all to be minimised but accuracy.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Objectives {
+    /// Validation accuracy in [0, 1].
+    pub val_accuracy: f64,
+    /// Model size after pruning (bytes).
+    pub model_size_bytes: u64,
+    /// Working memory after pruning (bytes).
+    pub working_memory_bytes: u64,
+    /// Multiply-accumulates per image.
+    pub macs: u64,
+}
+
+/// The result of a trial.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Outcome {
+    /// Trained and measured.
+    Trained(Objectives),
+    /// Training failed (diverged, crashed); never stops the search.
+    Failed {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// A candidate and, once told, its outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    /// What was asked.
+    pub candidate: Candidate,
+    /// What was told (`None` while in flight).
+    pub outcome: Option<Outcome>,
+}
+
+/// A whole search: settings, every trial, and counters. Plain data, serialisable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Search {
+    space: SearchSpace,
+    budget: Budget,
+    algorithm: Algorithm,
+    seed: u64,
+    trials: Vec<Trial>,
+    /// Told trials in the order they were told (aging evolution's population order).
+    told: Vec<u64>,
+    /// Draws the budget rejected before training.
+    rejected: u64,
+    /// How many times `ask` has run (the random stream's position).
+    asked: u64,
+}
+
+impl Search {
+    /// A new search over `space` within `budget`.
+    pub fn new(space: SearchSpace, budget: Budget, algorithm: Algorithm, seed: u64) -> Self {
+        Self {
+            space,
+            budget,
+            algorithm,
+            seed,
+            trials: Vec::new(),
+            told: Vec::new(),
+            rejected: 0,
+            asked: 0,
+        }
+    }
+
+    /// Every trial so far, in the order asked.
+    pub fn trials(&self) -> &[Trial] {
+        &self.trials
+    }
+
+    /// Draws rejected by the budget before training.
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    /// The search space.
+    pub fn space(&self) -> &SearchSpace {
+        &self.space
+    }
+
+    /// The budget candidates must fit.
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+
+    /// A random stream for the next ask, derived from the seed and the ask count, so that the
+    /// state needs no generator of its own to be saved.
+    fn rng(&self) -> StdRng {
+        StdRng::seed_from_u64(self.seed ^ self.asked.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// Whether `genome` fits the budget (priced by the cost model before any training).
+    fn fits(&self, genome: &Genome) -> bool {
+        cost(&genome.architecture(&self.space))
+            .map(|report| report.violations(&self.budget).is_empty())
+            .unwrap_or(false)
+    }
+
+    /// The next candidate to train.
+    pub fn ask(&mut self) -> Result<Candidate, Error> {
+        let mut rng = self.rng();
+        self.asked += 1;
+        let parent = match &self.algorithm {
+            Algorithm::Random => None,
+            Algorithm::Evolution { population, sample } => {
+                self.tournament(*population, *sample, &mut rng)
+            }
+        };
+        let id = self.trials.len() as u64;
+        let mut tries = 0;
+        let candidate = loop {
+            tries += 1;
+            if tries > MAX_REJECTIONS_PER_ASK {
+                return Err(Error::NothingFits {
+                    flash: self.budget.flash_bytes,
+                    sram: self.budget.sram_bytes,
+                    tries: MAX_REJECTIONS_PER_ASK,
+                });
+            }
+            let candidate = match parent {
+                Some(p) => {
+                    let morph = self
+                        .space
+                        .morph(&self.trials[p as usize].candidate.genome, &mut rng);
+                    Candidate {
+                        id,
+                        genome: morph.child,
+                        parent: Some(p),
+                        inherits_from: morph.inherits_from,
+                    }
+                }
+                None => Candidate {
+                    id,
+                    genome: self.space.sample(&mut rng),
+                    parent: None,
+                    inherits_from: Vec::new(),
+                },
+            };
+            if self.fits(&candidate.genome) {
+                break candidate;
+            }
+            self.rejected += 1;
+        };
+        self.trials.push(Trial {
+            candidate: candidate.clone(),
+            outcome: None,
+        });
+        Ok(candidate)
+    }
+
+    /// Records the outcome of candidate `id`.
+    pub fn tell(&mut self, id: u64, outcome: Outcome) -> Result<(), Error> {
+        let trial = self
+            .trials
+            .get_mut(id as usize)
+            .filter(|t| t.outcome.is_none())
+            .ok_or(Error::UnknownCandidate(id))?;
+        trial.outcome = Some(outcome);
+        self.told.push(id);
+        Ok(())
+    }
+
+    /// Normalised objectives of a trained trial: error, model size / flash budget, working
+    /// memory / SRAM budget.
+    fn normalised(&self, o: &Objectives) -> Vec<f64> {
+        vec![
+            1.0 - o.val_accuracy,
+            o.model_size_bytes as f64 / self.budget.flash_bytes.max(1) as f64,
+            o.working_memory_bytes as f64 / self.budget.sram_bytes.max(1) as f64,
+        ]
+    }
+
+    /// Trained trials with their normalised objectives.
+    fn measured(&self) -> Vec<(u64, Vec<f64>)> {
+        self.trials
+            .iter()
+            .filter_map(|t| match &t.outcome {
+                Some(Outcome::Trained(o)) => Some((t.candidate.id, self.normalised(o))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Ids of the trained trials on the Pareto front of error, model size and working memory.
+    pub fn pareto_front(&self) -> Vec<u64> {
+        let measured = self.measured();
+        let points: Vec<Vec<f64>> = measured.iter().map(|(_, p)| p.clone()).collect();
+        pareto_front(&points)
+            .into_iter()
+            .map(|i| measured[i].0)
+            .collect()
+    }
+
+    /// Hypervolume of the trained trials in the unit cube of normalised objectives (reference
+    /// point (1, 1, 1), see `sparse_core::pareto`).
+    pub fn hypervolume(&self) -> f64 {
+        let points: Vec<Vec<f64>> = self.measured().into_iter().map(|(_, p)| p).collect();
+        hypervolume(&points, &[1.0, 1.0, 1.0])
+    }
+
+    /// Aging evolution's parent: the best of `sample` random members of the `population` most
+    /// recently trained, under a fresh random weighting; `None` while the population fills.
+    fn tournament(&self, population: usize, sample: usize, rng: &mut StdRng) -> Option<u64> {
+        let members: Vec<(u64, Vec<f64>)> = self
+            .told
+            .iter()
+            .rev()
+            .filter_map(|&id| match &self.trials[id as usize].outcome {
+                Some(Outcome::Trained(o)) => Some((id, self.normalised(o))),
+                _ => None,
+            })
+            .take(population)
+            .collect();
+        if members.len() < population {
+            return None;
+        }
+        let weights: Vec<f64> = (0..3).map(|_| rng.random_range(0.05..1.0)).collect();
+        // μNAS's fitness: the worst weighted objective, lower is better.
+        let fitness = |p: &[f64]| {
+            p.iter()
+                .zip(&weights)
+                .map(|(f, w)| f.min(10.0) / w)
+                .fold(f64::MIN, f64::max)
+        };
+        let contenders: Vec<&(u64, Vec<f64>)> =
+            members.choose_multiple(rng, sample.max(1)).collect();
+        contenders
+            .into_iter()
+            .min_by(|a, b| fitness(&a.1).total_cmp(&fitness(&b.1)))
+            .map(|(id, _)| *id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sparse_core::boards::Board;
+
+    fn space() -> SearchSpace {
+        SearchSpace::sparse([1, 28, 28], 10)
+    }
+
+    /// A made-up but deterministic "training": accuracy grows with log-parameters.
+    fn fake_train(search: &Search, c: &Candidate) -> Outcome {
+        let report = cost(&c.genome.architecture(search.space())).unwrap();
+        if c.id % 7 == 3 {
+            return Outcome::Failed {
+                reason: "diverged".into(),
+            };
+        }
+        Outcome::Trained(Objectives {
+            val_accuracy: (0.5 + (report.parameters as f64).ln() / 40.0).min(0.99),
+            model_size_bytes: report.model_size_bytes,
+            working_memory_bytes: report.working_memory_bytes,
+            macs: report.macs,
+        })
+    }
+
+    fn run(algorithm: Algorithm, seed: u64, trials: usize) -> Search {
+        let budget = Board::preset("arduino-uno").unwrap().budget();
+        let mut search = Search::new(space(), budget, algorithm, seed);
+        for _ in 0..trials {
+            let c = search.ask().unwrap();
+            let outcome = fake_train(&search, &c);
+            search.tell(c.id, outcome).unwrap();
+        }
+        search
+    }
+
+    #[test]
+    fn every_asked_candidate_fits_the_budget_and_rejections_are_counted() {
+        for algorithm in [Algorithm::Random, Algorithm::evolution()] {
+            let search = run(algorithm, 1, 60);
+            assert_eq!(search.trials().len(), 60);
+            for t in search.trials() {
+                let report = cost(&t.candidate.genome.architecture(search.space())).unwrap();
+                assert!(report.violations(&search.budget()).is_empty());
+            }
+            assert!(
+                search.rejected() > 0,
+                "the Uno's 1.8 KB of SRAM rejects many draws"
+            );
+            assert!(search.hypervolume() > 0.0);
+            assert!(!search.pareto_front().is_empty());
+        }
+    }
+
+    #[test]
+    fn evolution_morphs_parents_from_its_population() {
+        let search = run(Algorithm::evolution(), 2, 80);
+        let children: Vec<&Trial> = search
+            .trials()
+            .iter()
+            .filter(|t| t.candidate.parent.is_some())
+            .collect();
+        assert!(children.len() >= 50, "{} children", children.len());
+        for t in children {
+            assert_eq!(
+                t.candidate.inherits_from.len(),
+                t.candidate.genome.architecture(search.space()).layers.len()
+            );
+        }
+    }
+
+    #[test]
+    fn same_seed_same_search_and_resume_after_serialising() {
+        let a = run(Algorithm::evolution(), 3, 40);
+        let b = run(Algorithm::evolution(), 3, 40);
+        assert!(a == b, "the same seed gave two searches");
+        // Stop after 25 trials, save, load, continue: the same 40 trials.
+        let budget = Board::preset("arduino-uno").unwrap().budget();
+        let mut first = Search::new(space(), budget, Algorithm::evolution(), 3);
+        for _ in 0..25 {
+            let c = first.ask().unwrap();
+            let o = fake_train(&first, &c);
+            first.tell(c.id, o).unwrap();
+        }
+        let json = serde_json::to_string(&first).unwrap();
+        let mut resumed: Search = serde_json::from_str(&json).unwrap();
+        for _ in 25..40 {
+            let c = resumed.ask().unwrap();
+            let o = fake_train(&resumed, &c);
+            resumed.tell(c.id, o).unwrap();
+        }
+        assert!(
+            resumed == a,
+            "a resumed search differs from an uninterrupted one"
+        );
+        assert!(run(Algorithm::evolution(), 4, 40) != a);
+    }
+
+    #[test]
+    fn a_trial_in_flight_when_killed_is_simply_asked_again() {
+        let budget = Board::preset("arduino-uno").unwrap().budget();
+        let mut search = Search::new(space(), budget, Algorithm::Random, 5);
+        let c = search.ask().unwrap();
+        // The state was saved with the trial in flight; its result never arrived.
+        let saved = serde_json::to_string(&search).unwrap();
+        let mut resumed: Search = serde_json::from_str(&saved).unwrap();
+        assert_eq!(resumed.trials()[0].outcome, None);
+        let next = resumed.ask().unwrap();
+        assert_eq!(next.id, c.id + 1);
+        assert_eq!(
+            resumed.tell(42, Outcome::Failed { reason: "x".into() }),
+            Err(Error::UnknownCandidate(42))
+        );
+        resumed
+            .tell(
+                c.id,
+                Outcome::Failed {
+                    reason: "lost".into(),
+                },
+            )
+            .unwrap();
+        assert!(
+            resumed
+                .tell(
+                    c.id,
+                    Outcome::Failed {
+                        reason: "again".into()
+                    }
+                )
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn an_impossible_budget_is_explained() {
+        let tiny = Budget {
+            flash_bytes: 10,
+            sram_bytes: 10,
+        };
+        let mut search = Search::new(space(), tiny, Algorithm::Random, 0);
+        let err = search.ask().unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("no architecture of the search space fits 10 bytes")
+        );
+    }
+}
