@@ -6,6 +6,7 @@ mod dataset;
 mod largest;
 mod mnist;
 mod output;
+mod search;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,8 @@ enum Command {
     Cost(cost::CostArgs),
     /// List the board presets with their memories and reservations.
     Boards,
+    /// Search architectures and pruning settings within a board's budget.
+    Search(search::SearchArgs),
     /// Find the largest unpruned architecture of the search space (28×28 digits) that fits a
     /// board.
     Largest(largest::LargestArgs),
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Cost(args) => cost::run(args),
         Command::Boards => cost::list_boards(),
         Command::Largest(args) => largest::run(args),
+        Command::Search(args) => search::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -371,3 +371,70 @@ fn bad_datasets_get_one_clear_line() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--shape must look like 1x28x28"));
 }
+
+/// trials.jsonl without the timings, for comparing runs.
+fn trials_without_timing(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("trials.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("train_seconds");
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn search_writes_its_files_resumes_and_repeats_by_seed() {
+    let data = temp_file("search-bars.csv", &bars_csv(300));
+    let base = std::env::temp_dir().join(format!("sparse-explorer-search-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let search = |out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "search",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--flash-bytes",
+            "4000",
+            "--sram-bytes",
+            "600",
+            "--seed",
+            "7",
+        ];
+        args.extend_from_slice(extra);
+        if !extra.contains(&"--resume") {
+            args.extend(["--out", out.to_str().unwrap()]);
+        }
+        let out = sparse_explorer(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let whole = base.join("whole");
+    let summary: serde_json::Value =
+        serde_json::from_str(search(&whole, &["--trials", "5"]).lines().last().unwrap()).unwrap();
+    assert_eq!(summary["trials"], 5);
+    let records = trials_without_timing(&whole);
+    assert_eq!(records.len(), 5);
+    for r in &records {
+        assert!(r["status"] == "trained" || r["status"] == "failed", "{r}");
+        if r["status"] == "trained" {
+            assert!(r["working_memory_bytes"].as_u64().unwrap() <= 600);
+            assert!(r["test_accuracy"].as_f64().is_some());
+        }
+    }
+    let front: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(whole.join("pareto.json")).unwrap()).unwrap();
+    assert!(!front.as_array().unwrap().is_empty());
+
+    // Stopped after 2 trials and resumed to 5: the same trials as the uninterrupted run.
+    let split = base.join("split");
+    search(&split, &["--trials", "2"]);
+    let resume = split.to_str().unwrap().to_string();
+    search(&split, &["--resume", &resume, "--trials", "5"]);
+    assert_eq!(trials_without_timing(&split), records);
+}

@@ -227,9 +227,17 @@ impl Network {
                 continue;
             };
             for (weight, ls2) in self.layer_weights(i).into_iter().zip(log_sigma2) {
-                let keep = Self::log_alpha(weight, ls2)?
-                    .lt(*threshold)?
-                    .to_dtype(weight.dtype())?;
+                let log_alpha = Self::log_alpha(weight, ls2)?;
+                let mut keep = log_alpha.lt(*threshold)?.to_dtype(weight.dtype())?;
+                // Never the whole tensor: the weight with the smallest log α stays.
+                if keep.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()? == 0.0 {
+                    let flat = log_alpha.flatten_all()?;
+                    let best = flat.argmin(0)?.to_scalar::<u32>()? as usize;
+                    let mut mask = vec![0f64; flat.elem_count()];
+                    mask[best] = 1.0;
+                    keep = Tensor::from_vec(mask, weight.shape(), weight.device())?
+                        .to_dtype(weight.dtype())?;
+                }
                 weight.set(&(weight.as_tensor() * keep)?)?;
             }
         }

@@ -52,7 +52,8 @@ impl MagnitudePruner {
 
 /// Sets the `sparsity` fraction of `var`'s entries with the smallest magnitude to zero.
 fn zero_smallest(var: &Var, sparsity: f64) -> Result<()> {
-    let count = (var.elem_count() as f64 * sparsity).round() as usize;
+    // At least one weight stays, so that a pruned layer still computes something.
+    let count = ((var.elem_count() as f64 * sparsity).round() as usize).min(var.elem_count() - 1);
     if count == 0 {
         return Ok(());
     }

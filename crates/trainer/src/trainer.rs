@@ -151,6 +151,11 @@ impl Trainer {
         &self.network
     }
 
+    /// The trained network, for keeping once training is over.
+    pub fn into_network(self) -> Network {
+        self.network
+    }
+
     /// The configuration this trainer runs.
     pub fn config(&self) -> &TrainConfig {
         &self.config
