@@ -47,7 +47,7 @@ pub struct SearchArgs {
     #[arg(long, value_name = "N", requires = "flash_bytes")]
     sram_bytes: Option<u64>,
     /// The optimizer.
-    #[arg(long, value_enum, default_value_t = AlgorithmArg::Evolution)]
+    #[arg(long, value_enum, default_value_t = AlgorithmArg::Mobo)]
     algorithm: AlgorithmArg,
     /// Trials to run (in total, counting a resumed run's).
     #[arg(long, default_value_t = 20)]
@@ -76,6 +76,9 @@ enum AlgorithmArg {
     Random,
     /// Aging evolution with morphisms and weight inheritance.
     Evolution,
+    /// SpArSe's multi-objective Bayesian optimisation with random scalarisations and morphisms
+    /// of the Pareto front.
+    Mobo,
 }
 
 /// One line of trials.jsonl.
@@ -250,6 +253,7 @@ fn start(
     let algorithm = match args.algorithm {
         AlgorithmArg::Random => Algorithm::Random,
         AlgorithmArg::Evolution => Algorithm::evolution(),
+        AlgorithmArg::Mobo => Algorithm::mobo(),
     };
     Ok((
         dir,

@@ -6,9 +6,14 @@
 //! trials. Candidates that break the flash or SRAM budget are rejected by the cost model before
 //! they are ever asked (and counted). The whole state is plain serde data: a search can be
 //! saved, resumed and replayed, and is deterministic for a seed and an order of results.
-//! Optimizers: [`Algorithm::Random`] and [`Algorithm::Evolution`] (aging evolution, Real et al.
-//! 2019, as μNAS uses it).
+//! Optimizers: [`Algorithm::Random`], [`Algorithm::Evolution`] (aging evolution, Real et al.
+//! 2019, as μNAS uses it) and [`Algorithm::Mobo`], SpArSe's multi-objective Bayesian
+//! optimisation: a Gaussian process per objective over a genome encoding, a fresh random
+//! scalarisation at every step (Paria et al. 2019), and an acquisition minimised over random
+//! samples and over morphisms of the current Pareto members, whose children inherit weights.
 
+mod encode;
+mod gp;
 mod search;
 
 pub use search::{Algorithm, Candidate, Error, Objectives, Outcome, Search, Trial};
