@@ -1,6 +1,7 @@
 //! `sparse-explorer cost FILE`: prices an architecture description for a microcontroller and
 //! prints one JSON object; `sparse-explorer boards` lists the board presets.
 
+use crate::budget::BudgetArgs;
 use anyhow::{Context, bail};
 use clap::Args;
 use serde_json::json;
@@ -14,15 +15,9 @@ use std::path::PathBuf;
 pub struct CostArgs {
     /// Architecture description (JSON, see docs/architecture-format.md).
     file: PathBuf,
-    /// Check the model against a board preset (see `sparse-explorer boards`).
-    #[arg(long, value_name = "ID", conflicts_with_all = ["flash_bytes", "sram_bytes"])]
-    board: Option<String>,
-    /// Check against a custom flash budget in bytes (with --sram-bytes).
-    #[arg(long, value_name = "N", requires = "sram_bytes")]
-    flash_bytes: Option<u64>,
-    /// Check against a custom SRAM budget in bytes (with --flash-bytes).
-    #[arg(long, value_name = "N", requires = "flash_bytes")]
-    sram_bytes: Option<u64>,
+    /// The budget to check the model against, if any.
+    #[command(flatten)]
+    budget: BudgetArgs,
     /// Flash the firmware keeps, overriding the board's default reservation.
     #[arg(long, value_name = "N")]
     reserve_flash: Option<u64>,
@@ -33,13 +28,9 @@ pub struct CostArgs {
 
 /// The board to check against, if any, with reservations applied.
 fn board(args: &CostArgs) -> anyhow::Result<Option<Board>> {
-    let mut board = match (&args.board, args.flash_bytes, args.sram_bytes) {
-        (Some(id), _, _) => Board::preset(id).with_context(|| {
-            let ids: Vec<String> = Board::presets().into_iter().map(|b| b.id).collect();
-            format!("unknown board '{id}' (known: {})", ids.join(", "))
-        })?,
-        (None, Some(flash), Some(sram)) => Board::custom(flash, sram),
-        _ => {
+    let mut board = match args.budget.board()? {
+        Some(board) => board,
+        None => {
             if args.reserve_flash.is_some() || args.reserve_sram.is_some() {
                 bail!(
                     "--reserve-flash and --reserve-sram need --board or --flash-bytes/--sram-bytes"

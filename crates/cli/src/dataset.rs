@@ -3,11 +3,37 @@
 
 use crate::mnist;
 use anyhow::{Context, bail};
+use clap::Args;
 use sparse_core::{Dataset, ImageShape, csv::parse_csv, idx::parse_idx_pair};
 use std::path::{Path, PathBuf};
 
 /// Every `HOLD_OUT`-th example is held out for testing when no test split is given.
 const HOLD_OUT: usize = 7;
+
+/// The dataset options shared by `train` and `search`.
+#[derive(Args)]
+pub struct DatasetArgs {
+    /// Dataset: `mnist` (built in), a folder of IDX files (train-images…, train-labels…, and
+    /// optionally t10k-… or test-… for the test split), or a CSV file (one row per image,
+    /// the label in a column named `label` or else the last).
+    #[arg(long, default_value = "mnist", value_name = "mnist|PATH")]
+    dataset: String,
+    /// A CSV file of test images; without it a folder's test files are used, or every 7th
+    /// example is held out.
+    #[arg(long, value_name = "PATH")]
+    test: Option<PathBuf>,
+    /// Image shape of CSV rows, as CxHxW, where they are not one square channel.
+    #[arg(long, value_name = "CxHxW")]
+    shape: Option<String>,
+}
+
+impl DatasetArgs {
+    /// Loads the dataset these options name.
+    pub fn load(&self) -> anyhow::Result<Splits> {
+        let shape = self.shape.as_deref().map(parse_shape).transpose()?;
+        load(&self.dataset, self.test.as_deref(), shape)
+    }
+}
 
 /// Training and test splits, and where the test split came from (for the output).
 pub struct Splits {
@@ -20,7 +46,7 @@ pub struct Splits {
 }
 
 /// Parses `--shape CxHxW`.
-pub fn parse_shape(text: &str) -> anyhow::Result<ImageShape> {
+fn parse_shape(text: &str) -> anyhow::Result<ImageShape> {
     let dims: Vec<usize> = text
         .split(['x', 'X', '×'])
         .map(|d| d.trim().parse::<usize>())
@@ -72,11 +98,7 @@ fn csv(path: &Path, shape: Option<ImageShape>) -> anyhow::Result<Dataset> {
 }
 
 /// Loads `--dataset` (and `--test`, `--shape`).
-pub fn load(
-    dataset: &str,
-    test: Option<&Path>,
-    shape: Option<ImageShape>,
-) -> anyhow::Result<Splits> {
+fn load(dataset: &str, test: Option<&Path>, shape: Option<ImageShape>) -> anyhow::Result<Splits> {
     if dataset == "mnist" {
         let (train, test) = mnist::load()?;
         return Ok(Splits {

@@ -1,6 +1,7 @@
 //! `sparse-explorer`: the command-line front-end, glue between arguments, files, a progress bar
 //! and the compute crates.
 
+mod budget;
 mod cost;
 mod dataset;
 mod largest;

@@ -4,12 +4,12 @@
 //! appended to `DIR/trials.jsonl` and `DIR/pareto.json` and `DIR/state.json` are rewritten, so
 //! a killed run loses at most the trial in flight and `--resume DIR` carries on.
 
+use crate::budget::BudgetArgs;
 use crate::dataset;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use sparse_core::boards::Board;
 use sparse_core::cost::cost;
 use sparse_core::space::SearchSpace;
 use sparse_core::{Architecture, Dataset};
@@ -28,24 +28,11 @@ const KEPT_NETWORKS: usize = 64;
 /// Options of `sparse-explorer search`.
 #[derive(Args)]
 pub struct SearchArgs {
-    /// Dataset: `mnist`, a folder of IDX files or a CSV file (as for `train`).
-    #[arg(long, default_value = "mnist", value_name = "mnist|PATH")]
-    dataset: String,
-    /// A CSV file of test images (otherwise the folder's test files or a held-out split).
-    #[arg(long, value_name = "PATH")]
-    test: Option<PathBuf>,
-    /// Image shape of CSV rows, as CxHxW.
-    #[arg(long, value_name = "CxHxW")]
-    shape: Option<String>,
-    /// Board preset whose budget candidates must fit (see `sparse-explorer boards`).
-    #[arg(long, value_name = "ID", conflicts_with_all = ["flash_bytes", "sram_bytes"])]
-    board: Option<String>,
-    /// Custom flash budget in bytes (with --sram-bytes).
-    #[arg(long, value_name = "N", requires = "sram_bytes")]
-    flash_bytes: Option<u64>,
-    /// Custom SRAM budget in bytes (with --flash-bytes).
-    #[arg(long, value_name = "N", requires = "flash_bytes")]
-    sram_bytes: Option<u64>,
+    #[command(flatten)]
+    data: dataset::DatasetArgs,
+    /// The budget candidates must fit.
+    #[command(flatten)]
+    budget: BudgetArgs,
     /// The optimizer.
     #[arg(long, value_enum, default_value_t = AlgorithmArg::Mobo)]
     algorithm: AlgorithmArg,
@@ -243,13 +230,11 @@ fn start(
         );
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let budget = match (&args.board, args.flash_bytes, args.sram_bytes) {
-        (Some(id), _, _) => Board::preset(id)
-            .with_context(|| format!("unknown board '{id}' (see `sparse-explorer boards`)"))?
-            .budget(),
-        (None, Some(flash), Some(sram)) => Board::custom(flash, sram).budget(),
-        _ => bail!("give a budget: --board ID, or --flash-bytes N --sram-bytes N"),
-    };
+    let budget = args
+        .budget
+        .board()?
+        .context("give a budget: --board ID, or --flash-bytes N --sram-bytes N")?
+        .budget();
     let algorithm = match args.algorithm {
         AlgorithmArg::Random => Algorithm::Random,
         AlgorithmArg::Evolution => Algorithm::evolution(),
@@ -268,12 +253,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     if args.epochs == 0 {
         bail!("--epochs must be at least 1");
     }
-    let shape = args
-        .shape
-        .as_deref()
-        .map(dataset::parse_shape)
-        .transpose()?;
-    let splits = dataset::load(&args.dataset, args.test.as_deref(), shape)?;
+    let splits = args.data.load()?;
     let (train, validation) = splits.train.hold_out(VALIDATION);
     let s = train.shape();
     let classes = train.classes().max(splits.test.classes());

@@ -17,18 +17,8 @@ use std::time::Instant;
 /// Options of `sparse-explorer train`.
 #[derive(Args)]
 pub struct TrainArgs {
-    /// Dataset: `mnist` (built in), a folder of IDX files (train-images…, train-labels…, and
-    /// optionally t10k-… or test-… for the test split), or a CSV file (one row per image,
-    /// the label in a column named `label` or else the last).
-    #[arg(long, default_value = "mnist", value_name = "mnist|PATH")]
-    dataset: String,
-    /// A CSV file of test images; without it a folder's test files are used, or every 7th
-    /// example is held out.
-    #[arg(long, value_name = "PATH")]
-    test: Option<PathBuf>,
-    /// Image shape of CSV rows, as CxHxW, where they are not one square channel.
-    #[arg(long, value_name = "CxHxW")]
-    shape: Option<String>,
+    #[command(flatten)]
+    data: dataset::DatasetArgs,
     /// Passes over the training set.
     #[arg(long, default_value_t = TrainConfig::default().epochs)]
     epochs: usize,
@@ -81,16 +71,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     if args.epochs == 0 || args.batch_size == 0 {
         bail!("--epochs and --batch-size must be at least 1");
     }
-    let shape = args
-        .shape
-        .as_deref()
-        .map(dataset::parse_shape)
-        .transpose()?;
     let dataset::Splits {
         mut train,
         test,
         test_source,
-    } = dataset::load(&args.dataset, args.test.as_deref(), shape)?;
+    } = args.data.load()?;
     if let Some(n) = args.limit {
         if n == 0 {
             bail!("--limit must be at least 1");
