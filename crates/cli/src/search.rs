@@ -84,6 +84,9 @@ struct TrialRecord {
     working_memory_bytes: Option<u64>,
     macs: Option<u64>,
     train_seconds: f64,
+    /// The search's hypervolume once this trial was told (for plots against trials).
+    #[serde(default)]
+    hypervolume: f64,
 }
 
 /// Parses `90s`, `30m`, `2h` (or plain seconds).
@@ -128,6 +131,7 @@ fn run_trial(
         working_memory_bytes: None,
         macs: None,
         train_seconds: 0.0,
+        hypervolume: 0.0,
     };
     let trained = (|| -> anyhow::Result<(Objectives, Trainer)> {
         let config = TrainConfig {
@@ -296,8 +300,10 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         }
         let candidate = search.ask()?;
         let data = (&train, &validation, &splits.test);
-        let (outcome, record, network) = run_trial(&search, &candidate, data, &networks, &config);
+        let (outcome, mut record, network) =
+            run_trial(&search, &candidate, data, &networks, &config);
         search.tell(candidate.id, outcome)?;
+        record.hypervolume = search.hypervolume();
         if let Some(network) = network {
             networks.insert(candidate.id, network);
             if networks.len() > KEPT_NETWORKS {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Compares the search's optimizers on MNIST under SpArSe's Arduino budget: random, evolution
+# and mobo, SEEDS seeds each, TRIALS trials each, then plots hypervolume against trials.
+#   bench/search/run.sh            (TRIALS=40 SEEDS="1 2 3" EPOCHS=1 by default)
+# Budget: 2,800 B of flash (the int8 weights and per-channel constants, stricter than SpArSe's
+# 2.8 KB model size) and 2,048 B of SRAM for working memory. Writes bench/search/out/: one run
+# folder per optimizer and seed, hypervolume.csv and hypervolume.png.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TRIALS=${TRIALS:-40}; SEEDS=${SEEDS:-"1 2 3"}; EPOCHS=${EPOCHS:-1}
+OUT=${OUT:-$HERE/out}
+mkdir -p "$OUT"
+cargo build --release --locked -q -p sparse-cli --manifest-path "$ROOT/Cargo.toml"
+BIN=$ROOT/target/release/sparse-explorer
+for algorithm in random evolution mobo; do
+  for seed in $SEEDS; do
+    dir=$OUT/$algorithm-$seed
+    rm -rf "$dir"
+    echo "== $algorithm, seed $seed" >&2
+    "$BIN" search --dataset mnist --flash-bytes 2800 --sram-bytes 2048 --algorithm "$algorithm" \
+      --trials "$TRIALS" --epochs "$EPOCHS" --seed "$seed" --out "$dir" | tail -1
+  done
+done
+[ -x "$OUT/venv/bin/python" ] || python3 -m venv "$OUT/venv"
+"$OUT/venv/bin/python" -c 'import matplotlib' 2>/dev/null || "$OUT/venv/bin/pip" install -q matplotlib
+"$OUT/venv/bin/python" "$HERE/plot.py" "$OUT"
