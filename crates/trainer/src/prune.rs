@@ -72,18 +72,20 @@ fn zero_smallest(var: &Var, sparsity: f64) -> Result<()> {
     Ok(())
 }
 
-/// The fraction of non-zero entries of some tensors together.
+/// The fraction of non-zero entries of some tensors together. A layer whose weights all
+/// vanished (inherited from a pruned parent, then pruned again) is counted as keeping one: the
+/// description's density must be positive, and one byte too many errs on the safe side.
 fn density(weights: &[&Var]) -> Result<f64> {
     let mut total = 0usize;
-    let mut nonzero = 0f64;
+    let mut nonzero = 0usize;
     for w in weights {
         total += w.elem_count();
-        nonzero += nonzero_count(w.as_tensor())? as f64;
+        nonzero += nonzero_count(w.as_tensor())?;
     }
     Ok(if total == 0 {
         1.0
     } else {
-        nonzero / total as f64
+        nonzero.max(1) as f64 / total as f64
     })
 }
 
@@ -130,6 +132,12 @@ mod tests {
             vec![0.5, 0.0, 0.3, -0.9, 0.0, 0.7, 0.0, 0.0]
         );
         assert_eq!(nonzero_count(var.as_tensor()).unwrap(), 4);
+    }
+
+    #[test]
+    fn a_layer_with_no_weight_left_is_priced_as_keeping_one() {
+        let var = Var::from_vec(vec![0f32; 8], 8, &Device::Cpu).unwrap();
+        assert_eq!(density(&[&var]).unwrap(), 1.0 / 8.0);
     }
 
     #[test]
