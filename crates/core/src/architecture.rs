@@ -169,11 +169,7 @@ impl Layer {
 
     /// The unstructured-pruning density, 1 where none is given or the layer has no weights.
     pub fn density(&self) -> f64 {
-        match self {
-            Layer::Conv(c) | Layer::Dwconv(c) => c.density.unwrap_or(1.0),
-            Layer::Dense(d) => d.density.unwrap_or(1.0),
-            Layer::Maxpool(_) | Layer::Avgpool(_) => 1.0,
-        }
+        self.density_setting().unwrap_or(1.0)
     }
 
     /// Whether the layer is a pool (no parameters, no ReLU after it).

@@ -3,7 +3,7 @@
 use crate::batch::batch_tensors;
 use crate::prune::{MagnitudePruner, pruned_architecture};
 use crate::{Error, Network, Result};
-use candle_core::{D, Device};
+use candle_core::{D, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
@@ -235,12 +235,7 @@ impl Trainer {
                 loss,
             });
         }
-        let correct = logits
-            .argmax(D::Minus1)?
-            .eq(&y)?
-            .to_dtype(candle_core::DType::F32)?
-            .sum_all()?
-            .to_scalar::<f32>()?;
+        let correct = correct_count(&logits, &y)? as f32;
         self.optimizer.backward_step(&loss_t)?;
         if let Some(pruner) = &self.magnitude {
             pruner.apply(&self.network, (done + 1) as f64 / total as f64)?;
@@ -283,6 +278,16 @@ impl Trainer {
     }
 }
 
+/// How many rows of `logits` have their largest score at the label in `labels`.
+fn correct_count(logits: &Tensor, labels: &Tensor) -> Result<u32> {
+    Ok(logits
+        .argmax(D::Minus1)?
+        .eq(labels)?
+        .to_dtype(candle_core::DType::U32)?
+        .sum_all()?
+        .to_scalar::<u32>()?)
+}
+
 /// Fraction of `data` that `network` classifies correctly, computed in batches of 500.
 pub fn evaluate(network: &Network, data: &Dataset) -> Result<f64> {
     let device = Device::Cpu;
@@ -291,12 +296,7 @@ pub fn evaluate(network: &Network, data: &Dataset) -> Result<f64> {
     for chunk in indices.chunks(500) {
         let (x, y) = batch_tensors(data, chunk, &device)?;
         let logits = network.forward(&x)?.detach();
-        correct += logits
-            .argmax(D::Minus1)?
-            .eq(&y)?
-            .to_dtype(candle_core::DType::F32)?
-            .sum_all()?
-            .to_scalar::<f32>()? as f64;
+        correct += correct_count(&logits, &y)? as f64;
     }
     Ok(correct / data.len() as f64)
 }
