@@ -16,14 +16,15 @@ for trials in sorted(out.glob("*-*/trials.jsonl")):
     algorithm, seed = trials.parent.name.rsplit("-", 1)
     records = [json.loads(line) for line in trials.read_text().splitlines() if line.strip()]
     runs.setdefault(algorithm, {})[seed] = [r.get("hypervolume", 0.0) for r in records]
-    best = max(
-        (r for r in records if r.get("test_accuracy") is not None),
-        key=lambda r: r.get("int8_test_accuracy") or 0.0,
-        default=None,
-    )
-    if best:
-        print(f"{algorithm} seed {seed}: best int8 test accuracy {best['int8_test_accuracy']:.4f} "
-              f"at model size {best['model_size_bytes']} B, working memory {best['working_memory_bytes']} B")
+    trained = [r for r in records if r.get("val_accuracy") is not None]
+    if trained:
+        # Chosen by validation accuracy, as a user would; the test split only reports it.
+        chosen = max(trained, key=lambda r: r["val_accuracy"])
+        top = max(r.get("int8_test_accuracy") or 0.0 for r in trained)
+        print(f"{algorithm} seed {seed}: best by validation: int8 test accuracy "
+              f"{chosen['int8_test_accuracy']:.4f} at model size {chosen['model_size_bytes']} B, "
+              f"working memory {chosen['working_memory_bytes']} B (highest int8 test accuracy "
+              f"of any trial {top:.4f})")
 
 with open(out / "hypervolume.csv", "w", newline="") as f:
     writer = csv.writer(f)
@@ -45,8 +46,8 @@ for algorithm, seeds in sorted(runs.items()):
     plt.fill_between(xs, low, high, alpha=0.2)
     print(f"{algorithm}: mean hypervolume after {length} trials {mean[-1]:.4f} (range {low[-1]:.4f}-{high[-1]:.4f})")
 plt.xlabel("trials")
-plt.ylabel("hypervolume (error, flash/budget, SRAM/budget; ref 1,1,1)")
-plt.title("MNIST, 2,800 B flash / 2,048 B SRAM")
+plt.ylabel("hypervolume (error, size/budget, WM/budget; ref 1,1,1)")
+plt.title("MNIST, model size ≤ 2,800 B, working memory ≤ 2,048 B")
 plt.legend()
 plt.grid(alpha=0.3)
 plt.tight_layout()

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Compares the search's optimizers on MNIST under SpArSe's Arduino budget: random, evolution
 # and mobo, SEEDS seeds each, TRIALS trials each, then plots hypervolume against trials.
-#   bench/search/run.sh            (TRIALS=40 SEEDS="1 2 3" EPOCHS=1 by default)
-# Budget: 2,800 B of flash (the int8 weights and per-channel constants, stricter than SpArSe's
-# 2.8 KB model size) and 2,048 B of SRAM for working memory. Writes bench/search/out/: one run
-# folder per optimizer and seed, hypervolume.csv and hypervolume.png.
+#   bench/search/run.sh     (TRIALS=40 SEEDS="1 2 3" EPOCHS=1 WORKERS=one per core by default)
+# Budget: SpArSe's, 2,800 B of model size (non-zero int8 parameters; MEASURE=export counts the
+# export's flash instead, stricter) and 2,048 B of SRAM for working memory. Writes
+# bench/search/out/: one run folder per optimizer and seed, hypervolume.csv and hypervolume.png.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-TRIALS=${TRIALS:-40}; SEEDS=${SEEDS:-"1 2 3"}; EPOCHS=${EPOCHS:-1}
+TRIALS=${TRIALS:-40}; SEEDS=${SEEDS:-"1 2 3"}; EPOCHS=${EPOCHS:-1}; MEASURE=${MEASURE:-model-size}
+WORKERS=${WORKERS:-$(nproc)}
 OUT=${OUT:-$HERE/out}
 mkdir -p "$OUT"
 cargo build --release --locked -q -p sparse-cli --manifest-path "$ROOT/Cargo.toml"
@@ -18,8 +19,8 @@ for algorithm in random evolution mobo; do
     dir=$OUT/$algorithm-$seed
     rm -rf "$dir"
     echo "== $algorithm, seed $seed" >&2
-    "$BIN" search --dataset mnist --flash-bytes 2800 --sram-bytes 2048 --algorithm "$algorithm" \
-      --trials "$TRIALS" --epochs "$EPOCHS" --seed "$seed" --out "$dir" | tail -1
+    "$BIN" search --dataset mnist --flash-bytes 2800 --sram-bytes 2048 --flash-measure "$MEASURE" \
+      --algorithm "$algorithm" --workers "$WORKERS" --trials "$TRIALS" --epochs "$EPOCHS" --seed "$seed" --out "$dir" | tail -1
   done
 done
 [ -x "$OUT/venv/bin/python" ] || python3 -m venv "$OUT/venv"

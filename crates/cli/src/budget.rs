@@ -2,8 +2,9 @@
 //! `search`.
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use sparse_core::boards::Board;
+use sparse_core::cost::{Budget, FlashMeasure};
 
 /// A board preset or a custom budget.
 #[derive(Args)]
@@ -17,6 +18,19 @@ pub struct BudgetArgs {
     /// Custom SRAM budget in bytes (with --flash-bytes).
     #[arg(long, value_name = "N", requires = "flash_bytes")]
     sram_bytes: Option<u64>,
+    /// What the flash budget bounds: the int8 export's flash (weights in their stored format
+    /// plus per-channel constants), or SpArSe's model size (non-zero parameters, one byte each).
+    #[arg(long, value_enum, default_value_t = MeasureArg::Export)]
+    flash_measure: MeasureArg,
+}
+
+/// `--flash-measure` values.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MeasureArg {
+    /// The int8 export's flash bytes.
+    Export,
+    /// SpArSe's model size (MS).
+    ModelSize,
 }
 
 impl BudgetArgs {
@@ -29,6 +43,14 @@ impl BudgetArgs {
             })?),
             (None, Some(flash), Some(sram)) => Some(Board::custom(flash, sram)),
             _ => None,
+        })
+    }
+
+    /// The budget of `board` with the flash measured as asked.
+    pub fn budget_of(&self, board: &Board) -> Budget {
+        board.budget().measuring_flash_as(match self.flash_measure {
+            MeasureArg::Export => FlashMeasure::Export,
+            MeasureArg::ModelSize => FlashMeasure::ModelSize,
         })
     }
 }

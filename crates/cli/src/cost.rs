@@ -58,7 +58,7 @@ pub fn run(args: CostArgs) -> anyhow::Result<()> {
     let report = cost(&architecture).with_context(|| format!("{name}"))?;
     let mut out = serde_json::to_value(&report)?;
     if let Some(board) = board(&args)? {
-        let budget = board.budget();
+        let budget = args.budget.budget_of(&board);
         let violations = report.violations(&budget);
         out["board"] = serde_json::to_value(&board)?;
         out["budget"] = serde_json::to_value(budget)?;

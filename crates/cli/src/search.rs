@@ -2,27 +2,29 @@
 //! genome (inheriting its parent's weights when it was morphed), prunes and quantises it, and
 //! tells the search its validation accuracy and pruned costs. After every trial the trial is
 //! appended to `DIR/trials.jsonl` and `DIR/pareto.json` and `DIR/state.json` are rewritten, so
-//! a killed run loses at most the trial in flight and `--resume DIR` carries on.
+//! a killed run loses at most the trials in flight and `--resume DIR` carries on; trained
+//! networks that children may inherit from are kept in `DIR/networks/`. With
+//! `--workers N`, N trials train at once, each on its own thread pool.
 
 use crate::budget::BudgetArgs;
 use crate::dataset;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
-use sparse_core::cost::cost;
+use sparse_core::cost::FlashMeasure;
 use sparse_core::space::SearchSpace;
-use sparse_core::{Architecture, Dataset};
-use sparse_search::{Algorithm, Candidate, Objectives, Outcome, Search};
-use sparse_train::{Network, TrainConfig, Trainer, evaluate, quantize};
+use sparse_core::{Dataset, FloatModel, TrialRecord};
+use sparse_search::{Algorithm, Candidate, Outcome, Search};
+use sparse_train::{Network, TrainConfig, TrialRun};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 /// Every `VALIDATION`-th training image is held out to score candidates.
 const VALIDATION: usize = 6;
-/// Trained networks kept for their children to inherit from.
+/// Trained networks kept for their children to inherit from, besides the Pareto members'.
 const KEPT_NETWORKS: usize = 64;
 
 /// Options of `sparse-explorer search`.
@@ -45,6 +47,10 @@ pub struct SearchArgs {
     /// Epochs each candidate trains.
     #[arg(long, default_value_t = 1)]
     epochs: usize,
+    /// Trials trained at once, each on an equal share of the cores (default: one per core;
+    /// small networks train faster one per core than one on all).
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
     /// Seed of the search and of every trial's training.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -68,25 +74,10 @@ enum AlgorithmArg {
     Mobo,
 }
 
-/// One line of trials.jsonl.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct TrialRecord {
-    id: u64,
-    architecture: Architecture,
-    parent: Option<u64>,
-    status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-    val_accuracy: Option<f64>,
-    test_accuracy: Option<f64>,
-    int8_test_accuracy: Option<f64>,
-    model_size_bytes: Option<u64>,
-    working_memory_bytes: Option<u64>,
-    macs: Option<u64>,
-    train_seconds: f64,
-    /// The search's hypervolume once this trial was told (for plots against trials).
-    #[serde(default)]
-    hypervolume: f64,
+/// A trial a worker has finished.
+struct Finished {
+    record: TrialRecord,
+    network: Option<Network>,
 }
 
 /// Parses `90s`, `30m`, `2h` (or plain seconds).
@@ -109,74 +100,99 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
 /// Trains one candidate and measures it; a failure is an outcome, never an error. Returns the
 /// trained network too, for children to inherit from.
 fn run_trial(
-    search: &Search,
+    space: &SearchSpace,
     candidate: &Candidate,
     data: (&Dataset, &Dataset, &Dataset),
-    networks: &HashMap<u64, Network>,
+    parent: Option<&Network>,
     config: &TrainConfig,
-) -> (Outcome, TrialRecord, Option<Network>) {
+) -> (TrialRecord, Option<Network>) {
     let (train, validation, test) = data;
     let started = Instant::now();
-    let architecture = candidate.genome.architecture(search.space());
-    let mut record = TrialRecord {
-        id: candidate.id,
-        architecture: architecture.clone(),
-        parent: candidate.parent,
-        status: "failed".into(),
-        reason: None,
-        val_accuracy: None,
-        test_accuracy: None,
-        int8_test_accuracy: None,
-        model_size_bytes: None,
-        working_memory_bytes: None,
-        macs: None,
-        train_seconds: 0.0,
-        hypervolume: 0.0,
+    let architecture = candidate.genome.architecture(space);
+    let config = TrainConfig {
+        pruning: candidate.genome.layer_pruning(),
+        seed: config.seed.wrapping_add(candidate.id),
+        ..config.clone()
     };
-    let trained = (|| -> anyhow::Result<(Objectives, Trainer)> {
-        let config = TrainConfig {
-            pruning: candidate.genome.layer_pruning(),
-            seed: config.seed.wrapping_add(candidate.id),
-            ..config.clone()
-        };
-        let mut trainer = Trainer::new(&architecture, train, config)?;
-        if let Some(parent) = candidate.parent.and_then(|p| networks.get(&p)) {
-            trainer
-                .network()
-                .inherit_from(parent, &candidate.inherits_from)?;
-        }
-        while trainer.step(train)?.is_some() {}
-        record.train_seconds = started.elapsed().as_secs_f64();
-        let pruned = trainer.pruned_architecture()?;
-        let costs = cost(&pruned)?;
-        let val_accuracy = evaluate(trainer.network(), validation)?;
-        record.test_accuracy = Some(evaluate(trainer.network(), test)?);
-        record.int8_test_accuracy = Some(quantize(trainer.network(), train, 1000)?.accuracy(test));
-        record.architecture = pruned;
-        let objectives = Objectives {
-            val_accuracy,
-            model_size_bytes: costs.model_size_bytes,
-            working_memory_bytes: costs.working_memory_bytes,
-            macs: costs.macs,
-        };
-        Ok((objectives, trainer))
-    })();
+    let parent = parent.map(|p| (p, candidate.inherits_from.as_slice()));
+    let trained = TrialRun::new(&architecture, train, config, parent).and_then(|mut run| {
+        run.train_to_end(train)?;
+        run.finish(train, validation, test)
+    });
+    let seconds = started.elapsed().as_secs_f64();
     match trained {
-        Ok((o, trainer)) => {
-            record.status = "trained".into();
-            record.val_accuracy = Some(o.val_accuracy);
-            record.model_size_bytes = Some(o.model_size_bytes);
-            record.working_memory_bytes = Some(o.working_memory_bytes);
-            record.macs = Some(o.macs);
-            (Outcome::Trained(o), record, Some(trainer.into_network()))
-        }
+        Ok((measures, network)) => (
+            measures.record(candidate.id, candidate.parent, seconds),
+            Some(network),
+        ),
         Err(e) => {
-            record.train_seconds = started.elapsed().as_secs_f64();
-            record.reason = Some(format!("{e:#}"));
-            let reason = format!("{e:#}");
-            (Outcome::Failed { reason }, record, None)
+            let mut record =
+                TrialRecord::failed(candidate.id, architecture, candidate.parent, e.to_string());
+            record.train_seconds = seconds;
+            (record, None)
         }
     }
+}
+
+/// Where a run keeps the trained networks children may inherit from, one `ID.json` each.
+fn networks_dir(dir: &Path) -> PathBuf {
+    dir.join("networks")
+}
+
+/// Keeps `network` (trial `id`) in memory and on disk, so its children inherit its weights
+/// even after `--resume`; beyond [`KEPT_NETWORKS`] the oldest network off the Pareto front
+/// (the likeliest parents) is dropped.
+fn keep_network(
+    dir: &Path,
+    networks: &mut HashMap<u64, Arc<Network>>,
+    id: u64,
+    network: Network,
+    front: &[u64],
+) -> anyhow::Result<()> {
+    let folder = networks_dir(dir);
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let model = network.to_float_model()?;
+    write_atomically(
+        &folder.join(format!("{id}.json")),
+        &serde_json::to_string(&model)?,
+    )?;
+    networks.insert(id, Arc::new(network));
+    if networks.len() > KEPT_NETWORKS {
+        let oldest = networks.keys().filter(|id| !front.contains(id)).min();
+        if let Some(oldest) = oldest.copied() {
+            networks.remove(&oldest);
+            let _ = std::fs::remove_file(folder.join(format!("{oldest}.json")));
+        }
+    }
+    Ok(())
+}
+
+/// The networks a saved run kept (none for a new run).
+fn load_networks(dir: &Path) -> anyhow::Result<HashMap<u64, Arc<Network>>> {
+    let mut networks = HashMap::new();
+    let Ok(entries) = std::fs::read_dir(networks_dir(dir)) else {
+        return Ok(networks);
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let Some(id) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|_| path.extension().is_some_and(|e| e == "json"))
+        else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let model: FloatModel = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a saved network", path.display()))?;
+        let network =
+            Network::from_float_model(&model).with_context(|| format!("{}", path.display()))?;
+        networks.insert(id, Arc::new(network));
+    }
+    Ok(networks)
 }
 
 /// Writes `text` to `path` through a temporary file, so a kill never leaves half a file.
@@ -234,11 +250,11 @@ fn start(
         );
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let budget = args
+    let board = args
         .budget
         .board()?
-        .context("give a budget: --board ID, or --flash-bytes N --sram-bytes N")?
-        .budget();
+        .context("give a budget: --board ID, or --flash-bytes N --sram-bytes N")?;
+    let budget = args.budget.budget_of(&board);
     let algorithm = match args.algorithm {
         AlgorithmArg::Random => Algorithm::Random,
         AlgorithmArg::Evolution => Algorithm::evolution(),
@@ -263,13 +279,18 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let classes = train.classes().max(splits.test.classes());
     let space = SearchSpace::sparse([s.channels, s.height, s.width], classes);
     let (dir, mut search, mut records) = start(&args, space)?;
+    let budget = search.budget();
+    let flash = match budget.flash_measure {
+        FlashMeasure::Export => "flash",
+        FlashMeasure::ModelSize => "model size",
+    };
     eprintln!(
-        "searching {} images ({} for validation, test: {}), budget {} B flash, {} B SRAM",
+        "searching {} images ({} for validation, test: {}), budget {} B {flash}, {} B SRAM",
         train.len(),
         validation.len(),
         splits.test_source,
-        search.budget().flash_bytes,
-        search.budget().sram_bytes
+        budget.flash_bytes,
+        budget.sram_bytes
     );
     let config = TrainConfig {
         epochs: args.epochs,
@@ -281,61 +302,90 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             .progress_chars("=> "),
     );
     bar.set_position(records.len() as u64);
-    let started = Instant::now();
-    let mut networks: HashMap<u64, Network> = HashMap::new();
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let threads_per_worker =
+        (std::thread::available_parallelism().map_or(1, usize::from) / workers).max(1);
     let mut log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("trials.jsonl"))
         .context("cannot open trials.jsonl")?;
-    while search
-        .trials()
-        .iter()
-        .filter(|t| t.outcome.is_some())
-        .count()
-        < args.trials
-    {
-        if time_limit.is_some_and(|limit| started.elapsed() >= limit) {
-            break;
-        }
-        let candidate = search.ask()?;
-        let data = (&train, &validation, &splits.test);
-        let (outcome, mut record, network) =
-            run_trial(&search, &candidate, data, &networks, &config);
-        search.tell(candidate.id, outcome)?;
-        record.hypervolume = search.hypervolume();
-        if let Some(network) = network {
-            networks.insert(candidate.id, network);
-            if networks.len() > KEPT_NETWORKS {
-                let oldest = *networks.keys().min().expect("not empty");
-                networks.remove(&oldest);
+    let started = Instant::now();
+    let mut networks = load_networks(&dir)?;
+    let space = search.space().clone();
+    let (done_tx, done_rx) = mpsc::channel::<Finished>();
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let mut in_flight = 0;
+        loop {
+            let told = search
+                .trials()
+                .iter()
+                .filter(|t| t.outcome.is_some())
+                .count();
+            let out_of_time = time_limit.is_some_and(|limit| started.elapsed() >= limit);
+            while in_flight < workers && told + in_flight < args.trials && !out_of_time {
+                let candidate = search.ask()?;
+                let parent = candidate.parent.and_then(|p| networks.get(&p).cloned());
+                let done = done_tx.clone();
+                let (space, config) = (&space, &config);
+                let data = (&train, &validation, &splits.test);
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads_per_worker)
+                    .build()?;
+                scope.spawn(move || {
+                    let (record, network) = pool
+                        .install(|| run_trial(space, &candidate, data, parent.as_deref(), config));
+                    // The receiver outlives every worker (both live in this scope).
+                    let _ = done.send(Finished { record, network });
+                });
+                in_flight += 1;
             }
+            if in_flight == 0 {
+                return Ok(());
+            }
+            let finished = done_rx.recv().context("a training worker vanished")?;
+            in_flight -= 1;
+            let mut record = finished.record;
+            search.tell(record.id, Outcome::of_record(&record))?;
+            record.hypervolume = search.hypervolume();
+            if let Some(network) = finished.network {
+                keep_network(
+                    &dir,
+                    &mut networks,
+                    record.id,
+                    network,
+                    &search.pareto_front(),
+                )?;
+            }
+            writeln!(log, "{}", serde_json::to_string(&record)?)?;
+            log.flush()?;
+            records.push(record);
+            let front: Vec<&TrialRecord> = search
+                .pareto_front()
+                .iter()
+                .filter_map(|id| records.iter().find(|r| r.id == *id))
+                .collect();
+            write_atomically(
+                &dir.join("pareto.json"),
+                &serde_json::to_string_pretty(&front)?,
+            )?;
+            write_atomically(&dir.join("state.json"), &serde_json::to_string(&search)?)?;
+            let best = records
+                .iter()
+                .filter_map(|r| r.test_accuracy)
+                .fold(0.0, f64::max);
+            bar.set_position(records.len() as u64);
+            bar.set_message(format!(
+                "best test accuracy {:.2}%  hypervolume {:.4}  rejected {}",
+                best * 100.0,
+                search.hypervolume(),
+                search.rejected()
+            ));
         }
-        writeln!(log, "{}", serde_json::to_string(&record)?)?;
-        log.flush()?;
-        records.push(record);
-        let front: Vec<&TrialRecord> = search
-            .pareto_front()
-            .iter()
-            .filter_map(|id| records.iter().find(|r| r.id == *id))
-            .collect();
-        write_atomically(
-            &dir.join("pareto.json"),
-            &serde_json::to_string_pretty(&front)?,
-        )?;
-        write_atomically(&dir.join("state.json"), &serde_json::to_string(&search)?)?;
-        let best = records
-            .iter()
-            .filter_map(|r| r.test_accuracy)
-            .fold(0.0, f64::max);
-        bar.set_position(records.len() as u64);
-        bar.set_message(format!(
-            "best test accuracy {:.2}%  hypervolume {:.4}  rejected {}",
-            best * 100.0,
-            search.hypervolume(),
-            search.rejected()
-        ));
-    }
+    })?;
     bar.finish_and_clear();
     let summary = serde_json::json!({
         "trials": records.len(),

@@ -403,6 +403,10 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
             "7",
         ];
         args.extend_from_slice(extra);
+        if !extra.contains(&"--workers") {
+            // One at a time: the order of results, hence the run, repeats by seed.
+            args.extend(["--workers", "1"]);
+        }
         if !extra.contains(&"--resume") {
             args.extend(["--out", out.to_str().unwrap()]);
         }
@@ -436,11 +440,22 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
         serde_json::from_str(&std::fs::read_to_string(whole.join("pareto.json")).unwrap()).unwrap();
     assert!(!front.as_array().unwrap().is_empty());
 
-    // Stopped after 2 trials and resumed to 5: the same trials as the uninterrupted run (no
-    // morph has happened yet, so no inherited weights were lost with the first process).
+    // Stopped after 10 trials and resumed to 12: the same trials as the uninterrupted run,
+    // morphed children included (their parents' weights were saved in networks/).
     let split = base.join("split");
-    search(&split, &["--trials", "2"]);
+    search(&split, &["--trials", "10"]);
+    assert!(split.join("networks").read_dir().unwrap().count() > 0);
     let resume = split.to_str().unwrap().to_string();
-    search(&split, &["--resume", &resume, "--trials", "5"]);
-    assert_eq!(trials_without_timing(&split), records[..5]);
+    search(&split, &["--resume", &resume, "--trials", "12"]);
+    assert_eq!(trials_without_timing(&split), records);
+
+    // Two workers train two trials at once; all are recorded, in the order they finished.
+    let parallel = base.join("parallel");
+    search(&parallel, &["--trials", "6", "--workers", "2"]);
+    let mut ids: Vec<u64> = trials_without_timing(&parallel)
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, (0..6).collect::<Vec<_>>());
 }

@@ -31,10 +31,10 @@ const MIB: u64 = 1024 * 1024;
 impl Board {
     /// The memory left for the model: totals less the reservations.
     pub fn budget(&self) -> Budget {
-        Budget {
-            flash_bytes: self.flash_bytes.saturating_sub(self.reserved_flash_bytes),
-            sram_bytes: self.sram_bytes.saturating_sub(self.reserved_sram_bytes),
-        }
+        Budget::new(
+            self.flash_bytes.saturating_sub(self.reserved_flash_bytes),
+            self.sram_bytes.saturating_sub(self.reserved_sram_bytes),
+        )
     }
 
     /// A board with the given memories and nothing reserved.
@@ -157,21 +157,9 @@ mod tests {
     #[test]
     fn budget_is_what_the_firmware_leaves() {
         let uno = Board::preset("arduino-uno").unwrap().budget();
-        assert_eq!(
-            uno,
-            Budget {
-                flash_bytes: 30_720,
-                sram_bytes: 1_792
-            }
-        );
+        assert_eq!(uno, Budget::new(30_720, 1_792));
         let custom = Board::custom(1000, 100).budget();
-        assert_eq!(
-            custom,
-            Budget {
-                flash_bytes: 1000,
-                sram_bytes: 100
-            }
-        );
+        assert_eq!(custom, Budget::new(1000, 100));
         for b in Board::presets() {
             assert!(
                 b.budget().flash_bytes > 0 && b.budget().sram_bytes > 0,

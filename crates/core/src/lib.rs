@@ -14,10 +14,14 @@ pub mod csv;
 pub mod dataset;
 mod error;
 pub mod idx;
+pub mod model;
 pub mod pareto;
 pub mod quant;
+pub mod record;
 pub mod space;
 
 pub use architecture::{Architecture, Layer};
 pub use dataset::{Dataset, ImageShape};
 pub use error::{Error, Result};
+pub use model::FloatModel;
+pub use record::TrialRecord;

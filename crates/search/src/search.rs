@@ -5,6 +5,7 @@ use crate::gp::Gp;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
+use sparse_core::TrialRecord;
 use sparse_core::cost::{Budget, cost};
 use sparse_core::pareto::{hypervolume, pareto_front};
 use sparse_core::space::{Genome, SearchSpace};
@@ -115,6 +116,37 @@ pub enum Outcome {
         /// Why, in words.
         reason: String,
     },
+}
+
+impl Outcome {
+    /// What a trial's record tells the search: its measures if it trained, else its failure.
+    pub fn of_record(record: &TrialRecord) -> Self {
+        let measured = (
+            record.val_accuracy,
+            record.model_size_bytes,
+            record.working_memory_bytes,
+            record.macs,
+        );
+        match measured {
+            (
+                Some(val_accuracy),
+                Some(model_size_bytes),
+                Some(working_memory_bytes),
+                Some(macs),
+            ) if record.is_trained() => Outcome::Trained(Objectives {
+                val_accuracy,
+                model_size_bytes,
+                working_memory_bytes,
+                macs,
+            }),
+            _ => Outcome::Failed {
+                reason: record
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "no measures recorded".into()),
+            },
+        }
+    }
 }
 
 /// A candidate and, once told, its outcome.
@@ -578,10 +610,7 @@ mod tests {
 
     #[test]
     fn an_impossible_budget_is_explained() {
-        let tiny = Budget {
-            flash_bytes: 10,
-            sram_bytes: 10,
-        };
+        let tiny = Budget::new(10, 10);
         let mut search = Search::new(space(), tiny, Algorithm::Random, 0);
         let err = search.ask().unwrap_err();
         assert!(

@@ -5,7 +5,8 @@
 //! [`sparse_core::Dataset`], one [`Trainer::step`] at a time, so the page's worker can yield
 //! between batches and the CLI can drive [`Trainer::run`] with a [`TrainObserver`] that draws a
 //! progress bar. [`evaluate`] scores a trained network on held-out data; [`quantize`] turns
-//! it into core's integer-only `QuantModel`.
+//! it into core's integer-only `QuantModel`. [`TrialRun`] is one search trial from build to
+//! measures, the same in the CLI and the page's workers.
 
 mod batch;
 mod compress;
@@ -14,13 +15,16 @@ mod im2col;
 mod inherit;
 mod network;
 mod pool;
+mod portable;
 mod prune;
 mod quantize;
 mod reference;
 mod trainer;
+mod trial;
 
 pub use error::{Error, Result};
 pub use network::Network;
 pub use quantize::quantize;
 pub use reference::{ReferenceRun, reference_benchmark};
 pub use trainer::{BatchReport, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate};
+pub use trial::{TrialMeasures, TrialRun};

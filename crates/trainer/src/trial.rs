@@ -1,0 +1,168 @@
+//! One search trial's training, shared by the CLI and the page's workers: build the candidate,
+//! start from its parent's weights, train with its pruning settings, then measure what the
+//! search is told and the user is shown. Timing is the caller's (wasm has no clock here).
+
+use crate::{BatchReport, Network, Result, TrainConfig, Trainer, evaluate, quantize};
+use serde::{Deserialize, Serialize};
+use sparse_core::cost::{CostReport, cost};
+use sparse_core::{Architecture, Dataset, TrialRecord};
+
+/// Training images whose activations set the int8 model's ranges.
+const CALIBRATION_IMAGES: usize = 1000;
+
+/// What a finished trial measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrialMeasures {
+    /// The architecture after pruning (layer densities, channels Bayesian Compression kept).
+    pub architecture: Architecture,
+    /// The cost model's figures for that architecture.
+    pub costs: CostReport,
+    /// Accuracy on the held-out validation images (what the search optimises).
+    pub val_accuracy: f64,
+    /// Accuracy on the test split.
+    pub test_accuracy: f64,
+    /// Accuracy of the int8 model (integer arithmetic only) on the test split.
+    pub int8_test_accuracy: f64,
+}
+
+impl TrialMeasures {
+    /// The record of trial `id` (morphed from `parent`) that measured this.
+    pub fn record(&self, id: u64, parent: Option<u64>, train_seconds: f64) -> TrialRecord {
+        TrialRecord {
+            id,
+            architecture: self.architecture.clone(),
+            parent,
+            status: "trained".into(),
+            reason: None,
+            val_accuracy: Some(self.val_accuracy),
+            test_accuracy: Some(self.test_accuracy),
+            int8_test_accuracy: Some(self.int8_test_accuracy),
+            model_size_bytes: Some(self.costs.model_size_bytes),
+            working_memory_bytes: Some(self.costs.working_memory_bytes),
+            macs: Some(self.costs.macs),
+            train_seconds,
+            hypervolume: 0.0,
+        }
+    }
+}
+
+/// A candidate in training.
+pub struct TrialRun {
+    trainer: Trainer,
+}
+
+impl TrialRun {
+    /// Builds `architecture` for `train` with `config` (its pruning settings included) and, if
+    /// given, copies the weights of `parent` along `inherits_from` (child layer `i` from
+    /// parent layer `inherits_from[i]`).
+    pub fn new(
+        architecture: &Architecture,
+        train: &Dataset,
+        config: TrainConfig,
+        parent: Option<(&Network, &[Option<usize>])>,
+    ) -> Result<Self> {
+        let trainer = Trainer::new(architecture, train, config)?;
+        if let Some((parent, inherits_from)) = parent {
+            trainer.network().inherit_from(parent, inherits_from)?;
+        }
+        Ok(Self { trainer })
+    }
+
+    /// Trains one batch of `train`; `None` once every epoch has run.
+    pub fn step(&mut self, train: &Dataset) -> Result<Option<BatchReport>> {
+        self.trainer.step(train)
+    }
+
+    /// Whether training is over.
+    pub fn is_done(&self) -> bool {
+        self.trainer.is_done()
+    }
+
+    /// Trains to the end without pausing.
+    pub fn train_to_end(&mut self, train: &Dataset) -> Result<()> {
+        while self.step(train)?.is_some() {}
+        Ok(())
+    }
+
+    /// Scores the trained network (float on `validation` and `test`, int8 calibrated on
+    /// `train` and scored on `test`) and hands it over with the measures.
+    pub fn finish(
+        self,
+        train: &Dataset,
+        validation: &Dataset,
+        test: &Dataset,
+    ) -> Result<(TrialMeasures, Network)> {
+        let architecture = self.trainer.pruned_architecture()?;
+        let costs = cost(&architecture)?;
+        let network = self.trainer.into_network();
+        let measures = TrialMeasures {
+            val_accuracy: evaluate(&network, validation)?,
+            test_accuracy: evaluate(&network, test)?,
+            int8_test_accuracy: quantize(&network, train, CALIBRATION_IMAGES)?.accuracy(test),
+            architecture,
+            costs,
+        };
+        Ok((measures, network))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sparse_core::ImageShape;
+
+    /// Two classes a network tells apart at once: bright top half or bright bottom half.
+    fn halves(n: usize) -> Dataset {
+        let mut pixels = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..n {
+            let label = (i % 2) as u8;
+            for row in 0..8 {
+                let bright = (row < 4) == (label == 0);
+                pixels.extend(std::iter::repeat_n(if bright { 200 } else { 10 }, 8));
+            }
+            labels.push(label);
+        }
+        let shape = ImageShape {
+            channels: 1,
+            height: 8,
+            width: 8,
+        };
+        Dataset::new(shape, pixels, labels).unwrap()
+    }
+
+    fn arch(filters: usize) -> Architecture {
+        serde_json::from_str(&format!(
+            r#"{{"input":[1,8,8],"classes":2,"layers":[
+                {{"conv":{{"filters":{filters},"kernel":3}}}},{{"dense":{{"units":2}}}}]}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_trial_trains_measures_and_hands_on_its_network() {
+        let data = halves(64);
+        let config = TrainConfig {
+            epochs: 3,
+            batch_size: 8,
+            ..TrainConfig::default()
+        };
+        let mut run = TrialRun::new(&arch(2), &data, config.clone(), None).unwrap();
+        run.train_to_end(&data).unwrap();
+        assert!(run.is_done());
+        let (measures, parent) = run.finish(&data, &data, &data).unwrap();
+        assert_eq!(measures.val_accuracy, 1.0);
+        assert_eq!(measures.int8_test_accuracy, 1.0);
+        assert_eq!(measures.costs, cost(&measures.architecture).unwrap());
+        // A child that inherits every layer starts where the parent ended.
+        let child = TrialRun::new(
+            &arch(2),
+            &data,
+            config,
+            Some((&parent, &[Some(0), Some(1)])),
+        )
+        .unwrap();
+        let (start, _) = child.finish(&data, &data, &data).unwrap();
+        assert_eq!(start.val_accuracy, 1.0);
+    }
+}
