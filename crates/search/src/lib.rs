@@ -9,11 +9,13 @@
 //! Optimizers: [`Algorithm::Random`], [`Algorithm::Evolution`] (aging evolution, Real et al.
 //! 2019, as μNAS uses it) and [`Algorithm::Mobo`], SpArSe's multi-objective Bayesian
 //! optimisation: a Gaussian process per objective over a genome encoding, a fresh random
-//! scalarisation at every step (Paria et al. 2019), and an acquisition minimised over random
+//! scalarisation at every step (Paria et al. 2019) of the objectives with error on a log scale
+//! and each stretched over its observed range, and an acquisition minimised over random
 //! samples and over morphisms of the current Pareto members, whose children inherit weights.
 
 mod encode;
 mod gp;
+mod scale;
 mod search;
 
 pub use search::{Algorithm, Candidate, Error, Objectives, Outcome, Search, Trial};

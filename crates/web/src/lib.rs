@@ -6,9 +6,12 @@
 //! trains with `sparse-train` in time slices and yields between them, so Stop is read
 //! promptly and the page never waits on training.
 
+pub mod codec;
 mod components;
 mod fetch;
+pub mod pool;
 pub mod protocol;
+pub mod search_run;
 pub mod state;
 pub mod worker;
 

@@ -1,8 +1,30 @@
-//! The messages between the page and the training worker: the one place both sides agree on.
-//! yew-agent sends them with its default Bincode codec.
+//! The messages between the page and the training workers: the one place both sides agree on.
+//! yew-agent sends them with [`crate::codec::JsCodec`].
 
 use serde::{Deserialize, Serialize};
+use sparse_core::{Architecture, FloatModel, TrialRecord};
 use sparse_train::TrainConfig;
+
+/// One search trial for a pool worker to train.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrialJob {
+    /// The candidate's id in the search.
+    pub id: u64,
+    /// The trial it was morphed from.
+    pub parent: Option<u64>,
+    /// What to build.
+    pub architecture: Architecture,
+    /// Epochs, seed and per-layer pruning.
+    pub config: TrainConfig,
+    /// The parent's trained weights, when the page still holds them.
+    pub parent_model: Option<FloatModel>,
+    /// Per child layer, the parent layer its weights come from.
+    pub inherits_from: Vec<Option<usize>>,
+    /// Train on only the first this many training images (a quick demo), if set.
+    pub train_images: Option<usize>,
+    /// Score on only the first this many test images, if set.
+    pub test_images: Option<usize>,
+}
 
 /// What the page asks of the worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,6 +39,12 @@ pub enum ToWorker {
         /// Epochs, batch size, learning rate and seed.
         config: TrainConfig,
     },
+    /// Train one search trial on the loaded dataset and report it.
+    RunTrial(Box<TrialJob>),
+    /// Hold the trial in progress after the current slice until `Resume` or `Stop`.
+    Pause,
+    /// Carry on with a paused trial.
+    Resume,
     /// End the training in progress after the current batch.
     Stop,
 }
@@ -83,6 +111,21 @@ pub enum FromWorker {
         train_seconds: f64,
         /// Training throughput.
         images_per_second: f64,
+    },
+    /// A search trial's progress, about ten times a second.
+    TrialProgress {
+        /// The candidate's id.
+        id: u64,
+        /// The newest point of its training curve.
+        point: CurvePoint,
+    },
+    /// A search trial is over: trained and measured, or failed (the record says which and
+    /// why); `model` holds the trained weights for children to inherit.
+    TrialDone {
+        /// The trial as the search and the page record it (hypervolume not yet set).
+        record: Box<TrialRecord>,
+        /// The trained network's weights.
+        model: Option<Box<FloatModel>>,
     },
     /// Training was stopped on request.
     Stopped,

@@ -1,14 +1,16 @@
-//! The training worker: downloads MNIST, trains in time slices and reports progress.
+//! The training worker: downloads MNIST, then trains the skeleton network or search trials in
+//! time slices and reports progress. The page runs one for the skeleton and a pool of them
+//! for a search.
 //!
 //! Training runs in slices of about [`SLICE_MS`]; between slices the reactor yields to the
-//! worker's event loop (a zero-delay timer) so that a `Stop` sent by the page is read within
-//! one slice. Progress goes out once per slice, about ten times a second.
+//! worker's event loop (a zero-delay timer) so that a `Stop` or `Pause` sent by the page is
+//! read within one slice. Progress goes out once per slice, about ten times a second.
 
 use crate::fetch::Download;
-use crate::protocol::{CurvePoint, FromWorker, Sample, ToWorker};
+use crate::protocol::{CurvePoint, FromWorker, Sample, ToWorker, TrialJob};
 use futures::{FutureExt, SinkExt, StreamExt};
-use sparse_core::{Architecture, Dataset, idx::parse_idx_pair};
-use sparse_train::{TrainConfig, Trainer, evaluate, quantize};
+use sparse_core::{Architecture, Dataset, TrialRecord, idx::parse_idx_pair};
+use sparse_train::{Network, TrainConfig, Trainer, TrialRun, evaluate, quantize};
 use std::time::Duration;
 use yew::platform::time::sleep;
 use yew_agent::prelude::*;
@@ -29,10 +31,45 @@ const CALIBRATION_IMAGES: usize = 1000;
 /// Training images shown in the page's sample grid.
 const SAMPLES: usize = 40;
 
+/// Every `VALIDATION`-th training image is held out to score search candidates (as the CLI).
+const VALIDATION: usize = 6;
+
 /// The training and test splits, held once in the worker.
 struct Splits {
     train: Dataset,
     test: Dataset,
+}
+
+/// The data a search trains on: a training subset split into training and validation, and a
+/// test subset; kept between trials of the same search.
+struct TrialData {
+    /// The subset sizes these were made for.
+    sizes: (Option<usize>, Option<usize>),
+    train: Dataset,
+    validation: Dataset,
+    test: Dataset,
+}
+
+impl TrialData {
+    fn new(splits: &Splits, sizes: (Option<usize>, Option<usize>)) -> Self {
+        let subset = |data: &Dataset, n: Option<usize>| match n {
+            Some(n) => data.head(n),
+            None => data.clone(),
+        };
+        let (train, validation) = subset(&splits.train, sizes.0).hold_out(VALIDATION);
+        Self {
+            sizes,
+            train,
+            validation,
+            test: subset(&splits.test, sizes.1),
+        }
+    }
+}
+
+/// What the page asked for while a run was paused: carry on, or stop.
+enum AfterPause {
+    Resume,
+    Stop,
 }
 
 /// The worker's message loop: one request at a time, failures reported as
@@ -40,6 +77,7 @@ struct Splits {
 #[reactor]
 pub async fn TrainReactor(mut scope: ReactorScope<ToWorker, FromWorker>) {
     let mut splits: Option<Splits> = None;
+    let mut trial_data: Option<TrialData> = None;
     while let Some(message) = scope.next().await {
         let outcome = match message {
             ToWorker::LoadMnist { base_url } => match load_mnist(&mut scope, &base_url).await {
@@ -53,8 +91,20 @@ pub async fn TrainReactor(mut scope: ReactorScope<ToWorker, FromWorker>) {
                 Some(splits) => train(&mut scope, splits, config).await,
                 None => Err("the dataset has not been loaded yet".to_string()),
             },
-            // Nothing is running, so there is nothing to stop.
-            ToWorker::Stop => Ok(()),
+            ToWorker::RunTrial(job) => match &splits {
+                Some(splits) => {
+                    let sizes = (job.train_images, job.test_images);
+                    if trial_data.as_ref().is_none_or(|d| d.sizes != sizes) {
+                        trial_data = Some(TrialData::new(splits, sizes));
+                    }
+                    let data = trial_data.as_ref().expect("just made");
+                    run_trial(&mut scope, data, *job).await;
+                    Ok(())
+                }
+                None => Err("the dataset has not been loaded yet".to_string()),
+            },
+            // Nothing is running, so there is nothing to stop, pause or resume.
+            ToWorker::Stop | ToWorker::Pause | ToWorker::Resume => Ok(()),
         };
         if let Err(message) = outcome {
             let _ = scope.send(FromWorker::Failed { message }).await;
@@ -164,16 +214,9 @@ async fn train(
         if trainer.is_done() {
             break;
         }
-        futures::select! {
-            message = scope.next() => match message {
-                Some(ToWorker::Stop) | None => {
-                    let _ = scope.send(FromWorker::Stopped).await;
-                    return Ok(());
-                }
-                // The page disables its other requests while training, so none is expected.
-                Some(_) => {}
-            },
-            _ = sleep(Duration::ZERO).fuse() => {}
+        if let AfterPause::Stop = between_slices(scope).await {
+            let _ = scope.send(FromWorker::Stopped).await;
+            return Ok(());
         }
     }
     let train_seconds = (now_ms() - started) / 1000.0;
@@ -191,4 +234,119 @@ async fn train(
         })
         .await;
     Ok(())
+}
+
+/// Yields to the event loop between two slices and reads what the page sent meanwhile: `Stop`
+/// ends the run; `Pause` holds it until `Resume` (or `Stop`). Other requests are not expected
+/// while training (the page withholds them) and are ignored.
+async fn between_slices(scope: &mut ReactorScope<ToWorker, FromWorker>) -> AfterPause {
+    futures::select! {
+        message = scope.next() => match message {
+            Some(ToWorker::Stop) | None => return AfterPause::Stop,
+            Some(ToWorker::Pause) => {}
+            Some(_) => return AfterPause::Resume,
+        },
+        _ = sleep(Duration::ZERO).fuse() => return AfterPause::Resume,
+    }
+    loop {
+        match scope.next().await {
+            Some(ToWorker::Stop) | None => return AfterPause::Stop,
+            Some(ToWorker::Resume) => return AfterPause::Resume,
+            Some(_) => {}
+        }
+    }
+}
+
+/// Trains one search trial in slices, streaming its curve, then measures it and sends the
+/// record (a failure is a record too, never the end of the worker) with the trained weights.
+async fn run_trial(
+    scope: &mut ReactorScope<ToWorker, FromWorker>,
+    data: &TrialData,
+    job: TrialJob,
+) {
+    let started = now_ms();
+    let parent = match job.parent_model.as_ref().map(Network::from_float_model) {
+        Some(Ok(network)) => Some(network),
+        Some(Err(e)) => {
+            let reason = format!("the parent's weights do not fit: {e}");
+            send_failed(scope, &job, reason, started).await;
+            return;
+        }
+        None => None,
+    };
+    let inheritance = parent.as_ref().map(|p| (p, job.inherits_from.as_slice()));
+    let mut run = match TrialRun::new(
+        &job.architecture,
+        &data.train,
+        job.config.clone(),
+        inheritance,
+    ) {
+        Ok(run) => run,
+        Err(e) => return send_failed(scope, &job, e.to_string(), started).await,
+    };
+    drop(parent);
+    loop {
+        let slice_start = now_ms();
+        let (mut loss, mut accuracy, mut batches, mut fraction_done) = (0.0f32, 0.0f32, 0, 0.0);
+        while now_ms() - slice_start < SLICE_MS {
+            match run.step(&data.train) {
+                Ok(Some(report)) => {
+                    loss += report.loss;
+                    accuracy += report.accuracy;
+                    batches += 1;
+                    fraction_done = report.fraction_done;
+                }
+                Ok(None) => break,
+                Err(e) => return send_failed(scope, &job, e.to_string(), started).await,
+            }
+        }
+        if batches > 0 {
+            let point = CurvePoint {
+                fraction_done,
+                loss: loss / batches as f32,
+                accuracy: accuracy / batches as f32,
+            };
+            let _ = scope
+                .send(FromWorker::TrialProgress { id: job.id, point })
+                .await;
+        }
+        if run.is_done() {
+            break;
+        }
+        if let AfterPause::Stop = between_slices(scope).await {
+            let _ = scope.send(FromWorker::Stopped).await;
+            return;
+        }
+    }
+    match run.finish(&data.train, &data.validation, &data.test) {
+        Ok((measures, network)) => {
+            let seconds = (now_ms() - started) / 1000.0;
+            let record = measures.record(job.id, job.parent, seconds);
+            let model = network.to_float_model().ok().map(Box::new);
+            let _ = scope
+                .send(FromWorker::TrialDone {
+                    record: Box::new(record),
+                    model,
+                })
+                .await;
+        }
+        Err(e) => send_failed(scope, &job, e.to_string(), started).await,
+    }
+}
+
+/// Reports trial `job` as failed for `reason`.
+async fn send_failed(
+    scope: &mut ReactorScope<ToWorker, FromWorker>,
+    job: &TrialJob,
+    reason: String,
+    started: f64,
+) {
+    let mut record = TrialRecord::failed(job.id, job.architecture.clone(), job.parent, reason);
+    record.train_seconds = (now_ms() - started) / 1000.0;
+    let _ = scope
+        .send(FromWorker::TrialDone {
+            record: Box::new(record),
+            model: None,
+        })
+        .await;
 }

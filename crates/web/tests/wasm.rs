@@ -1,17 +1,29 @@
-//! Runs in headless Chromium (`cargo xtask test`): the worker protocol through yew-agent's
-//! Bincode codec, and the compute crates as they run inside the worker (IDX parsing and a
+//! Runs in headless Chromium (`cargo xtask test`): the worker protocol through the page's
+//! serde-wasm-bindgen codec, and the compute crates as they run inside the worker (IDX parsing and a
 //! real candle training run compiled to wasm32 with simd128).
 #![cfg(target_arch = "wasm32")]
 
 use sparse_core::{Architecture, Dataset, ImageShape, idx::parse_idx_pair};
+use sparse_core::{FloatModel, TrialRecord};
+use sparse_train::Network;
 use sparse_train::{TrainConfig, Trainer, evaluate};
-use sparse_web::protocol::{CurvePoint, FromWorker, Sample, ToWorker};
+use sparse_web::codec::JsCodec;
+use sparse_web::protocol::{CurvePoint, FromWorker, Sample, ToWorker, TrialJob};
 use wasm_bindgen_test::*;
+use yew_agent::Codec;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
-    bincode::deserialize(&bincode::serialize(value).unwrap()).unwrap()
+    JsCodec::decode(JsCodec::encode(value))
+}
+
+/// The skeleton's freshly initialised weights as plain data.
+fn skeleton_model() -> FloatModel {
+    Network::new(&Architecture::skeleton(), 1, &candle_core::Device::Cpu)
+        .unwrap()
+        .to_float_model()
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -23,6 +35,18 @@ fn every_message_survives_the_codec() {
         ToWorker::Train {
             config: TrainConfig::default(),
         },
+        ToWorker::RunTrial(Box::new(TrialJob {
+            id: u64::MAX - 1,
+            parent: Some(3),
+            architecture: Architecture::skeleton(),
+            config: TrainConfig::default(),
+            parent_model: Some(skeleton_model()),
+            inherits_from: vec![Some(0), None, Some(2)],
+            train_images: Some(3000),
+            test_images: None,
+        })),
+        ToWorker::Pause,
+        ToWorker::Resume,
         ToWorker::Stop,
     ];
     for m in &to {
@@ -57,6 +81,23 @@ fn every_message_survives_the_codec() {
             int8_test_accuracy: 0.979,
             train_seconds: 30.0,
             images_per_second: 2000.0,
+        },
+        FromWorker::TrialProgress {
+            id: 4,
+            point: CurvePoint {
+                fraction_done: 0.25,
+                loss: 1.5,
+                accuracy: 0.5,
+            },
+        },
+        FromWorker::TrialDone {
+            record: Box::new(TrialRecord::failed(
+                9,
+                Architecture::skeleton(),
+                None,
+                "diverged".into(),
+            )),
+            model: Some(Box::new(skeleton_model())),
         },
         FromWorker::Stopped,
         FromWorker::Failed {

@@ -5,5 +5,7 @@ use yew_agent::Registrable;
 fn main() {
     // Panics go to the console with their message before the wasm traps.
     console_error_panic_hook::set_once();
-    sparse_web::worker::TrainReactor::registrar().register();
+    sparse_web::worker::TrainReactor::registrar()
+        .encoding::<sparse_web::codec::JsCodec>()
+        .register();
 }

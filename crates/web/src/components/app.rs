@@ -2,7 +2,9 @@
 
 use super::chart::Chart;
 use super::dataset_panel::DatasetPanel;
+use super::search_panel::SearchPanel;
 use super::training_panel::TrainingPanel;
+use crate::codec::JsCodec;
 use crate::protocol::ToWorker;
 use crate::state::{Action, AppState, Metric};
 use crate::worker::TrainReactor;
@@ -17,9 +19,9 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 #[function_component]
 pub fn App() -> Html {
     html! {
-        <ReactorProvider<TrainReactor> path="worker.js">
+        <ReactorProvider<TrainReactor, JsCodec> path="worker.js">
             <Explorer />
-        </ReactorProvider<TrainReactor>>
+        </ReactorProvider<TrainReactor, JsCodec>>
     }
 }
 
@@ -95,11 +97,13 @@ fn Explorer() -> Html {
                 <h1>{ "sparse-explorer" }</h1>
                 <p class="tagline">
                     { "Design, train and prune CNNs that fit a microcontroller — in this tab, \
-                       with no server. This first step trains one small network on MNIST inside \
-                       a Web Worker, so the page stays responsive while it learns." }
+                       with no server. Set the chip's flash and SRAM, start a search, and watch a \
+                       pool of Web Workers train, prune and compare networks while the page stays \
+                       responsive." }
                 </p>
             </header>
             <DatasetPanel dataset={state.dataset.clone()} />
+            <SearchPanel dataset_url={mnist_base_url()} />
             <TrainingPanel
                 dataset={state.dataset.clone()}
                 run={state.run.clone()}

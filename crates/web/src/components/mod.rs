@@ -1,7 +1,12 @@
 //! The page's components, one per file; each renders props and reports clicks by callbacks.
 
 pub mod app;
+mod candidate_view;
 mod chart;
 mod dataset_panel;
+mod hypervolume_chart;
+mod pareto_chart;
 mod sample_grid;
+mod search_panel;
 mod training_panel;
+mod trial_table;

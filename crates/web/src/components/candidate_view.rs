@@ -1,0 +1,145 @@
+//! The selected candidate up close: its layers drawn as rows with their output shapes, weights
+//! before and after pruning, and working memory against the SRAM budget line; its parent; and
+//! its training curve.
+
+use crate::protocol::CurvePoint;
+use sparse_core::TrialRecord;
+use sparse_core::architecture::Shape;
+use sparse_core::cost::{Budget, cost};
+use yew::prelude::*;
+
+/// Props of [`CandidateView`].
+#[derive(Properties, PartialEq)]
+pub struct CandidateViewProps {
+    /// The candidate.
+    pub record: TrialRecord,
+    /// Its training curve.
+    pub curve: Vec<CurvePoint>,
+    /// The budget.
+    pub budget: Budget,
+    /// The parent was clicked.
+    pub on_select: Callback<u64>,
+}
+
+fn shape(s: Shape) -> String {
+    match s {
+        Shape::Map([c, h, w]) => format!("{c}×{h}×{w}"),
+        Shape::Flat([n]) => n.to_string(),
+    }
+}
+
+/// The candidate's card.
+#[function_component]
+pub fn CandidateView(props: &CandidateViewProps) -> Html {
+    let r = &props.record;
+    let Ok(report) = cost(&r.architecture) else {
+        return html! { <p class="error">{ "This architecture cannot be priced." }</p> };
+    };
+    let sram = props.budget.sram_bytes.max(1) as f64;
+    let widest = report
+        .layers
+        .iter()
+        .map(|l| l.working_memory_bytes as f64)
+        .fold(sram, f64::max);
+    let bar = |bytes: u64| format!("width: {:.1}%", bytes as f64 / widest * 100.0);
+    let budget_at = format!("left: {:.1}%", sram / widest * 100.0);
+    let input = r.architecture.input;
+    let rows: Html = report
+        .layers
+        .iter()
+        .map(|l| {
+            let over = l.working_memory_bytes as f64 > sram;
+            let kept = if l.parameters == 0 {
+                "–".to_string()
+            } else {
+                format!(
+                    "{} of {} ({:.0}%)",
+                    l.nonzero_parameters,
+                    l.parameters,
+                    l.nonzero_parameters as f64 / l.parameters as f64 * 100.0
+                )
+            };
+            html! {
+                <tr data-testid="layer-row">
+                    <td class="network">{ &l.description }</td>
+                    <td>{ shape(l.output) }</td>
+                    <td>{ kept }</td>
+                    <td class="memory-cell">
+                        <div class="memory-track">
+                            <div class={classes!("memory-bar", over.then_some("over"))}
+                                style={bar(l.working_memory_bytes)} />
+                            <div class="memory-budget" style={budget_at.clone()} />
+                        </div>
+                        <span class="memory-value">{ format!("{} B", l.working_memory_bytes) }</span>
+                    </td>
+                </tr>
+            }
+        })
+        .collect();
+    let parent = match r.parent {
+        Some(p) => {
+            let on_select = props.on_select.clone();
+            html! {
+                <p class="hint">
+                    { "Morphed from " }
+                    <button class="link" onclick={Callback::from(move |_: MouseEvent| on_select.emit(p))}>
+                        { format!("trial {p}") }
+                    </button>
+                    { ": it started from that network's trained weights (a network morphism keeps \
+                       what the parent learned where the layers still match) instead of from random ones." }
+                </p>
+            }
+        }
+        None => {
+            html! { <p class="hint">{ "Sampled from the search space; trained from random weights." }</p> }
+        }
+    };
+    let curve: String = props
+        .curve
+        .iter()
+        .map(|p| {
+            format!(
+                "{:.1},{:.1} ",
+                8.0 + p.fraction_done * 300.0,
+                8.0 + (1.0 - f64::from(p.accuracy)) * 80.0
+            )
+        })
+        .collect();
+    html! {
+        <section class="candidate" data-testid="candidate-view">
+            <h3>{ format!("Trial {}", r.id) }
+                <span class="hint">{
+                    match (r.val_accuracy, r.int8_test_accuracy) {
+                        (Some(v), Some(q)) => format!(
+                            " — {:.2}% validation, {:.2}% int8 test accuracy; {} B model size, {} B working memory",
+                            v * 100.0, q * 100.0, report.model_size_bytes, report.working_memory_bytes),
+                        _ => format!(" — failed: {}", r.reason.clone().unwrap_or_default()),
+                    }
+                }</span>
+            </h3>
+            { parent }
+            <table class="layers">
+                <thead><tr>
+                    <th>{ "layer" }</th><th>{ "output" }</th><th>{ "weights kept after pruning" }</th>
+                    <th>{ format!("working memory (input + output) vs SRAM budget {} B", props.budget.sram_bytes) }</th>
+                </tr></thead>
+                <tbody>
+                    <tr><td class="network">{ "input" }</td><td>{ shape(Shape::Map(input)) }</td><td>{ "–" }</td><td /></tr>
+                    { rows }
+                </tbody>
+            </table>
+            <p class="hint">{
+                "Pruning removes single weights (Sparse Variational Dropout, magnitude) or whole \
+                 filters (Bayesian Compression): removed weights cost no flash. Working memory is \
+                 what a layer needs in SRAM at once — its input and output activations — so the \
+                 widest layer sets the chip's SRAM need, however few weights it has."
+            }</p>
+            if !props.curve.is_empty() {
+                <svg class="mini-curve" viewBox="0 0 316 96" role="img" aria-label="Training accuracy of this trial">
+                    <polyline class="line" points={curve} />
+                    <text class="tick" x="312" y="92" text-anchor="end">{ "training batch accuracy over training" }</text>
+                </svg>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,165 @@
+//! The search's main view: every trained candidate as a point of validation error against
+//! model size, coloured by working memory as a share of the SRAM budget, Pareto members filled
+//! and joined, dominated ones hollow, with the flash budget drawn as a line.
+
+use sparse_core::TrialRecord;
+use sparse_core::cost::Budget;
+use std::rc::Rc;
+use yew::prelude::*;
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 300.0;
+const LEFT: f64 = 52.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 40.0;
+
+/// Props of [`ParetoChart`].
+#[derive(Properties, PartialEq)]
+pub struct ParetoChartProps {
+    /// Finished trials (failed ones are not drawn).
+    pub records: Rc<Vec<TrialRecord>>,
+    /// Ids of the Pareto members.
+    pub front: Rc<Vec<u64>>,
+    /// The budget (flash as model size, SRAM as working memory).
+    pub budget: Budget,
+    /// The selected trial.
+    pub selected: Option<u64>,
+    /// A point was clicked.
+    pub on_select: Callback<u64>,
+}
+
+/// A colour from green (little working memory) through amber to red (the whole SRAM budget).
+pub fn memory_colour(share: f64) -> String {
+    let s = share.clamp(0.0, 1.0);
+    let hue = 130.0 * (1.0 - s);
+    format!("hsl({hue:.0}, 70%, 42%)")
+}
+
+/// The scatter plot with its axes, budget line and legend.
+#[function_component]
+pub fn ParetoChart(props: &ParetoChartProps) -> Html {
+    let trained: Vec<&TrialRecord> = props.records.iter().filter(|r| r.is_trained()).collect();
+    let size = |r: &TrialRecord| r.model_size_bytes.unwrap_or(0) as f64;
+    let error = |r: &TrialRecord| 1.0 - r.val_accuracy.unwrap_or(0.0);
+    let max_x = trained
+        .iter()
+        .map(|r| size(r))
+        .fold(props.budget.flash_bytes as f64, f64::max)
+        * 1.05;
+    let max_y = trained
+        .iter()
+        .map(|r| error(r))
+        .fold(0.1, f64::max)
+        .min(1.0)
+        * 1.05;
+    let x = |v: f64| LEFT + v / max_x * (WIDTH - LEFT - RIGHT);
+    let y = |v: f64| TOP + (1.0 - v / max_y) * (HEIGHT - TOP - BOTTOM);
+    let mut front: Vec<&TrialRecord> = trained
+        .iter()
+        .copied()
+        .filter(|r| props.front.contains(&r.id))
+        .collect();
+    front.sort_by(|a, b| size(a).total_cmp(&size(b)));
+    // The front as a staircase over size: the best error reachable within each size.
+    let mut best = f64::INFINITY;
+    let stairs: String = front
+        .iter()
+        .filter(|r| {
+            let better = error(r) < best;
+            best = best.min(error(r));
+            better
+        })
+        .map(|r| format!("{:.1},{:.1} ", x(size(r)), y(error(r))))
+        .collect();
+    let budget_x = x(props.budget.flash_bytes as f64);
+    let ticks_x: Html = (0..=4)
+        .map(|i| {
+            let v = max_x * i as f64 / 4.0;
+            html! {
+                <text x={format!("{:.1}", x(v))} y={format!("{}", HEIGHT - BOTTOM + 16.0)}
+                    class="tick" text-anchor="middle">{ format!("{:.0}", v) }</text>
+            }
+        })
+        .collect();
+    let ticks_y: Html = (0..=4)
+        .map(|i| {
+            let v = max_y * i as f64 / 4.0;
+            html! {
+                <text x={format!("{}", LEFT - 6.0)} y={format!("{:.1}", y(v) + 4.0)}
+                    class="tick" text-anchor="end">{ format!("{:.0}%", v * 100.0) }</text>
+            }
+        })
+        .collect();
+    let points: Html = trained
+        .iter()
+        .map(|r| {
+            let on_front = props.front.contains(&r.id);
+            let share =
+                r.working_memory_bytes.unwrap_or(0) as f64 / props.budget.sram_bytes.max(1) as f64;
+            let colour = memory_colour(share);
+            let (fill, stroke) = if on_front {
+                (colour.clone(), colour)
+            } else {
+                ("white".to_string(), "#9aa4b2".to_string())
+            };
+            let id = r.id;
+            let on_select = props.on_select.clone();
+            let selected = props.selected == Some(id);
+            let title = format!(
+                "trial {id}: {:.2}% validation accuracy, {} B model size, {} B working memory{}",
+                r.val_accuracy.unwrap_or(0.0) * 100.0,
+                r.model_size_bytes.unwrap_or(0),
+                r.working_memory_bytes.unwrap_or(0),
+                if on_front {
+                    " (Pareto member)"
+                } else {
+                    " (dominated)"
+                }
+            );
+            html! {
+                <circle data-testid="pareto-point" data-trial={id.to_string()}
+                    data-front={on_front.to_string()}
+                    class={classes!("point", selected.then_some("selected"))}
+                    cx={format!("{:.1}", x(size(r)))} cy={format!("{:.1}", y(error(r)))}
+                    r={if selected { "7" } else { "5" }} fill={fill} stroke={stroke}
+                    onclick={Callback::from(move |_: MouseEvent| on_select.emit(id))}>
+                    <title>{ title }</title>
+                </circle>
+            }
+        })
+        .collect();
+    html! {
+        <figure class="chart pareto">
+            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
+                aria-label="Validation error against model size for every trained candidate">
+                <line class="axis" x1={LEFT.to_string()} y1={(HEIGHT - BOTTOM).to_string()}
+                    x2={(WIDTH - RIGHT).to_string()} y2={(HEIGHT - BOTTOM).to_string()} />
+                <line class="axis" x1={LEFT.to_string()} y1={TOP.to_string()}
+                    x2={LEFT.to_string()} y2={(HEIGHT - BOTTOM).to_string()} />
+                { ticks_x }
+                { ticks_y }
+                <line class="budget" x1={format!("{budget_x:.1}")} y1={TOP.to_string()}
+                    x2={format!("{budget_x:.1}")} y2={(HEIGHT - BOTTOM).to_string()} />
+                <text class="budget-label" x={format!("{:.1}", budget_x - 4.0)} y={(TOP + 12.0).to_string()}
+                    text-anchor="end">{ "flash budget" }</text>
+                <polyline class="front" points={stairs} />
+                { points }
+                <text class="axis-label" x={format!("{}", (LEFT + WIDTH - RIGHT) / 2.0)}
+                    y={(HEIGHT - 6.0).to_string()} text-anchor="middle">
+                    { "model size (bytes of non-zero int8 parameters)" }
+                </text>
+                <text class="axis-label" transform={format!("translate(13 {}) rotate(-90)", (TOP + HEIGHT - BOTTOM) / 2.0)}
+                    text-anchor="middle">{ "validation error" }</text>
+            </svg>
+            <figcaption class="legend">
+                <span><svg width="12" height="12"><circle cx="6" cy="6" r="5" fill={memory_colour(0.1)} /></svg>
+                    { " Pareto member, colour = working memory: " }</span>
+                <span class="gradient" />
+                <span>{ " little → the whole SRAM budget; " }</span>
+                <span><svg width="12" height="12"><circle cx="6" cy="6" r="5" fill="white" stroke="#9aa4b2" /></svg>
+                    { " dominated" }</span>
+            </figcaption>
+        </figure>
+    }
+}

@@ -1,0 +1,579 @@
+//! The architecture search in the page: the setup (board or custom budget, optimizer, trials,
+//! epochs, seed, workers), Quick demo, Start / Pause / Resume / Stop, and the live views fed
+//! by a pool of training workers. The ask/tell engine runs here on the UI thread (an ask is
+//! milliseconds); all training happens in the workers.
+
+use super::candidate_view::CandidateView;
+use super::hypervolume_chart::HypervolumeChart;
+use super::pareto_chart::ParetoChart;
+use super::trial_table::{Column, SortOrder, TrialTable};
+use crate::pool::{PoolEvent, WorkerPool};
+use crate::protocol::{FromWorker, ToWorker};
+use crate::search_run::{AlgorithmChoice, Phase, SearchRun, SearchSetup};
+use sparse_core::TrialRecord;
+use sparse_core::boards::Board;
+use sparse_core::cost::Budget;
+use sparse_core::space::SearchSpace;
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// The board preset selected when the page opens.
+const DEFAULT_BOARD: &str = "arduino-uno";
+/// The most workers the page offers.
+const MAX_WORKERS: usize = 16;
+
+/// Props of [`SearchPanel`].
+#[derive(Properties, PartialEq)]
+pub struct SearchPanelProps {
+    /// Absolute URL of the folder holding MNIST, for the pool's workers.
+    pub dataset_url: String,
+}
+
+/// What the panel reacts to.
+pub enum Msg {
+    /// A board preset (or `custom`) was chosen.
+    Board(String),
+    /// A setup field changed: which, and its text.
+    Field(Field, String),
+    /// Start a search with the setup.
+    Start,
+    /// Start the quick demo.
+    QuickDemo,
+    /// Hold the workers.
+    Pause,
+    /// Let them go on.
+    Resume,
+    /// End the search.
+    Stop,
+    /// A worker of the pool said something.
+    Pool(PoolEvent),
+    /// A trial was selected.
+    Select(u64),
+    /// A table header was clicked.
+    Sort(Column),
+}
+
+/// The setup's text fields.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Flash budget in bytes.
+    Flash,
+    /// SRAM budget in bytes.
+    Sram,
+    /// Optimizer id.
+    Algorithm,
+    /// Trials.
+    Trials,
+    /// Epochs per trial.
+    Epochs,
+    /// Seed.
+    Seed,
+    /// Workers.
+    Workers,
+}
+
+/// The setup as typed.
+#[derive(Clone)]
+struct Form {
+    board: String,
+    flash: String,
+    sram: String,
+    algorithm: String,
+    trials: String,
+    epochs: String,
+    seed: String,
+    workers: String,
+}
+
+/// The panel's state.
+pub struct SearchPanel {
+    form: Form,
+    form_error: Option<String>,
+    pool: WorkerPool,
+    ready: Vec<bool>,
+    pool_error: Option<String>,
+    run: Option<SearchRun>,
+    started_ms: f64,
+    ended_ms: Option<f64>,
+    selected: Option<u64>,
+    order: SortOrder,
+}
+
+/// Cores the browser reports (at least 1).
+fn cores() -> usize {
+    web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency() as usize)
+        .unwrap_or(1)
+        .clamp(1, MAX_WORKERS)
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Parses a whole number in `range`, or says what `name` must be.
+fn number(text: &str, name: &str, low: u64, high: u64) -> Result<u64, String> {
+    text.trim()
+        .replace(['_', ','], "")
+        .parse::<u64>()
+        .ok()
+        .filter(|v| (low..=high).contains(v))
+        .ok_or_else(|| format!("{name} must be a whole number from {low} to {high}, not '{text}'"))
+}
+
+impl Form {
+    fn for_board(board: &Board) -> Self {
+        let budget = board.budget();
+        Self {
+            board: board.id.clone(),
+            flash: budget.flash_bytes.to_string(),
+            sram: budget.sram_bytes.to_string(),
+            algorithm: AlgorithmChoice::Mobo.id().into(),
+            trials: "40".into(),
+            epochs: "1".into(),
+            seed: "1".into(),
+            workers: cores().to_string(),
+        }
+    }
+
+    fn budget(&self) -> Result<Budget, String> {
+        Ok(Budget::new(
+            number(&self.flash, "The flash budget", 1, u64::MAX >> 8)?,
+            number(&self.sram, "The SRAM budget", 1, u64::MAX >> 8)?,
+        ))
+    }
+
+    fn workers(&self) -> Result<usize, String> {
+        Ok(number(&self.workers, "Workers", 1, MAX_WORKERS as u64)? as usize)
+    }
+
+    /// The setup the form describes, or what is wrong with it.
+    fn setup(&self) -> Result<SearchSetup, String> {
+        Ok(SearchSetup {
+            budget: self.budget()?,
+            algorithm: AlgorithmChoice::from_id(&self.algorithm)
+                .ok_or_else(|| format!("unknown optimizer '{}'", self.algorithm))?,
+            trials: number(&self.trials, "Trials", 1, 100_000)? as usize,
+            epochs: number(&self.epochs, "Epochs", 1, 100)? as usize,
+            seed: number(&self.seed, "The seed", 0, u64::MAX)?,
+            train_images: None,
+            test_images: None,
+            workers: self.workers()?,
+        })
+    }
+}
+
+impl SearchPanel {
+    /// Starts `setup` on MNIST (28×28 grayscale, 10 classes).
+    fn start(&mut self, setup: SearchSetup) {
+        self.pool.grow_to(setup.workers);
+        self.ready.resize(self.pool.len(), false);
+        self.run = Some(SearchRun::new(setup, SearchSpace::sparse([1, 28, 28], 10)));
+        self.started_ms = now_ms();
+        self.ended_ms = None;
+        self.selected = None;
+        self.feed();
+    }
+
+    /// Gives every ready, idle worker of the search its next trial.
+    fn feed(&mut self) {
+        let Some(run) = self.run.as_mut() else {
+            return;
+        };
+        for worker in 0..run.busy().len() {
+            if self.ready.get(worker) == Some(&true)
+                && let Some(job) = run.next_job(worker)
+            {
+                self.pool.send(worker, ToWorker::RunTrial(Box::new(job)));
+            }
+        }
+        if self.ended_ms.is_none()
+            && matches!(
+                run.phase(),
+                Phase::Finished | Phase::Stopped | Phase::Failed(_)
+            )
+        {
+            self.ended_ms = Some(now_ms());
+        }
+    }
+
+    /// Sends `message` to every worker with a trial.
+    fn tell_busy(&self, message: ToWorker) {
+        if let Some(run) = &self.run {
+            for (worker, trial) in run.busy().iter().enumerate() {
+                if trial.is_some() {
+                    self.pool.send(worker, message.clone());
+                }
+            }
+        }
+    }
+
+    fn on_pool(&mut self, event: PoolEvent) {
+        match event {
+            PoolEvent::Message(worker, message) => match message {
+                FromWorker::DatasetReady { .. } => {
+                    if let Some(ready) = self.ready.get_mut(worker) {
+                        *ready = true;
+                    }
+                }
+                FromWorker::TrialProgress { id, point } => {
+                    if let Some(run) = self.run.as_mut() {
+                        run.progress(id, point);
+                    }
+                }
+                FromWorker::TrialDone { record, model } => {
+                    if let Some(run) = self.run.as_mut() {
+                        run.done(worker, *record, model.map(|m| *m));
+                    }
+                }
+                FromWorker::Stopped => {
+                    if let Some(run) = self.run.as_mut() {
+                        run.stopped(worker);
+                    }
+                }
+                FromWorker::Failed { message } => {
+                    self.pool_error = Some(format!("Worker {}: {message}", worker + 1));
+                }
+                _ => {}
+            },
+            PoolEvent::Closed(worker) => {
+                if let Some(ready) = self.ready.get_mut(worker) {
+                    *ready = false;
+                }
+                if let Some(run) = self.run.as_mut() {
+                    run.worker_lost(worker, "it closed");
+                }
+            }
+        }
+        self.feed();
+    }
+
+    fn status_line(&self, run: &SearchRun) -> String {
+        let done = run.records().len();
+        let busy = run.busy().iter().flatten().count();
+        let minutes = (self.ended_ms.unwrap_or_else(now_ms) - self.started_ms) / 60_000.0;
+        let rate = if minutes > 0.0 {
+            done as f64 / minutes
+        } else {
+            0.0
+        };
+        let phase = match run.phase() {
+            Phase::Running if self.ready.iter().take(run.busy().len()).any(|r| !r) => {
+                "Running (workers loading MNIST)".to_string()
+            }
+            Phase::Running => "Running".into(),
+            Phase::Paused => "Paused".into(),
+            Phase::Stopping => "Stopping".into(),
+            Phase::Stopped => "Stopped".into(),
+            Phase::Finished => "Finished".into(),
+            Phase::Failed(why) => format!("Failed: {why}"),
+        };
+        format!(
+            "{phase} · {done}/{} trials · {busy} of {} workers busy · hypervolume {:.4} · \
+             {} draws rejected by the budget · {rate:.1} trials/min",
+            run.setup().trials,
+            run.busy().len(),
+            run.hypervolume(),
+            run.rejected(),
+        )
+    }
+
+    fn view_setup(&self, ctx: &Context<Self>) -> Html {
+        let running = self
+            .run
+            .as_ref()
+            .is_some_and(|r| matches!(r.phase(), Phase::Running | Phase::Paused | Phase::Stopping));
+        let link = ctx.link();
+        let field = |f: Field| {
+            link.callback(move |e: Event| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                Msg::Field(f, input.value())
+            })
+        };
+        let on_board = link.callback(|e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            Msg::Board(input.value())
+        });
+        let boards: Html = Board::presets()
+            .into_iter()
+            .map(|b| {
+                let selected = self.form.board == b.id;
+                html! { <option value={b.id.clone()} {selected}>{ format!("{} ({})", b.name, b.mcu) }</option> }
+            })
+            .collect();
+        let algorithms: Html = AlgorithmChoice::ALL
+            .into_iter()
+            .map(|a| {
+                let label = match a {
+                    AlgorithmChoice::Mobo => "mobo (SpArSe's Bayesian optimisation)",
+                    AlgorithmChoice::Evolution => "aging evolution",
+                    AlgorithmChoice::Random => "random search",
+                };
+                html! { <option value={a.id()} selected={self.form.algorithm == a.id()}>{ label }</option> }
+            })
+            .collect();
+        html! {
+            <fieldset class="setup" disabled={running}>
+                <label>{ "Board" }
+                    <select data-testid="board-select" onchange={on_board}>
+                        { boards }
+                        <option value="custom" selected={self.form.board == "custom"}>{ "Custom budget" }</option>
+                    </select>
+                </label>
+                <label>{ "Flash for the model (bytes)" }
+                    <input data-testid="flash-bytes" type="number" min="1" value={self.form.flash.clone()}
+                        onchange={field(Field::Flash)} />
+                </label>
+                <label>{ "SRAM for activations (bytes)" }
+                    <input data-testid="sram-bytes" type="number" min="1" value={self.form.sram.clone()}
+                        onchange={field(Field::Sram)} />
+                </label>
+                <label>{ "Optimizer" }
+                    <select data-testid="algorithm-select" onchange={field(Field::Algorithm)}>{ algorithms }</select>
+                </label>
+                <label>{ "Trials" }
+                    <input data-testid="trials" type="number" min="1" value={self.form.trials.clone()}
+                        onchange={field(Field::Trials)} />
+                </label>
+                <label>{ "Epochs per trial" }
+                    <input data-testid="epochs" type="number" min="1" value={self.form.epochs.clone()}
+                        onchange={field(Field::Epochs)} />
+                </label>
+                <label>{ "Seed" }
+                    <input data-testid="seed" type="number" min="0" value={self.form.seed.clone()}
+                        onchange={field(Field::Seed)} />
+                </label>
+                <label>{ format!("Workers (this machine has {} cores)", cores()) }
+                    <input data-testid="workers" type="number" min="1" max={MAX_WORKERS.to_string()}
+                        value={self.form.workers.clone()} onchange={field(Field::Workers)} />
+                </label>
+            </fieldset>
+        }
+    }
+}
+
+impl Component for SearchPanel {
+    type Message = Msg;
+    type Properties = SearchPanelProps;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let board = Board::preset(DEFAULT_BOARD).expect("a preset");
+        Self {
+            form: Form::for_board(&board),
+            form_error: None,
+            pool: WorkerPool::new(
+                ctx.props().dataset_url.clone(),
+                ctx.link().callback(Msg::Pool),
+            ),
+            ready: Vec::new(),
+            pool_error: None,
+            run: None,
+            started_ms: 0.0,
+            ended_ms: None,
+            selected: None,
+            order: SortOrder {
+                column: Column::Id,
+                ascending: false,
+            },
+        }
+    }
+
+    fn update(&mut self, _ctx: &Context<Self>, msg: Self::Message) -> bool {
+        match msg {
+            Msg::Board(id) => match Board::preset(&id) {
+                Some(board) => {
+                    let budget = board.budget();
+                    self.form.board = id;
+                    self.form.flash = budget.flash_bytes.to_string();
+                    self.form.sram = budget.sram_bytes.to_string();
+                }
+                None => self.form.board = "custom".into(),
+            },
+            Msg::Field(field, text) => {
+                let slot = match field {
+                    Field::Flash | Field::Sram => {
+                        self.form.board = "custom".into();
+                        if field == Field::Flash {
+                            &mut self.form.flash
+                        } else {
+                            &mut self.form.sram
+                        }
+                    }
+                    Field::Algorithm => &mut self.form.algorithm,
+                    Field::Trials => &mut self.form.trials,
+                    Field::Epochs => &mut self.form.epochs,
+                    Field::Seed => &mut self.form.seed,
+                    Field::Workers => &mut self.form.workers,
+                };
+                *slot = text;
+                self.form_error = self.form.setup().err();
+            }
+            Msg::Start => match self.form.setup() {
+                Ok(setup) => {
+                    self.form_error = None;
+                    self.start(setup);
+                }
+                Err(why) => self.form_error = Some(why),
+            },
+            Msg::QuickDemo => match (self.form.budget(), self.form.workers()) {
+                (Ok(budget), Ok(workers)) => {
+                    self.form_error = None;
+                    self.start(SearchSetup::quick_demo(budget, workers));
+                }
+                (Err(why), _) | (_, Err(why)) => self.form_error = Some(why),
+            },
+            Msg::Pause => {
+                if let Some(run) = self.run.as_mut() {
+                    run.pause();
+                }
+                self.tell_busy(ToWorker::Pause);
+            }
+            Msg::Resume => {
+                if let Some(run) = self.run.as_mut() {
+                    run.resume();
+                }
+                self.tell_busy(ToWorker::Resume);
+                self.feed();
+            }
+            Msg::Stop => {
+                self.tell_busy(ToWorker::Stop);
+                if let Some(run) = self.run.as_mut() {
+                    run.stop();
+                }
+                self.feed();
+            }
+            Msg::Pool(event) => self.on_pool(event),
+            Msg::Select(id) => self.selected = Some(id),
+            Msg::Sort(column) => {
+                self.order = SortOrder {
+                    column,
+                    ascending: if self.order.column == column {
+                        !self.order.ascending
+                    } else {
+                        column == Column::ModelSize || column == Column::WorkingMemory
+                    },
+                };
+            }
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let phase = self.run.as_ref().map(|r| r.phase().clone());
+        let active = matches!(
+            phase,
+            Some(Phase::Running | Phase::Paused | Phase::Stopping)
+        );
+        let controls = html! {
+            <div class="controls">
+                <button data-testid="quick-demo" disabled={active} onclick={link.callback(|_| Msg::QuickDemo)}>
+                    { "Quick demo" }
+                </button>
+                <button data-testid="start-search" disabled={active} onclick={link.callback(|_| Msg::Start)}>
+                    { "Start search" }
+                </button>
+                <button class="secondary" data-testid="pause-search" disabled={phase != Some(Phase::Running)}
+                    onclick={link.callback(|_| Msg::Pause)}>{ "Pause" }</button>
+                <button class="secondary" data-testid="resume-search" disabled={phase != Some(Phase::Paused)}
+                    onclick={link.callback(|_| Msg::Resume)}>{ "Resume" }</button>
+                <button class="secondary" data-testid="stop-search"
+                    disabled={!matches!(phase, Some(Phase::Running | Phase::Paused))}
+                    onclick={link.callback(|_| Msg::Stop)}>{ "Stop" }</button>
+            </div>
+        };
+        let errors = html! {
+            <>
+                if let Some(why) = &self.form_error {
+                    <p class="error" data-testid="setup-error">{ why }</p>
+                }
+                if let Some(why) = &self.pool_error {
+                    <p class="error">{ why }</p>
+                }
+            </>
+        };
+        let body = match &self.run {
+            None => html! {
+                <p class="hint">{
+                    "Quick demo runs 60 short trials on a slice of MNIST within the budget above, so a \
+                     Pareto front appears in seconds and evolves for about a minute; Start search runs \
+                     the whole setup on all of MNIST."
+                }</p>
+            },
+            Some(run) => self.view_run(ctx, run),
+        };
+        html! {
+            <section class="panel search" aria-labelledby="search-title">
+                <h2 id="search-title">{ "Search architectures for a microcontroller" }</h2>
+                <p class="hint">{
+                    "A microcontroller keeps the model's weights in flash and its activations in SRAM. \
+                     The search trains and prunes candidate CNNs and keeps those no other beats on all \
+                     three counts at once: error, model size (flash) and working memory (SRAM)."
+                }</p>
+                { self.view_setup(ctx) }
+                { controls }
+                { errors }
+                { body }
+            </section>
+        }
+    }
+}
+
+impl SearchPanel {
+    fn view_run(&self, ctx: &Context<Self>, run: &SearchRun) -> Html {
+        let link = ctx.link();
+        let records: Rc<Vec<TrialRecord>> = Rc::new(run.records().to_vec());
+        let front = Rc::new(run.pareto_front());
+        let hypervolumes = Rc::new(records.iter().map(|r| r.hypervolume).collect::<Vec<_>>());
+        let on_select = link.callback(Msg::Select);
+        let workers: Html = run
+            .busy()
+            .iter()
+            .enumerate()
+            .map(|(i, trial)| {
+                let ready = self.ready.get(i) == Some(&true);
+                let text = match (ready, trial) {
+                    (false, _) => format!("worker {}: loading MNIST", i + 1),
+                    (true, Some(id)) => {
+                        let done = run.curve(*id).last().map_or(0.0, |p| p.fraction_done);
+                        format!("worker {}: trial {id} ({:.0}%)", i + 1, done * 100.0)
+                    }
+                    (true, None) => format!("worker {}: idle", i + 1),
+                };
+                html! {
+                    <span class="worker" data-testid="worker-status"
+                        data-busy={trial.is_some().to_string()}>{ text }</span>
+                }
+            })
+            .collect();
+        let selected = self
+            .selected
+            .and_then(|id| run.records().iter().find(|r| r.id == id));
+        html! {
+            <>
+                <p class="status" data-testid="search-status">{ self.status_line(run) }</p>
+                <div class="workers">{ workers }</div>
+                <ParetoChart records={records.clone()} front={front.clone()} budget={run.budget()}
+                    selected={self.selected} on_select={on_select.clone()} />
+                <p class="hint">{
+                    "Pareto front: a filled point is a network no other candidate beats on error, \
+                     model size and working memory together; a hollow one is beaten by some other on \
+                     all three. Each step of mobo weighs the three objectives at random \
+                     (a random scalarisation), so over many steps the whole front gets explored."
+                }</p>
+                <HypervolumeChart values={hypervolumes} />
+                <p class="hint">{
+                    "Hypervolume: the share of the (error × size/budget × memory/budget) cube the front \
+                     dominates. It only grows; a flat stretch means recent trials found nothing better."
+                }</p>
+                if let Some(record) = selected {
+                    <CandidateView record={record.clone()} curve={run.curve(record.id).to_vec()}
+                        budget={run.budget()} on_select={on_select.clone()} />
+                }
+                <TrialTable {records} {front} order={self.order}
+                    on_sort={link.callback(Msg::Sort)} selected={self.selected} {on_select} />
+            </>
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Every finished trial as a table row, sortable by any column; clicking a row selects it.
+
+use sparse_core::TrialRecord;
+use std::cmp::Ordering;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// A sortable column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// Trial id.
+    Id,
+    /// Validation accuracy.
+    Accuracy,
+    /// int8 test accuracy.
+    Int8,
+    /// Model size.
+    ModelSize,
+    /// Working memory.
+    WorkingMemory,
+    /// Multiply-accumulates.
+    Macs,
+    /// Seconds to train and score.
+    Seconds,
+}
+
+impl Column {
+    /// Header text.
+    fn title(self) -> &'static str {
+        match self {
+            Column::Id => "trial",
+            Column::Accuracy => "val. acc.",
+            Column::Int8 => "int8 test acc.",
+            Column::ModelSize => "model size B",
+            Column::WorkingMemory => "working mem. B",
+            Column::Macs => "MACs",
+            Column::Seconds => "seconds",
+        }
+    }
+
+    /// The value sorted on (missing values sort last).
+    fn key(self, r: &TrialRecord) -> Option<f64> {
+        match self {
+            Column::Id => Some(r.id as f64),
+            Column::Accuracy => r.val_accuracy,
+            Column::Int8 => r.int8_test_accuracy,
+            Column::ModelSize => r.model_size_bytes.map(|v| v as f64),
+            Column::WorkingMemory => r.working_memory_bytes.map(|v| v as f64),
+            Column::Macs => r.macs.map(|v| v as f64),
+            Column::Seconds => Some(r.train_seconds),
+        }
+    }
+}
+
+/// The order of the rows: a column and whether it ascends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SortOrder {
+    /// The column sorted on.
+    pub column: Column,
+    /// Smallest first.
+    pub ascending: bool,
+}
+
+/// Props of [`TrialTable`].
+#[derive(Properties, PartialEq)]
+pub struct TrialTableProps {
+    /// Finished trials.
+    pub records: Rc<Vec<TrialRecord>>,
+    /// Ids of the Pareto members (marked).
+    pub front: Rc<Vec<u64>>,
+    /// The row order.
+    pub order: SortOrder,
+    /// A header was clicked.
+    pub on_sort: Callback<Column>,
+    /// The selected trial.
+    pub selected: Option<u64>,
+    /// A row was clicked.
+    pub on_select: Callback<u64>,
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{:.2}%", v * 100.0))
+}
+
+fn count(v: Option<u64>) -> String {
+    v.map_or("–".into(), |v| v.to_string())
+}
+
+/// The table.
+#[function_component]
+pub fn TrialTable(props: &TrialTableProps) -> Html {
+    let mut rows: Vec<&TrialRecord> = props.records.iter().collect();
+    let order = props.order;
+    rows.sort_by(|a, b| {
+        let (ka, kb) = (order.column.key(a), order.column.key(b));
+        match (ka, kb) {
+            (Some(x), Some(y)) if order.ascending => x.total_cmp(&y),
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+        .then(a.id.cmp(&b.id))
+    });
+    let header = |column: Column| {
+        let on_sort = props.on_sort.clone();
+        let arrow = match (order.column == column, order.ascending) {
+            (true, true) => " ▲",
+            (true, false) => " ▼",
+            (false, _) => "",
+        };
+        let sort = match (order.column == column, order.ascending) {
+            (true, true) => "ascending",
+            (true, false) => "descending",
+            (false, _) => "none",
+        };
+        html! {
+            <th aria-sort={sort}>
+                <button class="sort" onclick={Callback::from(move |_: MouseEvent| on_sort.emit(column))}>
+                    { column.title() }{ arrow }
+                </button>
+            </th>
+        }
+    };
+    let body: Html = rows
+        .iter()
+        .map(|r| {
+            let id = r.id;
+            let on_select = props.on_select.clone();
+            let on_front = props.front.contains(&id);
+            let class = classes!(
+                (props.selected == Some(id)).then_some("selected"),
+                (!r.is_trained()).then_some("failed")
+            );
+            html! {
+                <tr data-testid="trial-row" data-trial={id.to_string()} {class}
+                    onclick={Callback::from(move |_: MouseEvent| on_select.emit(id))}>
+                    <td>{ id }{ if on_front { " ★" } else { "" } }</td>
+                    <td>{ r.parent.map_or("–".into(), |p| p.to_string()) }</td>
+                    <td title={r.reason.clone().unwrap_or_default()}>{ &r.status }</td>
+                    <td>{ percent(r.val_accuracy) }</td>
+                    <td>{ percent(r.int8_test_accuracy) }</td>
+                    <td>{ count(r.model_size_bytes) }</td>
+                    <td>{ count(r.working_memory_bytes) }</td>
+                    <td>{ count(r.macs) }</td>
+                    <td>{ format!("{:.1}", r.train_seconds) }</td>
+                </tr>
+            }
+        })
+        .collect();
+    html! {
+        <div class="table-wrap">
+            <table class="trials">
+                <thead>
+                    <tr>
+                        { header(Column::Id) }
+                        <th>{ "parent" }</th>
+                        <th>{ "status" }</th>
+                        { header(Column::Accuracy) }
+                        { header(Column::Int8) }
+                        { header(Column::ModelSize) }
+                        { header(Column::WorkingMemory) }
+                        { header(Column::Macs) }
+                        { header(Column::Seconds) }
+                    </tr>
+                </thead>
+                <tbody>{ body }</tbody>
+            </table>
+        </div>
+    }
+}

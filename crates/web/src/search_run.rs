@@ -1,0 +1,463 @@
+//! A search as the page runs it: the ask/tell engine, which worker trains which candidate, the
+//! finished trials and the weights children inherit. No browser code, so it is tested natively;
+//! the search panel feeds it worker messages and renders what it holds.
+
+use crate::protocol::{CurvePoint, TrialJob};
+use sparse_core::cost::{Budget, FlashMeasure};
+use sparse_core::space::SearchSpace;
+use sparse_core::{FloatModel, TrialRecord};
+use sparse_search::{Algorithm, Outcome, Search};
+use sparse_train::TrainConfig;
+use std::collections::HashMap;
+
+/// Trained weights kept for children to inherit, besides the Pareto members'.
+const KEPT_MODELS: usize = 64;
+
+/// The optimizers offered in the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlgorithmChoice {
+    /// SpArSe's multi-objective Bayesian optimisation.
+    Mobo,
+    /// Aging evolution.
+    Evolution,
+    /// Random search.
+    Random,
+}
+
+impl AlgorithmChoice {
+    /// Every choice, in the order shown.
+    pub const ALL: [AlgorithmChoice; 3] = [Self::Mobo, Self::Evolution, Self::Random];
+
+    /// The short name used in the page and the URL.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Mobo => "mobo",
+            Self::Evolution => "evolution",
+            Self::Random => "random",
+        }
+    }
+
+    /// The choice named `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.id() == id)
+    }
+
+    /// The engine's optimizer with its defaults.
+    pub fn algorithm(self) -> Algorithm {
+        match self {
+            Self::Mobo => Algorithm::mobo(),
+            Self::Evolution => Algorithm::evolution(),
+            Self::Random => Algorithm::Random,
+        }
+    }
+}
+
+/// Everything a search needs besides the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchSetup {
+    /// Bytes of flash (model size, as SpArSe counts it) and SRAM (working memory) allowed.
+    pub budget: Budget,
+    /// The optimizer.
+    pub algorithm: AlgorithmChoice,
+    /// Trials to run.
+    pub trials: usize,
+    /// Epochs each candidate trains.
+    pub epochs: usize,
+    /// Seed of the search and of every trial's training.
+    pub seed: u64,
+    /// Train on only the first this many training images, if set.
+    pub train_images: Option<usize>,
+    /// Score on only the first this many test images, if set.
+    pub test_images: Option<usize>,
+    /// Workers training at once.
+    pub workers: usize,
+}
+
+impl SearchSetup {
+    /// A search small enough to show a Pareto front within seconds and evolve it for about a
+    /// minute: 60 trials of two epochs on 6,000 training images (1,000 of them held out for
+    /// validation), scored on 1,000 test images, under `budget`.
+    pub fn quick_demo(budget: Budget, workers: usize) -> Self {
+        Self {
+            budget,
+            algorithm: AlgorithmChoice::Mobo,
+            trials: 60,
+            epochs: 2,
+            seed: 1,
+            train_images: Some(6000),
+            test_images: Some(1000),
+            workers,
+        }
+    }
+}
+
+/// Where a search stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    /// Workers are training candidates.
+    Running,
+    /// Workers hold their candidates until resumed.
+    Paused,
+    /// Workers were told to stop and have not all answered.
+    Stopping,
+    /// Stopped by the user; the trials so far stay.
+    Stopped,
+    /// Every trial ran.
+    Finished,
+    /// The search cannot go on (for instance, nothing fits the budget).
+    Failed(String),
+}
+
+/// A running (or finished) search in the page.
+pub struct SearchRun {
+    setup: SearchSetup,
+    search: Search,
+    records: Vec<TrialRecord>,
+    models: HashMap<u64, FloatModel>,
+    curves: HashMap<u64, Vec<CurvePoint>>,
+    busy: Vec<Option<u64>>,
+    phase: Phase,
+}
+
+impl SearchRun {
+    /// A new search over `space` (the dataset's input and classes) as `setup` says.
+    pub fn new(setup: SearchSetup, space: SearchSpace) -> Self {
+        let budget = setup.budget.measuring_flash_as(FlashMeasure::ModelSize);
+        let search = Search::new(space, budget, setup.algorithm.algorithm(), setup.seed);
+        Self {
+            busy: vec![None; setup.workers.max(1)],
+            setup,
+            search,
+            records: Vec::new(),
+            models: HashMap::new(),
+            curves: HashMap::new(),
+            phase: Phase::Running,
+        }
+    }
+
+    /// The setup this search runs.
+    pub fn setup(&self) -> &SearchSetup {
+        &self.setup
+    }
+
+    /// Where the search stands.
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    /// Finished trials, in the order they finished.
+    pub fn records(&self) -> &[TrialRecord] {
+        &self.records
+    }
+
+    /// The training curve of trial `id` so far.
+    pub fn curve(&self, id: u64) -> &[CurvePoint] {
+        self.curves.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Ids of the Pareto members among the trained trials.
+    pub fn pareto_front(&self) -> Vec<u64> {
+        self.search.pareto_front()
+    }
+
+    /// The search's hypervolume now.
+    pub fn hypervolume(&self) -> f64 {
+        self.search.hypervolume()
+    }
+
+    /// Draws the budget rejected before training.
+    pub fn rejected(&self) -> u64 {
+        self.search.rejected()
+    }
+
+    /// The budget candidates must fit.
+    pub fn budget(&self) -> Budget {
+        self.search.budget()
+    }
+
+    /// The candidate each worker is training.
+    pub fn busy(&self) -> &[Option<u64>] {
+        &self.busy
+    }
+
+    /// Trials asked so far that have not finished.
+    fn in_flight(&self) -> usize {
+        self.busy.iter().flatten().count()
+    }
+
+    /// The next trial for idle `worker`, if the search is running and trials remain; asking
+    /// the engine may fail the search (nothing fits the budget).
+    pub fn next_job(&mut self, worker: usize) -> Option<TrialJob> {
+        if self.phase != Phase::Running
+            || self.busy.get(worker).is_none_or(Option::is_some)
+            || self.records.len() + self.in_flight() >= self.setup.trials
+        {
+            return None;
+        }
+        let candidate = match self.search.ask() {
+            Ok(candidate) => candidate,
+            Err(e) => {
+                self.phase = Phase::Failed(e.to_string());
+                return None;
+            }
+        };
+        self.busy[worker] = Some(candidate.id);
+        let space = self.search.space();
+        Some(TrialJob {
+            id: candidate.id,
+            parent: candidate.parent,
+            architecture: candidate.genome.architecture(space),
+            config: TrainConfig {
+                epochs: self.setup.epochs,
+                seed: self.setup.seed.wrapping_add(candidate.id),
+                pruning: candidate.genome.layer_pruning(),
+                ..TrainConfig::default()
+            },
+            parent_model: candidate.parent.and_then(|p| self.models.get(&p).cloned()),
+            inherits_from: candidate.inherits_from,
+            train_images: self.setup.train_images,
+            test_images: self.setup.test_images,
+        })
+    }
+
+    /// A point of trial `id`'s training curve.
+    pub fn progress(&mut self, id: u64, point: CurvePoint) {
+        self.curves.entry(id).or_default().push(point);
+    }
+
+    /// `worker` finished a trial: the search is told, the record kept (with the hypervolume
+    /// after it) and the weights kept for children.
+    pub fn done(&mut self, worker: usize, mut record: TrialRecord, model: Option<FloatModel>) {
+        let expected = self.busy.get_mut(worker).and_then(Option::take);
+        if expected != Some(record.id)
+            || self
+                .search
+                .tell(record.id, Outcome::of_record(&record))
+                .is_err()
+        {
+            // Not the trial this worker was given (a late answer from before a stop).
+            self.settle();
+            return;
+        }
+        record.hypervolume = self.search.hypervolume();
+        if let Some(model) = model {
+            self.keep_model(record.id, model);
+        }
+        self.records.push(record);
+        self.settle();
+    }
+
+    /// `worker` stopped its trial on request (or had none).
+    pub fn stopped(&mut self, worker: usize) {
+        if let Some(slot) = self.busy.get_mut(worker) {
+            *slot = None;
+        }
+        self.settle();
+    }
+
+    /// `worker` died or was lost: its trial is recorded as failed, and the search goes on
+    /// with the others.
+    pub fn worker_lost(&mut self, worker: usize, why: &str) {
+        let Some(id) = self.busy.get_mut(worker).and_then(Option::take) else {
+            return;
+        };
+        let architecture = self.search.trials()[id as usize]
+            .candidate
+            .genome
+            .architecture(self.search.space());
+        let parent = self.search.trials()[id as usize].candidate.parent;
+        let record = TrialRecord::failed(id, architecture, parent, format!("worker lost: {why}"));
+        self.busy[worker] = Some(id);
+        self.done(worker, record, None);
+    }
+
+    /// Holds the workers (the page sends them `Pause`).
+    pub fn pause(&mut self) {
+        if self.phase == Phase::Running {
+            self.phase = Phase::Paused;
+        }
+    }
+
+    /// Lets the workers go on (the page sends them `Resume`, then new jobs).
+    pub fn resume(&mut self) {
+        if self.phase == Phase::Paused {
+            self.phase = Phase::Running;
+        }
+    }
+
+    /// Ends the search after the workers answer (the page sends them `Stop`).
+    pub fn stop(&mut self) {
+        if matches!(self.phase, Phase::Running | Phase::Paused) {
+            self.phase = Phase::Stopping;
+            self.settle();
+        }
+    }
+
+    /// Moves to a final phase once nothing is in flight and nothing more will be asked.
+    fn settle(&mut self) {
+        if self.in_flight() > 0 {
+            return;
+        }
+        match self.phase {
+            Phase::Stopping => self.phase = Phase::Stopped,
+            Phase::Running if self.records.len() >= self.setup.trials => {
+                self.phase = Phase::Finished
+            }
+            _ => {}
+        }
+    }
+
+    /// Keeps trial `id`'s weights; beyond [`KEPT_MODELS`] the oldest off the Pareto front goes.
+    fn keep_model(&mut self, id: u64, model: FloatModel) {
+        self.models.insert(id, model);
+        if self.models.len() > KEPT_MODELS {
+            let front = self.search.pareto_front();
+            let oldest = self.models.keys().filter(|k| !front.contains(k)).min();
+            if let Some(oldest) = oldest.copied() {
+                self.models.remove(&oldest);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(trials: usize, workers: usize) -> SearchSetup {
+        SearchSetup {
+            trials,
+            workers,
+            ..SearchSetup::quick_demo(Budget::new(30_000, 2_048), workers)
+        }
+    }
+
+    fn space() -> SearchSpace {
+        SearchSpace::sparse([1, 28, 28], 10)
+    }
+
+    /// What a worker would answer for `job`: trained, with made-up but consistent measures.
+    fn trained(job: &TrialJob, accuracy: f64) -> TrialRecord {
+        let costs = sparse_core::cost::cost(&job.architecture).unwrap();
+        TrialRecord {
+            id: job.id,
+            architecture: job.architecture.clone(),
+            parent: job.parent,
+            status: "trained".into(),
+            reason: None,
+            val_accuracy: Some(accuracy),
+            test_accuracy: Some(accuracy),
+            int8_test_accuracy: Some(accuracy),
+            model_size_bytes: Some(costs.model_size_bytes),
+            working_memory_bytes: Some(costs.working_memory_bytes),
+            macs: Some(costs.macs),
+            train_seconds: 1.0,
+            hypervolume: 0.0,
+        }
+    }
+
+    #[test]
+    fn two_workers_share_the_trials_until_all_are_done() {
+        let mut run = SearchRun::new(setup(5, 2), space());
+        let mut finished = 0;
+        while run.phase() == &Phase::Running {
+            let jobs: Vec<(usize, TrialJob)> = (0..2)
+                .filter_map(|w| run.next_job(w).map(|j| (w, j)))
+                .collect();
+            assert!(!jobs.is_empty() || run.busy().iter().all(Option::is_none));
+            assert!(jobs.len() <= 2 && run.records().len() + jobs.len() <= 5);
+            for (w, job) in jobs {
+                assert!(
+                    run.next_job(w).is_none(),
+                    "a busy worker gets no second job"
+                );
+                run.progress(
+                    job.id,
+                    CurvePoint {
+                        fraction_done: 1.0,
+                        loss: 0.5,
+                        accuracy: 0.8,
+                    },
+                );
+                run.done(w, trained(&job, 0.5 + job.id as f64 / 20.0), None);
+                finished += 1;
+            }
+        }
+        assert_eq!(run.phase(), &Phase::Finished);
+        assert_eq!((finished, run.records().len()), (5, 5));
+        assert!(run.hypervolume() > 0.0);
+        assert_eq!(run.records()[4].hypervolume, run.hypervolume());
+        assert_eq!(run.curve(0).len(), 1);
+    }
+
+    #[test]
+    fn pause_withholds_jobs_and_stop_waits_for_the_workers() {
+        let mut run = SearchRun::new(setup(10, 2), space());
+        let job = run.next_job(0).unwrap();
+        run.pause();
+        assert!(run.next_job(1).is_none());
+        run.resume();
+        let second = run.next_job(1).unwrap();
+        run.done(1, trained(&second, 0.9), None);
+        run.stop();
+        assert_eq!(run.phase(), &Phase::Stopping);
+        assert!(run.next_job(1).is_none());
+        run.stopped(0);
+        assert_eq!(run.phase(), &Phase::Stopped);
+        // A late answer for the stopped trial changes nothing.
+        run.done(0, trained(&job, 0.9), None);
+        assert_eq!(run.records().len(), 1);
+    }
+
+    #[test]
+    fn children_get_their_parents_weights() {
+        let mut run = SearchRun::new(
+            SearchSetup {
+                algorithm: AlgorithmChoice::Evolution,
+                ..setup(30, 1)
+            },
+            space(),
+        );
+        let mut saw_inheritance = false;
+        while let Some(job) = run.next_job(0) {
+            if job.parent.is_some() {
+                let model = job.parent_model.as_ref().expect("the parent's weights");
+                assert_eq!(model.architecture.input, [1, 28, 28]);
+                saw_inheritance = true;
+            }
+            let model = FloatModel {
+                architecture: job.architecture.clone(),
+                layers: Vec::new(),
+            };
+            run.done(0, trained(&job, 0.7), Some(model));
+        }
+        assert!(saw_inheritance);
+    }
+
+    #[test]
+    fn a_lost_worker_fails_its_trial_and_the_search_goes_on() {
+        let mut run = SearchRun::new(setup(3, 2), space());
+        let lost = run.next_job(0).unwrap();
+        run.worker_lost(0, "it crashed");
+        let record = &run.records()[0];
+        assert_eq!((record.id, record.status.as_str()), (lost.id, "failed"));
+        assert_eq!(record.reason.as_deref(), Some("worker lost: it crashed"));
+        assert!(run.next_job(0).is_some());
+    }
+
+    #[test]
+    fn an_impossible_budget_fails_the_search_with_a_reason() {
+        let mut run = SearchRun::new(
+            SearchSetup {
+                budget: Budget::new(10, 10),
+                ..setup(3, 1)
+            },
+            space(),
+        );
+        assert!(run.next_job(0).is_none());
+        let Phase::Failed(why) = run.phase() else {
+            panic!("{:?}", run.phase())
+        };
+        assert!(why.contains("fits"), "{why}");
+    }
+}

@@ -1,0 +1,131 @@
+// The search in a real browser: the quick demo reaches 5 trials with a Pareto front drawn and
+// two workers busy at once, Pause holds the trials and Resume carries on, a selected
+// candidate shows its layers, and an impossible budget is explained.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveStatic, launchChromium, screenshotPath, distDir } from './harness.mjs';
+
+let site;
+let browser;
+
+before(async () => {
+  site = await serveStatic(distDir());
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** A fresh page; page errors are collected for the test to check. */
+async function openPage() {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(site.url);
+  await page.getByTestId('quick-demo').waitFor();
+  return { page, errors };
+}
+
+/** Resolves once `count` trial rows are in the table. */
+async function waitForTrials(page, count, timeout = 120_000) {
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid="trial-row"]').length >= n,
+    count,
+    { timeout },
+  );
+}
+
+/** The most workers seen busy at the same moment while `ms` pass. */
+async function mostBusyWorkers(page, ms) {
+  return page.evaluate(
+    (ms) =>
+      new Promise((resolve) => {
+        let most = 0;
+        const look = () => {
+          const busy = document.querySelectorAll('[data-testid="worker-status"][data-busy="true"]');
+          most = Math.max(most, busy.length);
+        };
+        const timer = setInterval(look, 20);
+        setTimeout(() => {
+          clearInterval(timer);
+          resolve(most);
+        }, ms);
+      }),
+    ms,
+  );
+}
+
+test('the quick demo draws a Pareto front from 5 trials, two workers training at once', async () => {
+  const { page, errors } = await openPage();
+  const started = Date.now();
+  await page.getByTestId('quick-demo').click();
+  const workers = await page.getByTestId('worker-status').count();
+  assert.ok(workers >= 2, `one worker per core (the machine has 2): ${workers}`);
+  const most = await mostBusyWorkers(page, 4_000);
+  assert.ok(most >= 2, `two workers busy at once, saw ${most}`);
+  await waitForTrials(page, 5);
+  const seconds = (Date.now() - started) / 1000;
+  const points = await page.getByTestId('pareto-point').count();
+  const front = await page.locator('[data-testid="pareto-point"][data-front="true"]').count();
+  assert.ok(points >= 1 && front >= 1, `${points} points, ${front} on the front`);
+  console.log(`quick demo: 5 trials in ${seconds.toFixed(1)} s, ${points} points, ${front} on the front`);
+  await page.screenshot({ path: await screenshotPath('10-quick-demo.png'), fullPage: true });
+
+  // A selected point shows the candidate's layers against the SRAM budget.
+  await page.getByTestId('pareto-point').first().click();
+  await page.getByTestId('candidate-view').waitFor();
+  assert.ok((await page.getByTestId('layer-row').count()) >= 2);
+  await page.getByTestId('candidate-view').screenshot({ path: await screenshotPath('11-candidate.png') });
+
+  // Pause: no trial finishes while paused; Resume: trials finish again.
+  await page.getByTestId('pause-search').click();
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="search-status"]').textContent.startsWith('Paused'),
+  );
+  const paused = await page.getByTestId('trial-row').count();
+  await page.waitForTimeout(3000);
+  // A trial may finish its last slice as Pause arrives; after that, nothing more.
+  const afterPause = await page.getByTestId('trial-row').count();
+  await page.waitForTimeout(3000);
+  assert.equal(await page.getByTestId('trial-row').count(), afterPause, 'paused: nothing finishes');
+  assert.ok(afterPause <= paused + 2);
+  await page.screenshot({ path: await screenshotPath('12-paused.png'), fullPage: true });
+  await page.getByTestId('resume-search').click();
+  await waitForTrials(page, afterPause + 2);
+
+  await page.getByTestId('stop-search').click();
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="search-status"]').textContent.startsWith('Stopped'),
+  );
+  const rows = await page.getByTestId('trial-row').count();
+  const status = await page.getByTestId('search-status').textContent();
+  console.log(`stopped after ${rows} trials: ${status}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an impossible budget is explained and nothing is trained', async () => {
+  const { page } = await openPage();
+  await page.getByTestId('flash-bytes').fill('10');
+  await page.getByTestId('flash-bytes').dispatchEvent('change');
+  await page.getByTestId('sram-bytes').fill('10');
+  await page.getByTestId('sram-bytes').dispatchEvent('change');
+  await page.getByTestId('start-search').click();
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="search-status"]')?.textContent.includes('Failed'),
+  );
+  const status = await page.getByTestId('search-status').textContent();
+  assert.match(status, /fits 10 bytes/);
+  assert.equal(await page.getByTestId('trial-row').count(), 0);
+  await page.getByTestId('flash-bytes').fill('0');
+  await page.getByTestId('flash-bytes').dispatchEvent('change');
+  assert.match(
+    await page.getByTestId('setup-error').textContent(),
+    /flash budget must be a whole number from 1/,
+  );
+  await page.screenshot({ path: await screenshotPath('13-impossible-budget.png') });
+  await page.close();
+});
