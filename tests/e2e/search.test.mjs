@@ -25,7 +25,7 @@ async function openPage() {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.goto(site.url);
-  await page.getByTestId('quick-demo').waitFor();
+  await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
   return { page, errors };
 }
 

@@ -1,6 +1,6 @@
 //! The search's pool of training workers: each a Web Worker running [`TrainReactor`], spawned
-//! on demand, loading the dataset once, then training the trials the page sends it. Replies
-//! come back tagged with the worker's index.
+//! on demand, then sent a dataset and the trials to train. Replies come back tagged with the
+//! worker's index.
 
 use crate::codec::JsCodec;
 use crate::protocol::{FromWorker, ToWorker};
@@ -24,17 +24,14 @@ pub enum PoolEvent {
 pub struct WorkerPool {
     senders: Vec<UnboundedSender<ToWorker>>,
     on_event: Callback<PoolEvent>,
-    dataset_url: String,
 }
 
 impl WorkerPool {
-    /// An empty pool whose workers will load MNIST from `dataset_url` and report to
-    /// `on_event`.
-    pub fn new(dataset_url: String, on_event: Callback<PoolEvent>) -> Self {
+    /// An empty pool whose workers will report to `on_event`.
+    pub fn new(on_event: Callback<PoolEvent>) -> Self {
         Self {
             senders: Vec::new(),
             on_event,
-            dataset_url,
         }
     }
 
@@ -48,7 +45,7 @@ impl WorkerPool {
         self.senders.is_empty()
     }
 
-    /// Spawns workers until there are `n`; each starts loading the dataset.
+    /// Spawns workers until there are `n` (holding no dataset yet).
     pub fn grow_to(&mut self, n: usize) {
         while self.senders.len() < n {
             let index = self.senders.len();
@@ -70,9 +67,6 @@ impl WorkerPool {
                     on_event.emit(PoolEvent::Message(index, message));
                 }
                 on_event.emit(PoolEvent::Closed(index));
-            });
-            let _ = sender.unbounded_send(ToWorker::LoadMnist {
-                base_url: self.dataset_url.clone(),
             });
             self.senders.push(sender);
         }

@@ -1,6 +1,7 @@
 //! The messages between the page and the training workers: the one place both sides agree on.
 //! yew-agent sends them with [`crate::codec::JsCodec`].
 
+use crate::upload::UploadedFile;
 use serde::{Deserialize, Serialize};
 use sparse_core::{Architecture, FloatModel, TrialRecord};
 use sparse_train::TrainConfig;
@@ -34,6 +35,12 @@ pub enum ToWorker {
         /// Absolute URL of the folder holding the four gzipped IDX files.
         base_url: String,
     },
+    /// Parse an uploaded dataset; on success it replaces the loaded one, otherwise the worker
+    /// answers `UploadRejected` and keeps what it had.
+    LoadFiles {
+        /// One CSV file or an IDX pair.
+        files: Vec<UploadedFile>,
+    },
     /// Train the skeleton CNN on the loaded training set, then score it on the test set.
     Train {
         /// Epochs, batch size, learning rate and seed.
@@ -49,12 +56,35 @@ pub enum ToWorker {
     Stop,
 }
 
-/// One digit shown in the sample grid.
+/// What the page shows of a loaded dataset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// What the data is called ("MNIST" or the uploaded files' names).
+    pub name: String,
+    /// Training images.
+    pub train_images: usize,
+    /// Test images.
+    pub test_images: usize,
+    /// Image channels.
+    pub channels: usize,
+    /// Image height.
+    pub height: usize,
+    /// Image width.
+    pub width: usize,
+    /// Training images per class.
+    pub class_counts: Vec<usize>,
+    /// Where the test split came from, in words.
+    pub test_source: String,
+    /// A few training images to show.
+    pub samples: Vec<Sample>,
+}
+
+/// One image shown in the sample grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
-    /// Grayscale pixels, row by row.
+    /// Pixels, channel by channel, row by row.
     pub pixels: Vec<u8>,
-    /// The digit's label.
+    /// The image's label.
     pub label: u8,
 }
 
@@ -80,15 +110,11 @@ pub enum FromWorker {
         total_bytes: Option<u64>,
     },
     /// The dataset is parsed and ready to train on.
-    DatasetReady {
-        /// Training images.
-        train_images: usize,
-        /// Test images.
-        test_images: usize,
-        /// Side of the square images.
-        side: usize,
-        /// A few training images to show.
-        samples: Vec<Sample>,
+    DatasetReady(Box<DatasetInfo>),
+    /// An uploaded dataset was refused; the worker keeps the one it had.
+    UploadRejected {
+        /// Why, in one line (file, row and column where it applies).
+        message: String,
     },
     /// Training progress, at most about ten times a second.
     Progress {

@@ -1,7 +1,8 @@
 //! The page's whole state and the one reducer that changes it: every worker message and every
 //! click becomes an [`Action`].
 
-use crate::protocol::{CurvePoint, FromWorker, Sample};
+use crate::protocol::{CurvePoint, DatasetInfo, FromWorker};
+use crate::upload::UploadedFile;
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -16,18 +17,44 @@ pub enum DatasetState {
         total_bytes: Option<u64>,
     },
     /// Parsed and held by the worker.
-    Ready {
-        /// Training images.
-        train_images: usize,
-        /// Test images.
-        test_images: usize,
-        /// Side of the square images.
-        side: usize,
-        /// Digits to show.
-        samples: Rc<[Sample]>,
-    },
+    Ready(Rc<DatasetInfo>),
     /// Could not be loaded; the message says why.
     Failed(String),
+}
+
+/// Where the data the workers train on comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DatasetSource {
+    /// MNIST, downloaded next to the page.
+    Mnist,
+    /// Files the user uploaded, accepted by the worker; `version` counts accepted uploads.
+    Files {
+        /// The files as uploaded.
+        files: Rc<Vec<UploadedFile>>,
+        /// 1 for the first accepted upload, 2 for the next…
+        version: u32,
+    },
+}
+
+impl DatasetSource {
+    /// Tells sources apart cheaply: 0 for MNIST, else the upload's version.
+    pub fn version(&self) -> u32 {
+        match self {
+            DatasetSource::Mnist => 0,
+            DatasetSource::Files { version, .. } => *version,
+        }
+    }
+}
+
+/// Where an upload is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UploadState {
+    /// No upload under way.
+    Idle,
+    /// The worker is parsing these files.
+    Parsing(Rc<Vec<UploadedFile>>),
+    /// Refused, for this reason; the earlier dataset stays.
+    Rejected(String),
 }
 
 /// Where the training run is.
@@ -97,6 +124,10 @@ pub struct AppState {
     pub metric: Metric,
     /// The worker crashed: nothing more can be asked of it.
     pub worker_lost: bool,
+    /// The data in use.
+    pub source: DatasetSource,
+    /// The upload under way or just refused.
+    pub upload: UploadState,
 }
 
 impl Default for AppState {
@@ -111,6 +142,8 @@ impl Default for AppState {
             curve: Rc::default(),
             metric: Metric::Loss,
             worker_lost: false,
+            source: DatasetSource::Mnist,
+            upload: UploadState::Idle,
         }
     }
 }
@@ -128,6 +161,10 @@ pub enum Action {
     StopRequested,
     /// A chart tab was clicked.
     ShowMetric(Metric),
+    /// Files were read and sent to the worker to parse.
+    UploadRequested(Rc<Vec<UploadedFile>>),
+    /// The chosen files could not even be read; the text says why.
+    UploadUnreadable(String),
 }
 
 impl Reducible for AppState {
@@ -147,6 +184,8 @@ impl Reducible for AppState {
             Action::StopRequested if next.run.is_active() => next.run = RunState::Stopping,
             Action::StopRequested => {}
             Action::ShowMetric(metric) => next.metric = metric,
+            Action::UploadRequested(files) => next.upload = UploadState::Parsing(files),
+            Action::UploadUnreadable(why) => next.upload = UploadState::Rejected(why),
             Action::WorkerLost(reason) => {
                 let message = format!(
                     "the training worker crashed ({reason}); reload the page to start again"
@@ -175,19 +214,18 @@ fn apply_worker_message(state: &mut AppState, message: FromWorker) {
                 total_bytes,
             }
         }
-        FromWorker::DatasetReady {
-            train_images,
-            test_images,
-            side,
-            samples,
-        } => {
-            state.dataset = DatasetState::Ready {
-                train_images,
-                test_images,
-                side,
-                samples: samples.into(),
+        FromWorker::DatasetReady(info) => {
+            if let UploadState::Parsing(files) = &state.upload {
+                let version = state.source.version() + 1;
+                state.source = DatasetSource::Files {
+                    files: files.clone(),
+                    version,
+                };
+                state.upload = UploadState::Idle;
             }
+            state.dataset = DatasetState::Ready(Rc::from(info));
         }
+        FromWorker::UploadRejected { message } => state.upload = UploadState::Rejected(message),
         FromWorker::Progress {
             point,
             epoch,
@@ -295,6 +333,55 @@ mod tests {
         assert!(message.contains("crashed (RuntimeError: unreachable)"));
     }
 
+    fn info(name: &str) -> DatasetInfo {
+        DatasetInfo {
+            name: name.into(),
+            train_images: 1,
+            test_images: 1,
+            channels: 1,
+            height: 28,
+            width: 28,
+            class_counts: vec![1],
+            test_source: "test".into(),
+            samples: vec![],
+        }
+    }
+
+    #[test]
+    fn an_accepted_upload_replaces_the_dataset_and_a_refused_one_keeps_it() {
+        let files = Rc::new(vec![UploadedFile {
+            name: "a.csv".into(),
+            bytes: vec![1],
+        }]);
+        let mnist = Action::Worker(FromWorker::DatasetReady(Box::new(info("MNIST"))));
+        let refused = reduce(
+            AppState::default(),
+            vec![
+                mnist.clone(),
+                Action::UploadRequested(files.clone()),
+                Action::Worker(FromWorker::UploadRejected {
+                    message: "a.csv: row 2, column 3: not a number".into(),
+                }),
+            ],
+        );
+        assert_eq!(refused.source, DatasetSource::Mnist);
+        assert_eq!(refused.dataset, DatasetState::Ready(Rc::new(info("MNIST"))));
+        assert!(matches!(refused.upload, UploadState::Rejected(ref m) if m.contains("row 2")));
+        let accepted = reduce(
+            refused,
+            vec![
+                Action::UploadRequested(files.clone()),
+                Action::Worker(FromWorker::DatasetReady(Box::new(info("a.csv")))),
+            ],
+        );
+        assert_eq!(accepted.source, DatasetSource::Files { files, version: 1 });
+        assert_eq!(accepted.upload, UploadState::Idle);
+        assert_eq!(
+            accepted.dataset,
+            DatasetState::Ready(Rc::new(info("a.csv")))
+        );
+    }
+
     #[test]
     fn failures_land_on_the_dataset_while_loading_and_on_the_run_after() {
         let failed = || {
@@ -304,12 +391,7 @@ mod tests {
         };
         let s = reduce(AppState::default(), vec![failed()]);
         assert_eq!(s.dataset, DatasetState::Failed("boom".into()));
-        let ready = Action::Worker(FromWorker::DatasetReady {
-            train_images: 1,
-            test_images: 1,
-            side: 28,
-            samples: vec![],
-        });
+        let ready = Action::Worker(FromWorker::DatasetReady(Box::new(info("MNIST"))));
         let s = reduce(
             AppState::default(),
             vec![ready, Action::TrainRequested, failed()],

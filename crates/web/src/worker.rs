@@ -7,7 +7,8 @@
 //! read within one slice. Progress goes out once per slice, about ten times a second.
 
 use crate::fetch::Download;
-use crate::protocol::{CurvePoint, FromWorker, Sample, ToWorker, TrialJob};
+use crate::protocol::{CurvePoint, DatasetInfo, FromWorker, Sample, ToWorker, TrialJob};
+use crate::upload::parse_upload;
 use futures::{FutureExt, SinkExt, StreamExt};
 use sparse_core::{Architecture, Dataset, TrialRecord, idx::parse_idx_pair};
 use sparse_train::{Network, TrainConfig, Trainer, TrialRun, evaluate, quantize};
@@ -38,6 +39,31 @@ const VALIDATION: usize = 6;
 struct Splits {
     train: Dataset,
     test: Dataset,
+    name: String,
+    test_source: String,
+}
+
+impl Splits {
+    /// What the page shows of these splits.
+    fn info(&self) -> DatasetInfo {
+        let shape = self.train.shape();
+        DatasetInfo {
+            name: self.name.clone(),
+            train_images: self.train.len(),
+            test_images: self.test.len(),
+            channels: shape.channels,
+            height: shape.height,
+            width: shape.width,
+            class_counts: self.train.label_counts(),
+            test_source: self.test_source.clone(),
+            samples: (0..SAMPLES.min(self.train.len()))
+                .map(|i| Sample {
+                    pixels: self.train.image(i).to_vec(),
+                    label: self.train.label(i),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The data a search trains on: a training subset split into training and validation, and a
@@ -83,6 +109,7 @@ pub async fn TrainReactor(mut scope: ReactorScope<ToWorker, FromWorker>) {
             ToWorker::LoadMnist { base_url } => match load_mnist(&mut scope, &base_url).await {
                 Ok(loaded) => {
                     splits = Some(loaded);
+                    trial_data = None;
                     Ok(())
                 }
                 Err(e) => Err(e),
@@ -91,6 +118,27 @@ pub async fn TrainReactor(mut scope: ReactorScope<ToWorker, FromWorker>) {
                 Some(splits) => train(&mut scope, splits, config).await,
                 None => Err("the dataset has not been loaded yet".to_string()),
             },
+            ToWorker::LoadFiles { files } => {
+                match parse_upload(&files) {
+                    Ok(data) => {
+                        let loaded = Splits {
+                            train: data.train,
+                            test: data.test,
+                            name: data.name,
+                            test_source: data.test_source,
+                        };
+                        let _ = scope
+                            .send(FromWorker::DatasetReady(Box::new(loaded.info())))
+                            .await;
+                        splits = Some(loaded);
+                        trial_data = None;
+                    }
+                    Err(message) => {
+                        let _ = scope.send(FromWorker::UploadRejected { message }).await;
+                    }
+                }
+                Ok(())
+            }
             ToWorker::RunTrial(job) => match &splits {
                 Some(splits) => {
                     let sizes = (job.train_images, job.test_images);
@@ -149,20 +197,11 @@ async fn load_mnist(
     let splits = Splits {
         train: parse(0, "training")?,
         test: parse(2, "test")?,
+        name: "MNIST handwritten digits".into(),
+        test_source: "the MNIST test set".into(),
     };
-    let samples = (0..SAMPLES.min(splits.train.len()))
-        .map(|i| Sample {
-            pixels: splits.train.image(i).to_vec(),
-            label: splits.train.label(i),
-        })
-        .collect();
     let _ = scope
-        .send(FromWorker::DatasetReady {
-            train_images: splits.train.len(),
-            test_images: splits.test.len(),
-            side: splits.train.shape().width,
-            samples,
-        })
+        .send(FromWorker::DatasetReady(Box::new(splits.info())))
         .await;
     Ok(splits)
 }

@@ -8,7 +8,8 @@ use sparse_core::{FloatModel, TrialRecord};
 use sparse_train::Network;
 use sparse_train::{TrainConfig, Trainer, evaluate};
 use sparse_web::codec::JsCodec;
-use sparse_web::protocol::{CurvePoint, FromWorker, Sample, ToWorker, TrialJob};
+use sparse_web::protocol::{CurvePoint, DatasetInfo, FromWorker, Sample, ToWorker, TrialJob};
+use sparse_web::upload::UploadedFile;
 use wasm_bindgen_test::*;
 use yew_agent::Codec;
 
@@ -45,6 +46,12 @@ fn every_message_survives_the_codec() {
             train_images: Some(3000),
             test_images: None,
         })),
+        ToWorker::LoadFiles {
+            files: vec![UploadedFile {
+                name: "digits.csv".into(),
+                bytes: vec![0, 1, 2, 255],
+            }],
+        },
         ToWorker::Pause,
         ToWorker::Resume,
         ToWorker::Stop,
@@ -57,14 +64,22 @@ fn every_message_survives_the_codec() {
             loaded_bytes: 10,
             total_bytes: Some(20),
         },
-        FromWorker::DatasetReady {
+        FromWorker::DatasetReady(Box::new(DatasetInfo {
+            name: "MNIST".into(),
             train_images: 2,
             test_images: 1,
-            side: 2,
+            channels: 1,
+            height: 2,
+            width: 2,
+            class_counts: vec![1, 1],
+            test_source: "held out".into(),
             samples: vec![Sample {
                 pixels: vec![0, 255, 3, 4],
                 label: 7,
             }],
+        })),
+        FromWorker::UploadRejected {
+            message: "a.csv: row 3, column 2: not a number".into(),
         },
         FromWorker::Progress {
             point: CurvePoint {

@@ -6,10 +6,12 @@ use super::search_panel::SearchPanel;
 use super::training_panel::TrainingPanel;
 use crate::codec::JsCodec;
 use crate::protocol::ToWorker;
-use crate::state::{Action, AppState, Metric};
+use crate::state::{Action, AppState, DatasetState, Metric};
+use crate::upload::{MAX_UPLOAD_BYTES, UploadedFile};
 use crate::worker::TrainReactor;
 use gloo_events::EventListener;
 use sparse_train::TrainConfig;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::ErrorEvent;
 use yew::prelude::*;
@@ -33,6 +35,29 @@ fn mnist_base_url() -> String {
     web_sys::Url::new_with_base("data/mnist/", &href)
         .map(|u| u.href())
         .unwrap_or_else(|_| "data/mnist/".to_string())
+}
+
+/// The bytes of the chosen files, or why they cannot be read (too big, unreadable).
+async fn read_files(chosen: Vec<web_sys::File>) -> Result<Vec<UploadedFile>, String> {
+    let total: f64 = chosen.iter().map(|f| f.size()).sum();
+    if total > MAX_UPLOAD_BYTES as f64 {
+        return Err(format!(
+            "the files hold {:.0} MB; the page takes at most {} MB",
+            total / 1e6,
+            MAX_UPLOAD_BYTES >> 20
+        ));
+    }
+    let mut files = Vec::with_capacity(chosen.len());
+    for file in chosen {
+        let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+            .await
+            .map_err(|_| format!("{} could not be read", file.name()))?;
+        files.push(UploadedFile {
+            name: file.name(),
+            bytes: js_sys::Uint8Array::new(&buffer).to_vec(),
+        });
+    }
+    Ok(files)
 }
 
 #[function_component]
@@ -87,6 +112,24 @@ fn Explorer() -> Html {
             dispatch.dispatch(Action::StopRequested);
         })
     };
+    let on_upload = {
+        let (bridge, dispatch) = (bridge.clone(), state.dispatcher());
+        Callback::from(move |chosen: Vec<web_sys::File>| {
+            let (bridge, dispatch) = (bridge.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match read_files(chosen).await {
+                    Ok(files) => {
+                        let files = Rc::new(files);
+                        dispatch.dispatch(Action::UploadRequested(files.clone()));
+                        bridge.send(ToWorker::LoadFiles {
+                            files: (*files).clone(),
+                        });
+                    }
+                    Err(why) => dispatch.dispatch(Action::UploadUnreadable(why)),
+                }
+            });
+        })
+    };
     let on_metric = {
         let dispatch = state.dispatcher();
         Callback::from(move |metric: Metric| dispatch.dispatch(Action::ShowMetric(metric)))
@@ -102,8 +145,9 @@ fn Explorer() -> Html {
                        responsive." }
                 </p>
             </header>
-            <DatasetPanel dataset={state.dataset.clone()} />
-            <SearchPanel dataset_url={mnist_base_url()} />
+            <DatasetPanel dataset={state.dataset.clone()} upload={state.upload.clone()} {on_upload} />
+            <SearchPanel dataset_url={mnist_base_url()} source={state.source.clone()}
+                dataset={match &state.dataset { DatasetState::Ready(info) => Some(info.clone()), _ => None }} />
             <TrainingPanel
                 dataset={state.dataset.clone()}
                 run={state.run.clone()}

@@ -1,7 +1,10 @@
-//! The dataset: a download bar while MNIST arrives, then its size and a grid of samples.
+//! The dataset: a download bar while MNIST arrives, then its name, sizes, class counts and a
+//! grid of samples; and an upload of the user's own data (CSV or an IDX pair), whose refusal is
+//! explained beside it while the earlier dataset stays.
 
 use super::sample_grid::SampleGrid;
-use crate::state::DatasetState;
+use crate::state::{DatasetState, UploadState};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// `60000` as `60,000`.
@@ -22,6 +25,10 @@ fn thousands(n: usize) -> String {
 pub struct DatasetPanelProps {
     /// The dataset's status.
     pub dataset: DatasetState,
+    /// The upload's status.
+    pub upload: UploadState,
+    /// Files were chosen for upload.
+    pub on_upload: Callback<Vec<web_sys::File>>,
 }
 
 /// Shows download progress, the loaded dataset, or why it failed.
@@ -62,24 +69,62 @@ pub fn DatasetPanel(props: &DatasetPanelProps) -> Html {
                 </div>
             }
         }
-        DatasetState::Ready {
-            train_images,
-            test_images,
-            side,
-            samples,
-        } => html! {
-            <>
-                <p data-testid="dataset-summary">
-                    { format!("MNIST handwritten digits: {} training and {} test images, \
-                               {side}×{side} grayscale, 10 classes.",
-                              thousands(*train_images), thousands(*test_images)) }
-                </p>
-                <SampleGrid samples={samples.clone()} side={*side} />
-            </>
-        },
+        DatasetState::Ready(info) => {
+            let classes = info.class_counts.len();
+            let counts = info
+                .class_counts
+                .iter()
+                .enumerate()
+                .map(|(label, n)| format!("{label}: {}", thousands(*n)))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let colour = match info.channels {
+                1 => "grayscale".to_string(),
+                3 => "colour".to_string(),
+                c => format!("{c} channels"),
+            };
+            html! {
+                <>
+                    <p data-testid="dataset-summary">
+                        { format!("{}: {} training and {} test images, {}×{} {colour}, {classes} classes \
+                                   (test images: {}).",
+                                  info.name, thousands(info.train_images), thousands(info.test_images),
+                                  info.height, info.width, info.test_source) }
+                    </p>
+                    <p class="hint" data-testid="class-counts">{ format!("Training images per class: {counts}") }</p>
+                    <SampleGrid samples={std::rc::Rc::from(info.samples.clone())}
+                        shape={[info.channels, info.height, info.width]} />
+                </>
+            }
+        }
         DatasetState::Failed(message) => html! {
             <p class="error" role="alert" data-testid="dataset-error">
                 { format!("The dataset could not be loaded: {message}") }
+            </p>
+        },
+    };
+    let on_change = {
+        let on_upload = props.on_upload.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let files = input.files();
+            let chosen: Vec<web_sys::File> = (0..files.as_ref().map_or(0, |f| f.length()))
+                .filter_map(|i| files.as_ref()?.get(i))
+                .collect();
+            input.set_value("");
+            if !chosen.is_empty() {
+                on_upload.emit(chosen);
+            }
+        })
+    };
+    let upload_note = match &props.upload {
+        UploadState::Idle => html! {},
+        UploadState::Parsing(files) => html! {
+            <p class="hint">{ format!("Checking {}…", files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(" and ")) }</p>
+        },
+        UploadState::Rejected(why) => html! {
+            <p class="error" role="alert" data-testid="dataset-error">
+                { format!("That upload was not used: {why}. The dataset above is still in use.") }
             </p>
         },
     };
@@ -87,6 +132,15 @@ pub fn DatasetPanel(props: &DatasetPanelProps) -> Html {
         <section class="panel">
             <h2>{ "Dataset" }</h2>
             { body }
+            <div class="upload">
+                <label>{ "Use your own data: one CSV file (one image per row, pixel values, the label \
+                          in a column named label or the last one) or two IDX files (images and labels)" }
+                    <input type="file" data-testid="dataset-upload" multiple=true
+                        accept=".csv,.txt,.gz,.idx,.idx1-ubyte,.idx3-ubyte,application/gzip,text/csv"
+                        onchange={on_change} />
+                </label>
+                { upload_note }
+            </div>
         </section>
     }
 }

@@ -11,8 +11,9 @@ use yew::prelude::*;
 pub struct SampleGridProps {
     /// The images to show.
     pub samples: Rc<[Sample]>,
-    /// Side of each square grayscale image.
-    pub side: usize,
+    /// Channels, height and width of each image (one channel: grayscale; three: RGB; else
+    /// the first channel).
+    pub shape: [usize; 3],
 }
 
 /// The samples with their labels.
@@ -22,7 +23,7 @@ pub fn SampleGrid(props: &SampleGridProps) -> Html {
         <div class="sample-grid" data-testid="sample-grid">
             { for props.samples.iter().map(|s| html! {
                 <figure>
-                    <Digit pixels={s.pixels.clone()} side={props.side} />
+                    <Digit pixels={s.pixels.clone()} shape={props.shape} />
                     <figcaption>{ s.label }</figcaption>
                 </figure>
             }) }
@@ -33,29 +34,60 @@ pub fn SampleGrid(props: &SampleGridProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct DigitProps {
     pixels: Vec<u8>,
-    side: usize,
+    shape: [usize; 3],
 }
 
-/// One grayscale image (white ink on black, as MNIST stores it).
+/// One image (MNIST's: white ink on black).
 #[function_component]
 fn Digit(props: &DigitProps) -> Html {
     let canvas = use_node_ref();
     {
         let canvas = canvas.clone();
-        use_effect_with((props.pixels.clone(), props.side), move |(pixels, side)| {
-            draw(&canvas, pixels, *side);
-        });
+        use_effect_with(
+            (props.pixels.clone(), props.shape),
+            move |(pixels, shape)| {
+                draw(&canvas, pixels, *shape);
+            },
+        );
     }
-    let side = props.side.to_string();
-    html! { <canvas ref={canvas} width={side.clone()} height={side} /> }
+    let [_, height, width] = props.shape;
+    html! { <canvas ref={canvas} width={width.to_string()} height={height.to_string()} /> }
 }
 
-fn draw(canvas: &NodeRef, pixels: &[u8], side: usize) -> Option<()> {
+/// RGBA pixels of a channel-height-width image.
+fn rgba(pixels: &[u8], [channels, height, width]: [usize; 3]) -> Vec<u8> {
+    let plane = height * width;
+    (0..plane)
+        .flat_map(|i| {
+            let at = |c: usize| pixels.get(c * plane + i).copied().unwrap_or(0);
+            if channels == 3 {
+                [at(0), at(1), at(2), 255]
+            } else {
+                [at(0), at(0), at(0), 255]
+            }
+        })
+        .collect()
+}
+
+fn draw(canvas: &NodeRef, pixels: &[u8], shape: [usize; 3]) -> Option<()> {
     let canvas: HtmlCanvasElement = canvas.cast()?;
     let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    let rgba: Vec<u8> = pixels.iter().flat_map(|&p| [p, p, p, 255]).collect();
+    let [_, height, width] = shape;
+    let rgba = rgba(pixels, shape);
     let image =
-        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), side as u32, side as u32)
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)
             .ok()?;
     ctx.put_image_data(&image, 0.0, 0.0).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn planes_become_rgba_pixels() {
+        assert_eq!(
+            super::rgba(&[7, 9], [1, 1, 2]),
+            vec![7, 7, 7, 255, 9, 9, 9, 255]
+        );
+        assert_eq!(super::rgba(&[1, 2, 3], [3, 1, 1]), vec![1, 2, 3, 255]);
+    }
 }

@@ -8,8 +8,9 @@ use super::hypervolume_chart::HypervolumeChart;
 use super::pareto_chart::ParetoChart;
 use super::trial_table::{Column, SortOrder, TrialTable};
 use crate::pool::{PoolEvent, WorkerPool};
-use crate::protocol::{FromWorker, ToWorker};
+use crate::protocol::{DatasetInfo, FromWorker, ToWorker};
 use crate::search_run::{AlgorithmChoice, Phase, SearchRun, SearchSetup};
+use crate::state::DatasetSource;
 use sparse_core::TrialRecord;
 use sparse_core::boards::Board;
 use sparse_core::cost::Budget;
@@ -28,6 +29,10 @@ const MAX_WORKERS: usize = 16;
 pub struct SearchPanelProps {
     /// Absolute URL of the folder holding MNIST, for the pool's workers.
     pub dataset_url: String,
+    /// The data in use (MNIST or an accepted upload).
+    pub source: DatasetSource,
+    /// What the page knows of it, once loaded.
+    pub dataset: Option<Rc<DatasetInfo>>,
 }
 
 /// What the panel reacts to.
@@ -92,6 +97,8 @@ pub struct SearchPanel {
     form_error: Option<String>,
     pool: WorkerPool,
     ready: Vec<bool>,
+    /// The dataset version each worker holds (or is loading).
+    loaded: Vec<Option<u32>>,
     pool_error: Option<String>,
     run: Option<SearchRun>,
     started_ms: f64,
@@ -165,11 +172,38 @@ impl Form {
 }
 
 impl SearchPanel {
-    /// Starts `setup` on MNIST (28×28 grayscale, 10 classes).
-    fn start(&mut self, setup: SearchSetup) {
+    /// Starts `setup` on the page's dataset; workers that hold another dataset load it first.
+    fn start(&mut self, ctx: &Context<Self>, setup: SearchSetup) {
+        let Some(info) = ctx.props().dataset.clone() else {
+            self.form_error = Some("wait for the dataset to load".into());
+            return;
+        };
         self.pool.grow_to(setup.workers);
         self.ready.resize(self.pool.len(), false);
-        self.run = Some(SearchRun::new(setup, SearchSpace::sparse([1, 28, 28], 10)));
+        self.loaded.resize(self.pool.len(), None);
+        let source = &ctx.props().source;
+        for worker in 0..setup.workers {
+            if self.loaded[worker] != Some(source.version()) {
+                self.loaded[worker] = Some(source.version());
+                self.ready[worker] = false;
+                self.pool.send(
+                    worker,
+                    match source {
+                        DatasetSource::Mnist => ToWorker::LoadMnist {
+                            base_url: ctx.props().dataset_url.clone(),
+                        },
+                        DatasetSource::Files { files, .. } => ToWorker::LoadFiles {
+                            files: (**files).clone(),
+                        },
+                    },
+                );
+            }
+        }
+        let space = SearchSpace::sparse(
+            [info.channels, info.height, info.width],
+            info.class_counts.len(),
+        );
+        self.run = Some(SearchRun::new(setup, space));
         self.started_ms = now_ms();
         self.ended_ms = None;
         self.selected = None;
@@ -232,7 +266,7 @@ impl SearchPanel {
                         run.stopped(worker);
                     }
                 }
-                FromWorker::Failed { message } => {
+                FromWorker::Failed { message } | FromWorker::UploadRejected { message } => {
                     self.pool_error = Some(format!("Worker {}: {message}", worker + 1));
                 }
                 _ => {}
@@ -260,7 +294,7 @@ impl SearchPanel {
         };
         let phase = match run.phase() {
             Phase::Running if self.ready.iter().take(run.busy().len()).any(|r| !r) => {
-                "Running (workers loading MNIST)".to_string()
+                "Running (workers loading the dataset)".to_string()
             }
             Phase::Running => "Running".into(),
             Phase::Paused => "Paused".into(),
@@ -362,11 +396,9 @@ impl Component for SearchPanel {
         Self {
             form: Form::for_board(&board),
             form_error: None,
-            pool: WorkerPool::new(
-                ctx.props().dataset_url.clone(),
-                ctx.link().callback(Msg::Pool),
-            ),
+            pool: WorkerPool::new(ctx.link().callback(Msg::Pool)),
             ready: Vec::new(),
+            loaded: Vec::new(),
             pool_error: None,
             run: None,
             started_ms: 0.0,
@@ -379,7 +411,7 @@ impl Component for SearchPanel {
         }
     }
 
-    fn update(&mut self, _ctx: &Context<Self>, msg: Self::Message) -> bool {
+    fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
         match msg {
             Msg::Board(id) => match Board::preset(&id) {
                 Some(board) => {
@@ -412,14 +444,14 @@ impl Component for SearchPanel {
             Msg::Start => match self.form.setup() {
                 Ok(setup) => {
                     self.form_error = None;
-                    self.start(setup);
+                    self.start(ctx, setup);
                 }
                 Err(why) => self.form_error = Some(why),
             },
             Msg::QuickDemo => match (self.form.budget(), self.form.workers()) {
                 (Ok(budget), Ok(workers)) => {
                     self.form_error = None;
-                    self.start(SearchSetup::quick_demo(budget, workers));
+                    self.start(ctx, SearchSetup::quick_demo(budget, workers));
                 }
                 (Err(why), _) | (_, Err(why)) => self.form_error = Some(why),
             },
@@ -466,12 +498,14 @@ impl Component for SearchPanel {
             phase,
             Some(Phase::Running | Phase::Paused | Phase::Stopping)
         );
+        // Searching needs the dataset's shape and classes, known once it has loaded.
+        let startable = !active && ctx.props().dataset.is_some();
         let controls = html! {
             <div class="controls">
-                <button data-testid="quick-demo" disabled={active} onclick={link.callback(|_| Msg::QuickDemo)}>
+                <button data-testid="quick-demo" disabled={!startable} onclick={link.callback(|_| Msg::QuickDemo)}>
                     { "Quick demo" }
                 </button>
-                <button data-testid="start-search" disabled={active} onclick={link.callback(|_| Msg::Start)}>
+                <button data-testid="start-search" disabled={!startable} onclick={link.callback(|_| Msg::Start)}>
                     { "Start search" }
                 </button>
                 <button class="secondary" data-testid="pause-search" disabled={phase != Some(Phase::Running)}
@@ -534,7 +568,7 @@ impl SearchPanel {
             .map(|(i, trial)| {
                 let ready = self.ready.get(i) == Some(&true);
                 let text = match (ready, trial) {
-                    (false, _) => format!("worker {}: loading MNIST", i + 1),
+                    (false, _) => format!("worker {}: loading the dataset", i + 1),
                     (true, Some(id)) => {
                         let done = run.curve(*id).last().map_or(0.0, |p| p.fraction_done);
                         format!("worker {}: trial {id} ({:.0}%)", i + 1, done * 100.0)
