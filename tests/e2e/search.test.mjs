@@ -107,6 +107,30 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   await page.close();
 });
 
+test('a reload offers the saved search, which resumes from IndexedDB', async () => {
+  const { page, errors } = await openPage();
+  await page.getByTestId('quick-demo').click();
+  await waitForTrials(page, 6);
+  await page.reload();
+  await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
+  const offer = page.getByTestId('resume-run');
+  await offer.waitFor({ timeout: 10_000 });
+  await page.screenshot({ path: await screenshotPath('14-resume-offer.png') });
+  await offer.click();
+  // The saved trials are back at once (those in flight at the reload are lost), then more.
+  await waitForTrials(page, 5, 10_000);
+  const restored = await page.getByTestId('trial-row').count();
+  await waitForTrials(page, restored + 3);
+  const ids = await page.$$eval('[data-testid="trial-row"]', (rows) =>
+    rows.map((r) => Number(r.dataset.trial)),
+  );
+  assert.equal(new Set(ids).size, ids.length, 'no trial twice');
+  await page.screenshot({ path: await screenshotPath('15-resumed.png'), fullPage: true });
+  await page.getByTestId('stop-search').click();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('an impossible budget is explained and nothing is trained', async () => {
   const { page } = await openPage();
   await page.getByTestId('flash-bytes').fill('10');

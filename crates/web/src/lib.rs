@@ -13,6 +13,7 @@ pub mod pool;
 pub mod protocol;
 pub mod search_run;
 pub mod state;
+pub mod store;
 pub mod upload;
 pub mod worker;
 

@@ -3,6 +3,7 @@
 //! the search panel feeds it worker messages and renders what it holds.
 
 use crate::protocol::{CurvePoint, TrialJob};
+use serde::{Deserialize, Serialize};
 use sparse_core::cost::{Budget, FlashMeasure};
 use sparse_core::space::SearchSpace;
 use sparse_core::{FloatModel, TrialRecord};
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 const KEPT_MODELS: usize = 64;
 
 /// The optimizers offered in the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AlgorithmChoice {
     /// SpArSe's multi-objective Bayesian optimisation.
     Mobo,
@@ -53,7 +54,7 @@ impl AlgorithmChoice {
 }
 
 /// Everything a search needs besides the data.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchSetup {
     /// Bytes of flash (model size, as SpArSe counts it) and SRAM (working memory) allowed.
     pub budget: Budget,
@@ -108,6 +109,22 @@ pub enum Phase {
     Failed(String),
 }
 
+/// What a search saves to resume after a reload: all but the weights (saved one by one) and
+/// the trials in flight (lost).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedRun {
+    /// The setup.
+    pub setup: SearchSetup,
+    /// The engine's whole state.
+    pub search: Search,
+    /// Finished trials.
+    pub records: Vec<TrialRecord>,
+    /// The name of the dataset searched, which a resume needs loaded again.
+    pub dataset: String,
+    /// Trials whose weights were kept (saved apart).
+    pub kept: Vec<u64>,
+}
+
 /// A running (or finished) search in the page.
 pub struct SearchRun {
     setup: SearchSetup,
@@ -133,6 +150,40 @@ impl SearchRun {
             curves: HashMap::new(),
             phase: Phase::Running,
         }
+    }
+
+    /// The search as saved after its latest trial, on `dataset`.
+    pub fn saved(&self, dataset: &str) -> SavedRun {
+        let mut kept: Vec<u64> = self.models.keys().copied().collect();
+        kept.sort();
+        SavedRun {
+            setup: self.setup.clone(),
+            search: self.search.clone(),
+            records: self.records.clone(),
+            dataset: dataset.to_string(),
+            kept,
+        }
+    }
+
+    /// The saved search with the kept weights found, going on (or finished, if it was): the
+    /// trials in flight at the save are lost, the rest carries on as before.
+    pub fn restore(saved: SavedRun, models: HashMap<u64, FloatModel>) -> Self {
+        let mut run = Self {
+            busy: vec![None; saved.setup.workers.max(1)],
+            setup: saved.setup,
+            search: saved.search,
+            records: saved.records,
+            models,
+            curves: HashMap::new(),
+            phase: Phase::Running,
+        };
+        run.settle();
+        run
+    }
+
+    /// The weights kept for trial `id`, if any (to save them).
+    pub fn model(&self, id: u64) -> Option<&FloatModel> {
+        self.models.get(&id)
     }
 
     /// The setup this search runs.
@@ -443,6 +494,42 @@ mod tests {
         assert_eq!((record.id, record.status.as_str()), (lost.id, "failed"));
         assert_eq!(record.reason.as_deref(), Some("worker lost: it crashed"));
         assert!(run.next_job(0).is_some());
+    }
+
+    #[test]
+    fn a_saved_search_resumes_where_it_stood() {
+        let mut run = SearchRun::new(setup(6, 2), space());
+        for _ in 0..3 {
+            let job = run.next_job(0).unwrap();
+            let model = FloatModel {
+                architecture: job.architecture.clone(),
+                layers: Vec::new(),
+            };
+            run.done(0, trained(&job, 0.8), Some(model));
+        }
+        let lost = run.next_job(1).unwrap();
+        let saved = run.saved("MNIST");
+        let text = serde_json::to_string(&saved).unwrap();
+        let back: SavedRun = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, saved);
+        assert_eq!(back.kept, vec![0, 1, 2]);
+        let models = back
+            .kept
+            .iter()
+            .map(|id| (*id, run.model(*id).unwrap().clone()))
+            .collect();
+        let mut resumed = SearchRun::restore(back, models);
+        assert_eq!(resumed.records().len(), 3);
+        assert_eq!(resumed.phase(), &Phase::Running);
+        // The trial in flight at the save is lost; three more finish the six.
+        let mut ids = Vec::new();
+        while let Some(job) = resumed.next_job(0) {
+            ids.push(job.id);
+            resumed.done(0, trained(&job, 0.9), None);
+        }
+        assert_eq!(resumed.records().len(), 6);
+        assert!(!ids.contains(&lost.id));
+        assert_eq!(resumed.phase(), &Phase::Finished);
     }
 
     #[test]

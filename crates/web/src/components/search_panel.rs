@@ -9,13 +9,17 @@ use super::pareto_chart::ParetoChart;
 use super::trial_table::{Column, SortOrder, TrialTable};
 use crate::pool::{PoolEvent, WorkerPool};
 use crate::protocol::{DatasetInfo, FromWorker, ToWorker};
-use crate::search_run::{AlgorithmChoice, Phase, SearchRun, SearchSetup};
+use crate::search_run::{AlgorithmChoice, Phase, SavedRun, SearchRun, SearchSetup};
 use crate::state::DatasetSource;
+use crate::store;
+use sparse_core::FloatModel;
 use sparse_core::TrialRecord;
 use sparse_core::boards::Board;
 use sparse_core::cost::Budget;
 use sparse_core::space::SearchSpace;
+use std::collections::HashMap;
 use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -23,6 +27,10 @@ use yew::prelude::*;
 const DEFAULT_BOARD: &str = "arduino-uno";
 /// The most workers the page offers.
 const MAX_WORKERS: usize = 16;
+/// Where the search saves itself in IndexedDB.
+const RUN_KEY: &str = "run";
+/// Prefix of the keys of kept weights (`model:ID`).
+const MODEL_KEY: &str = "model:";
 
 /// Props of [`SearchPanel`].
 #[derive(Properties, PartialEq)]
@@ -57,6 +65,14 @@ pub enum Msg {
     Select(u64),
     /// A table header was clicked.
     Sort(Column),
+    /// A search saved before the page was (re)loaded was found.
+    SavedFound(Box<SavedRun>),
+    /// Resume the saved search.
+    ResumeSaved,
+    /// Forget the saved search.
+    DiscardSaved,
+    /// The saved search and its kept weights were read back.
+    Restored(Box<SavedRun>, HashMap<u64, FloatModel>),
 }
 
 /// The setup's text fields.
@@ -105,6 +121,8 @@ pub struct SearchPanel {
     ended_ms: Option<f64>,
     selected: Option<u64>,
     order: SortOrder,
+    /// A search saved by an earlier visit, offered for resuming.
+    saved_offer: Option<Box<SavedRun>>,
 }
 
 /// Cores the browser reports (at least 1).
@@ -172,17 +190,36 @@ impl Form {
 }
 
 impl SearchPanel {
-    /// Starts `setup` on the page's dataset; workers that hold another dataset load it first.
+    /// Starts `setup` on the page's dataset, forgetting any saved search.
     fn start(&mut self, ctx: &Context<Self>, setup: SearchSetup) {
         let Some(info) = ctx.props().dataset.clone() else {
             self.form_error = Some("wait for the dataset to load".into());
             return;
         };
-        self.pool.grow_to(setup.workers);
+        let space = SearchSpace::sparse(
+            [info.channels, info.height, info.width],
+            info.class_counts.len(),
+        );
+        self.saved_offer = None;
+        let run = SearchRun::new(setup, space);
+        let first_save = serde_json::to_string(&run.saved(&info.name)).ok();
+        spawn_local(async move {
+            let _ = store::clear().await;
+            if let Some(text) = first_save {
+                let _ = store::put(RUN_KEY, &text).await;
+            }
+        });
+        self.launch(ctx, run);
+    }
+
+    /// Runs `run` in the pool; workers that hold another dataset load the page's first.
+    fn launch(&mut self, ctx: &Context<Self>, run: SearchRun) {
+        let workers = run.busy().len();
+        self.pool.grow_to(workers);
         self.ready.resize(self.pool.len(), false);
         self.loaded.resize(self.pool.len(), None);
         let source = &ctx.props().source;
-        for worker in 0..setup.workers {
+        for worker in 0..workers {
             if self.loaded[worker] != Some(source.version()) {
                 self.loaded[worker] = Some(source.version());
                 self.ready[worker] = false;
@@ -199,15 +236,58 @@ impl SearchPanel {
                 );
             }
         }
-        let space = SearchSpace::sparse(
-            [info.channels, info.height, info.width],
-            info.class_counts.len(),
-        );
-        self.run = Some(SearchRun::new(setup, space));
+        self.run = Some(run);
         self.started_ms = now_ms();
         self.ended_ms = None;
         self.selected = None;
         self.feed();
+    }
+
+    /// Saves the search (and trial `new_model`'s weights, if kept) to IndexedDB.
+    fn persist(&self, ctx: &Context<Self>, new_model: Option<u64>) {
+        let (Some(run), Some(info)) = (&self.run, &ctx.props().dataset) else {
+            return;
+        };
+        let text = serde_json::to_string(&run.saved(&info.name)).ok();
+        let model = new_model.and_then(|id| {
+            let json = serde_json::to_string(run.model(id)?).ok()?;
+            Some((format!("{MODEL_KEY}{id}"), json))
+        });
+        spawn_local(async move {
+            if let Some((key, json)) = model {
+                let _ = store::put(&key, &json).await;
+            }
+            if let Some(text) = text {
+                let _ = store::put(RUN_KEY, &text).await;
+            }
+        });
+    }
+
+    /// Resumes the offered saved search, once its kept weights are read back.
+    fn resume_saved(&mut self, ctx: &Context<Self>) {
+        let Some(saved) = self.saved_offer.take() else {
+            return;
+        };
+        let current = ctx.props().dataset.as_ref().map(|d| d.name.clone());
+        if current.as_deref() != Some(saved.dataset.as_str()) {
+            self.form_error = Some(format!(
+                "the saved search ran on {}; load that dataset to resume it",
+                saved.dataset
+            ));
+            self.saved_offer = Some(saved);
+            return;
+        }
+        let link = ctx.link().clone();
+        spawn_local(async move {
+            let mut models = HashMap::new();
+            for id in &saved.kept {
+                let text = store::get(&format!("{MODEL_KEY}{id}")).await.ok().flatten();
+                if let Some(model) = text.and_then(|t| serde_json::from_str(&t).ok()) {
+                    models.insert(*id, model);
+                }
+            }
+            link.send_message(Msg::Restored(saved, models));
+        });
     }
 
     /// Gives every ready, idle worker of the search its next trial.
@@ -243,7 +323,7 @@ impl SearchPanel {
         }
     }
 
-    fn on_pool(&mut self, event: PoolEvent) {
+    fn on_pool(&mut self, ctx: &Context<Self>, event: PoolEvent) {
         match event {
             PoolEvent::Message(worker, message) => match message {
                 FromWorker::DatasetReady { .. } => {
@@ -258,7 +338,10 @@ impl SearchPanel {
                 }
                 FromWorker::TrialDone { record, model } => {
                     if let Some(run) = self.run.as_mut() {
+                        let id = record.id;
+                        let kept = model.is_some();
                         run.done(worker, *record, model.map(|m| *m));
+                        self.persist(ctx, kept.then_some(id));
                     }
                 }
                 FromWorker::Stopped => {
@@ -408,6 +491,19 @@ impl Component for SearchPanel {
                 column: Column::Id,
                 ascending: false,
             },
+            saved_offer: None,
+        }
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            let link = ctx.link().clone();
+            spawn_local(async move {
+                let text = store::get(RUN_KEY).await.ok().flatten();
+                if let Some(saved) = text.and_then(|t| serde_json::from_str::<SavedRun>(&t).ok()) {
+                    link.send_message(Msg::SavedFound(Box::new(saved)));
+                }
+            });
         }
     }
 
@@ -475,7 +571,22 @@ impl Component for SearchPanel {
                 }
                 self.feed();
             }
-            Msg::Pool(event) => self.on_pool(event),
+            Msg::Pool(event) => self.on_pool(ctx, event),
+            Msg::SavedFound(saved) => {
+                if self.run.is_none() {
+                    self.saved_offer = Some(saved);
+                }
+            }
+            Msg::ResumeSaved => self.resume_saved(ctx),
+            Msg::DiscardSaved => {
+                self.saved_offer = None;
+                spawn_local(async {
+                    let _ = store::clear().await;
+                });
+            }
+            Msg::Restored(saved, models) => {
+                self.launch(ctx, SearchRun::restore(*saved, models));
+            }
             Msg::Select(id) => self.selected = Some(id),
             Msg::Sort(column) => {
                 self.order = SortOrder {
@@ -527,6 +638,24 @@ impl Component for SearchPanel {
                 }
             </>
         };
+        let offer = match &self.saved_offer {
+            Some(saved) if self.run.is_none() => html! {
+                <div class="offer" role="status">
+                    <p>{ format!(
+                        "A search saved in this browser can go on where it stopped: {} of {} trials on {}, \
+                         hypervolume {:.4}.",
+                        saved.records.len(), saved.setup.trials, saved.dataset,
+                        saved.records.last().map_or(0.0, |r| r.hypervolume)) }</p>
+                    <div class="controls">
+                        <button data-testid="resume-run" disabled={ctx.props().dataset.is_none()}
+                            onclick={link.callback(|_| Msg::ResumeSaved)}>{ "Resume saved search" }</button>
+                        <button class="secondary" data-testid="discard-run"
+                            onclick={link.callback(|_| Msg::DiscardSaved)}>{ "Discard it" }</button>
+                    </div>
+                </div>
+            },
+            _ => html! {},
+        };
         let body = match &self.run {
             None => html! {
                 <p class="hint">{
@@ -545,6 +674,7 @@ impl Component for SearchPanel {
                      The search trains and prunes candidate CNNs and keeps those no other beats on all \
                      three counts at once: error, model size (flash) and working memory (SRAM)."
                 }</p>
+                { offer }
                 { self.view_setup(ctx) }
                 { controls }
                 { errors }

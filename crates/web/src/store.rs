@@ -1,0 +1,114 @@
+//! The page's saved state in IndexedDB: one object store of JSON texts by key, wrapped in
+//! futures. A search saves itself after every trial here, so a reload can resume it.
+
+use futures::channel::oneshot;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+
+const DATABASE: &str = "sparse-explorer";
+const STORE: &str = "saved";
+
+/// Waits for `request` to succeed (its result) or fail (its error, in words).
+async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
+    let (sender, receiver) = oneshot::channel::<Result<(), ()>>();
+    let sender = std::rc::Rc::new(std::cell::Cell::new(Some(sender)));
+    let ok_sender = sender.clone();
+    let on_success = Closure::once(move || {
+        if let Some(s) = ok_sender.take() {
+            let _ = s.send(Ok(()));
+        }
+    });
+    let on_error = Closure::once(move || {
+        if let Some(s) = sender.take() {
+            let _ = s.send(Err(()));
+        }
+    });
+    request.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
+    request.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let outcome = receiver
+        .await
+        .map_err(|_| "IndexedDB dropped a request".to_string())?;
+    request.set_onsuccess(None);
+    request.set_onerror(None);
+    match outcome {
+        Ok(()) => request
+            .result()
+            .map_err(|_| "IndexedDB gave no result".into()),
+        Err(()) => Err(request
+            .error()
+            .ok()
+            .flatten()
+            .map_or("IndexedDB failed".into(), |e| e.message())),
+    }
+}
+
+/// Opens (creating on first use) the page's database.
+async fn open() -> Result<IdbDatabase, String> {
+    let factory = web_sys::window()
+        .and_then(|w| w.indexed_db().ok().flatten())
+        .ok_or("this browser offers no IndexedDB")?;
+    let request: IdbOpenDbRequest = factory
+        .open_with_u32(DATABASE, 1)
+        .map_err(|_| "IndexedDB refused to open")?;
+    let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let db = event
+            .target()
+            .and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok())
+            .and_then(|r| r.result().ok())
+            .and_then(|r| r.dyn_into::<IdbDatabase>().ok());
+        if let Some(db) = db
+            && !db.object_store_names().contains(STORE)
+        {
+            let _ = db.create_object_store(STORE);
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db = finish(&request).await?;
+    request.set_onupgradeneeded(None);
+    db.dyn_into()
+        .map_err(|_| "IndexedDB opened something else".into())
+}
+
+/// The text saved under `key`, if any.
+pub async fn get(key: &str) -> Result<Option<String>, String> {
+    let db = open().await?;
+    let store = db
+        .transaction_with_str(STORE)
+        .and_then(|t| t.object_store(STORE))
+        .map_err(|_| "IndexedDB refused a read")?;
+    let request = store
+        .get(&JsValue::from_str(key))
+        .map_err(|_| "IndexedDB refused a read")?;
+    let value = finish(&request).await?;
+    db.close();
+    Ok(value.as_string())
+}
+
+/// Saves `text` under `key`, replacing what was there.
+pub async fn put(key: &str, text: &str) -> Result<(), String> {
+    let db = open().await?;
+    let store = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .and_then(|t| t.object_store(STORE))
+        .map_err(|_| "IndexedDB refused a write")?;
+    let request = store
+        .put_with_key(&JsValue::from_str(text), &JsValue::from_str(key))
+        .map_err(|_| "IndexedDB refused a write")?;
+    finish(&request).await?;
+    db.close();
+    Ok(())
+}
+
+/// Deletes everything saved.
+pub async fn clear() -> Result<(), String> {
+    let db = open().await?;
+    let store = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .and_then(|t| t.object_store(STORE))
+        .map_err(|_| "IndexedDB refused a write")?;
+    let request = store.clear().map_err(|_| "IndexedDB refused a write")?;
+    finish(&request).await?;
+    db.close();
+    Ok(())
+}
