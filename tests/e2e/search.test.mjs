@@ -153,3 +153,59 @@ test('an impossible budget is explained and nothing is trained', async () => {
   await page.screenshot({ path: await screenshotPath('13-impossible-budget.png') });
   await page.close();
 });
+
+test('the setup lives in the URL, and a link reproduces it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+  await page.goto(`${site.url}?board=custom&flash=5000&sram=1000&trials=7&algorithm=random`);
+  await page.getByTestId('flash-bytes').waitFor();
+  assert.equal(await page.getByTestId('flash-bytes').inputValue(), '5000');
+  assert.equal(await page.getByTestId('sram-bytes').inputValue(), '1000');
+  assert.equal(await page.getByTestId('trials').inputValue(), '7');
+  assert.equal(await page.getByTestId('algorithm-select').inputValue(), 'random');
+  assert.equal(await page.getByTestId('board-select').inputValue(), 'custom');
+  await page.getByTestId('seed').fill('42');
+  await page.getByTestId('seed').dispatchEvent('change');
+  assert.match(page.url(), /seed=42/);
+  await page.getByTestId('board-select').selectOption('microbit-v1');
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('board'), 'microbit-v1');
+  assert.equal(url.searchParams.get('flash'), await page.getByTestId('flash-bytes').inputValue());
+  await page.close();
+});
+
+test('a run exported from the page, or written by the CLI, opens in the page', async () => {
+  const { page } = await openPage();
+  await page.getByTestId('quick-demo').click();
+  await waitForTrials(page, 4);
+  await page.getByTestId('stop-search').click();
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="search-status"]').textContent.startsWith('Stopped'),
+  );
+  const rows = await page.getByTestId('trial-row').count();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-run').click(),
+  ]);
+  const exported = await download.path();
+  const lines = (await import('node:fs')).readFileSync(exported, 'utf8').trim().split('\n');
+  assert.equal(lines.length, rows);
+  assert.ok('int8_test_accuracy' in JSON.parse(lines[0]));
+
+  const fresh = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+  await fresh.goto(site.url);
+  await fresh.getByTestId('import-run').setInputFiles(exported);
+  await fresh.waitForFunction(
+    (n) => document.querySelectorAll('[data-testid="trial-row"]').length === n,
+    rows,
+  );
+  const cli = new URL('./fixtures/cli-trials.jsonl', import.meta.url).pathname;
+  await fresh.getByTestId('import-run').setInputFiles(cli);
+  await fresh.waitForFunction(() =>
+    document.querySelector('[data-testid="search-status"]')?.textContent.startsWith('Opened cli-trials.jsonl: 12 trials'),
+  );
+  assert.equal(await fresh.getByTestId('trial-row').count(), 12);
+  assert.ok((await fresh.getByTestId('pareto-point').count()) >= 1);
+  await fresh.screenshot({ path: await screenshotPath('16-cli-run-opened.png'), fullPage: true });
+  await fresh.close();
+  await page.close();
+});

@@ -92,6 +92,55 @@ impl SearchSetup {
     }
 }
 
+/// Ids of the Pareto members among the trained `records`, judged on validation error and
+/// model size and working memory as shares of `budget` (as the search judges them).
+pub fn front_of(records: &[TrialRecord], budget: Budget) -> Vec<u64> {
+    let trained: Vec<(u64, Vec<f64>)> = records
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.id,
+                vec![
+                    1.0 - r.val_accuracy?,
+                    r.model_size_bytes? as f64 / budget.flash_bytes.max(1) as f64,
+                    r.working_memory_bytes? as f64 / budget.sram_bytes.max(1) as f64,
+                ],
+            ))
+        })
+        .collect();
+    let points: Vec<Vec<f64>> = trained.iter().map(|(_, p)| p.clone()).collect();
+    sparse_core::pareto::pareto_front(&points)
+        .into_iter()
+        .map(|i| trained[i].0)
+        .collect()
+}
+
+/// Reads a run exported by the page or written by `sparse-explorer search` (`trials.jsonl`),
+/// or says which line is wrong.
+pub fn parse_trials(name: &str, text: &str) -> Result<Vec<TrialRecord>, String> {
+    let records: Vec<TrialRecord> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| format!("{name}, line {}: {e}", i + 1))
+        })
+        .collect::<Result<_, _>>()?;
+    if records.is_empty() {
+        return Err(format!("{name} holds no trials"));
+    }
+    Ok(records)
+}
+
+/// The records as `trials.jsonl` text, one JSON object per line.
+pub fn trials_jsonl(records: &[TrialRecord]) -> String {
+    records
+        .iter()
+        .filter_map(|r| serde_json::to_string(r).ok())
+        .map(|line| line + "\n")
+        .collect()
+}
+
 /// Where a search stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
@@ -530,6 +579,27 @@ mod tests {
         assert_eq!(resumed.records().len(), 6);
         assert!(!ids.contains(&lost.id));
         assert_eq!(resumed.phase(), &Phase::Finished);
+    }
+
+    #[test]
+    fn trials_round_trip_through_jsonl_and_keep_their_front() {
+        let mut run = SearchRun::new(setup(4, 1), space());
+        while let Some(job) = run.next_job(0) {
+            let accuracy = 0.6 + job.id as f64 / 10.0;
+            run.done(0, trained(&job, accuracy), None);
+        }
+        let text = trials_jsonl(run.records());
+        assert_eq!(text.lines().count(), 4);
+        let back = parse_trials("trials.jsonl", &text).unwrap();
+        assert_eq!(back, run.records());
+        let mut front = front_of(&back, run.budget());
+        let mut expected = run.pareto_front();
+        front.sort();
+        expected.sort();
+        assert_eq!(front, expected);
+        let err = parse_trials("t.jsonl", &format!("{text}{{\"id\": 1}}\n")).unwrap_err();
+        assert!(err.starts_with("t.jsonl, line 5: missing field"), "{err}");
+        assert_eq!(parse_trials("e", "\n").unwrap_err(), "e holds no trials");
     }
 
     #[test]

@@ -8,8 +8,11 @@ use super::hypervolume_chart::HypervolumeChart;
 use super::pareto_chart::ParetoChart;
 use super::trial_table::{Column, SortOrder, TrialTable};
 use crate::pool::{PoolEvent, WorkerPool};
+use crate::protocol::CurvePoint;
 use crate::protocol::{DatasetInfo, FromWorker, ToWorker};
-use crate::search_run::{AlgorithmChoice, Phase, SavedRun, SearchRun, SearchSetup};
+use crate::search_run::{
+    AlgorithmChoice, Phase, SavedRun, SearchRun, SearchSetup, front_of, parse_trials, trials_jsonl,
+};
 use crate::state::DatasetSource;
 use crate::store;
 use sparse_core::FloatModel;
@@ -19,6 +22,7 @@ use sparse_core::cost::Budget;
 use sparse_core::space::SearchSpace;
 use std::collections::HashMap;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -73,6 +77,12 @@ pub enum Msg {
     DiscardSaved,
     /// The saved search and its kept weights were read back.
     Restored(Box<SavedRun>, HashMap<u64, FloatModel>),
+    /// A run file was chosen to open.
+    Import(Option<web_sys::File>),
+    /// The chosen run file, read and parsed (or why not).
+    Imported(Result<(String, Vec<TrialRecord>), String>),
+    /// Download the trials on show.
+    Export,
 }
 
 /// The setup's text fields.
@@ -123,6 +133,8 @@ pub struct SearchPanel {
     order: SortOrder,
     /// A search saved by an earlier visit, offered for resuming.
     saved_offer: Option<Box<SavedRun>>,
+    /// A run opened from a file: its name and trials.
+    imported: Option<(String, Rc<Vec<TrialRecord>>)>,
 }
 
 /// Cores the browser reports (at least 1).
@@ -159,6 +171,63 @@ impl Form {
             epochs: "1".into(),
             seed: "1".into(),
             workers: cores().to_string(),
+        }
+    }
+
+    /// The fields as `key=value` pairs, in a fixed order, for the page's URL.
+    fn pairs(&self) -> [(&'static str, &str); 8] {
+        [
+            ("board", &self.board),
+            ("flash", &self.flash),
+            ("sram", &self.sram),
+            ("algorithm", &self.algorithm),
+            ("trials", &self.trials),
+            ("epochs", &self.epochs),
+            ("seed", &self.seed),
+            ("workers", &self.workers),
+        ]
+    }
+
+    /// The form a link describes: a board preset's budget first, then any field the link
+    /// sets (checked only when a search starts, like typed text).
+    fn from_query(query: &str) -> Self {
+        let params = web_sys::UrlSearchParams::new_with_str(query).ok();
+        let get = |key: &str| params.as_ref().and_then(|p| p.get(key));
+        let board = get("board")
+            .and_then(|id| Board::preset(&id))
+            .or_else(|| Board::preset(DEFAULT_BOARD))
+            .expect("a preset");
+        let mut form = Self::for_board(&board);
+        if get("board").as_deref() == Some("custom") {
+            form.board = "custom".into();
+        }
+        for (key, slot) in [
+            ("flash", &mut form.flash),
+            ("sram", &mut form.sram),
+            ("algorithm", &mut form.algorithm),
+            ("trials", &mut form.trials),
+            ("epochs", &mut form.epochs),
+            ("seed", &mut form.seed),
+            ("workers", &mut form.workers),
+        ] {
+            if let Some(value) = get(key) {
+                *slot = value;
+            }
+        }
+        form
+    }
+
+    /// Puts the form in the page's URL (replacing the entry), so a link reproduces it.
+    fn write_to_url(&self) {
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return;
+        };
+        for (key, value) in self.pairs() {
+            params.append(key, value);
+        }
+        let query = format!("?{}", String::from(params.to_string()));
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
         }
     }
 
@@ -201,6 +270,7 @@ impl SearchPanel {
             info.class_counts.len(),
         );
         self.saved_offer = None;
+        self.imported = None;
         let run = SearchRun::new(setup, space);
         let first_save = serde_json::to_string(&run.saved(&info.name)).ok();
         spawn_local(async move {
@@ -475,10 +545,14 @@ impl Component for SearchPanel {
     type Properties = SearchPanelProps;
 
     fn create(ctx: &Context<Self>) -> Self {
-        let board = Board::preset(DEFAULT_BOARD).expect("a preset");
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let form = Form::from_query(&query);
+        let form_error = form.setup().err();
         Self {
-            form: Form::for_board(&board),
-            form_error: None,
+            form,
+            form_error,
             pool: WorkerPool::new(ctx.link().callback(Msg::Pool)),
             ready: Vec::new(),
             loaded: Vec::new(),
@@ -492,6 +566,7 @@ impl Component for SearchPanel {
                 ascending: false,
             },
             saved_offer: None,
+            imported: None,
         }
     }
 
@@ -509,15 +584,18 @@ impl Component for SearchPanel {
 
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
         match msg {
-            Msg::Board(id) => match Board::preset(&id) {
-                Some(board) => {
-                    let budget = board.budget();
-                    self.form.board = id;
-                    self.form.flash = budget.flash_bytes.to_string();
-                    self.form.sram = budget.sram_bytes.to_string();
+            Msg::Board(id) => {
+                match Board::preset(&id) {
+                    Some(board) => {
+                        let budget = board.budget();
+                        self.form.board = id;
+                        self.form.flash = budget.flash_bytes.to_string();
+                        self.form.sram = budget.sram_bytes.to_string();
+                    }
+                    None => self.form.board = "custom".into(),
                 }
-                None => self.form.board = "custom".into(),
-            },
+                self.form.write_to_url();
+            }
             Msg::Field(field, text) => {
                 let slot = match field {
                     Field::Flash | Field::Sram => {
@@ -536,6 +614,7 @@ impl Component for SearchPanel {
                 };
                 *slot = text;
                 self.form_error = self.form.setup().err();
+                self.form.write_to_url();
             }
             Msg::Start => match self.form.setup() {
                 Ok(setup) => {
@@ -583,6 +662,34 @@ impl Component for SearchPanel {
                 spawn_local(async {
                     let _ = store::clear().await;
                 });
+            }
+            Msg::Import(Some(file)) => {
+                let link = ctx.link().clone();
+                spawn_local(async move {
+                    let name = file.name();
+                    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                        .await
+                        .ok()
+                        .and_then(|t| t.as_string());
+                    let parsed = match text {
+                        Some(text) => parse_trials(&name, &text).map(|r| (name, r)),
+                        None => Err(format!("{name} could not be read as text")),
+                    };
+                    link.send_message(Msg::Imported(parsed));
+                });
+            }
+            Msg::Import(None) => {}
+            Msg::Imported(Ok((name, records))) => {
+                self.form_error = None;
+                self.run = None;
+                self.selected = None;
+                self.imported = Some((name, Rc::new(records)));
+            }
+            Msg::Imported(Err(why)) => self.form_error = Some(why),
+            Msg::Export => {
+                if let Some((records, name)) = self.shown_records() {
+                    download(&name, &trials_jsonl(&records));
+                }
             }
             Msg::Restored(saved, models) => {
                 self.launch(ctx, SearchRun::restore(*saved, models));
@@ -656,15 +763,25 @@ impl Component for SearchPanel {
             },
             _ => html! {},
         };
-        let body = match &self.run {
-            None => html! {
+        let body = match (&self.run, &self.imported) {
+            (None, Some((name, records))) => {
+                let budget = self.form.budget().unwrap_or(Budget::new(1, 1));
+                html! {
+                    <>
+                        <p class="status" data-testid="search-status">{ format!(
+                            "Opened {name}: {} trials, judged against the budget above.", records.len()) }</p>
+                        { self.view_results(ctx, records, front_of(records, budget), budget, |_| Vec::new()) }
+                    </>
+                }
+            }
+            (Some(run), _) => self.view_run(ctx, run),
+            (None, None) => html! {
                 <p class="hint">{
                     "Quick demo runs 60 short trials on a slice of MNIST within the budget above, so a \
                      Pareto front appears in seconds and evolves for about a minute; Start search runs \
                      the whole setup on all of MNIST."
                 }</p>
             },
-            Some(run) => self.view_run(ctx, run),
         };
         html! {
             <section class="panel search" aria-labelledby="search-title">
@@ -676,6 +793,16 @@ impl Component for SearchPanel {
                 }</p>
                 { offer }
                 { self.view_setup(ctx) }
+                <label class="import">{ "Open a run (trials.jsonl from this page or from sparse-explorer search): " }
+                    <input type="file" data-testid="import-run" accept=".jsonl,.json,application/x-ndjson"
+                        disabled={active}
+                        onchange={link.callback(|e: Event| {
+                            let input: HtmlInputElement = e.target_unchecked_into();
+                            let file = input.files().and_then(|f| f.get(0));
+                            input.set_value("");
+                            Msg::Import(file)
+                        })} />
+                </label>
                 { controls }
                 { errors }
                 { body }
@@ -686,11 +813,6 @@ impl Component for SearchPanel {
 
 impl SearchPanel {
     fn view_run(&self, ctx: &Context<Self>, run: &SearchRun) -> Html {
-        let link = ctx.link();
-        let records: Rc<Vec<TrialRecord>> = Rc::new(run.records().to_vec());
-        let front = Rc::new(run.pareto_front());
-        let hypervolumes = Rc::new(records.iter().map(|r| r.hypervolume).collect::<Vec<_>>());
-        let on_select = link.callback(Msg::Select);
         let workers: Html = run
             .busy()
             .iter()
@@ -711,14 +833,35 @@ impl SearchPanel {
                 }
             })
             .collect();
-        let selected = self
-            .selected
-            .and_then(|id| run.records().iter().find(|r| r.id == id));
         html! {
             <>
                 <p class="status" data-testid="search-status">{ self.status_line(run) }</p>
                 <div class="workers">{ workers }</div>
-                <ParetoChart records={records.clone()} front={front.clone()} budget={run.budget()}
+                { self.view_results(ctx, run.records(), run.pareto_front(), run.budget(), |id| run.curve(id).to_vec()) }
+            </>
+        }
+    }
+
+    /// The charts, the selected candidate and the table, for a live or an opened run.
+    fn view_results(
+        &self,
+        ctx: &Context<Self>,
+        records: &[TrialRecord],
+        front: Vec<u64>,
+        budget: Budget,
+        curve: impl Fn(u64) -> Vec<CurvePoint>,
+    ) -> Html {
+        let link = ctx.link();
+        let front = Rc::new(front);
+        let hypervolumes = Rc::new(records.iter().map(|r| r.hypervolume).collect::<Vec<_>>());
+        let on_select = link.callback(Msg::Select);
+        let selected = self
+            .selected
+            .and_then(|id| records.iter().find(|r| r.id == id));
+        let records: Rc<Vec<TrialRecord>> = Rc::new(records.to_vec());
+        html! {
+            <>
+                <ParetoChart records={records.clone()} front={front.clone()} {budget}
                     selected={self.selected} on_select={on_select.clone()} />
                 <p class="hint">{
                     "Pareto front: a filled point is a network no other candidate beats on error, \
@@ -732,12 +875,41 @@ impl SearchPanel {
                      dominates. It only grows; a flat stretch means recent trials found nothing better."
                 }</p>
                 if let Some(record) = selected {
-                    <CandidateView record={record.clone()} curve={run.curve(record.id).to_vec()}
-                        budget={run.budget()} on_select={on_select.clone()} />
+                    <CandidateView record={record.clone()} curve={curve(record.id)}
+                        {budget} on_select={on_select.clone()} />
                 }
+                <div class="controls">
+                    <button class="secondary" data-testid="export-run" onclick={link.callback(|_| Msg::Export)}>
+                        { "Export trials (trials.jsonl)" }
+                    </button>
+                </div>
                 <TrialTable {records} {front} order={self.order}
                     on_sort={link.callback(Msg::Sort)} selected={self.selected} {on_select} />
             </>
         }
     }
+
+    /// The records on show: the live run's, else the opened run's.
+    fn shown_records(&self) -> Option<(Vec<TrialRecord>, String)> {
+        match (&self.run, &self.imported) {
+            (Some(run), _) => Some((run.records().to_vec(), "trials.jsonl".into())),
+            (None, Some((name, records))) => Some(((**records).clone(), name.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Offers `text` to the user as a download named `name`.
+fn download(name: &str, text: &str) -> Option<()> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/x-ndjson");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let document = web_sys::window()?.document()?;
+    let anchor: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    web_sys::Url::revoke_object_url(&url).ok()
 }
