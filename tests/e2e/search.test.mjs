@@ -78,6 +78,17 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   await page.getByTestId('pareto-point').first().click();
   await page.getByTestId('candidate-view').waitFor();
   assert.ok((await page.getByTestId('layer-row').count()) >= 2);
+  await page.getByTestId('confusion-matrix').waitFor();
+  // Draw a vertical stroke (a "1") on the pad; the network classifies it.
+  await page.getByTestId('digit-canvas').scrollIntoViewIfNeeded();
+  const pad = await page.getByTestId('digit-canvas').boundingBox();
+  await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.2);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * (0.2 + 0.06 * i));
+  }
+  await page.mouse.up();
+  assert.match(await page.getByTestId('digit-prediction').textContent(), /^It reads a \d\.$/);
   await page.getByTestId('candidate-view').screenshot({ path: await screenshotPath('11-candidate.png') });
 
   // Pause: no trial finishes while paused; Resume: trials finish again.

@@ -301,6 +301,19 @@ pub fn evaluate(network: &Network, data: &Dataset) -> Result<f64> {
     Ok(correct / data.len() as f64)
 }
 
+/// The class `network` predicts for each image of `data`, computed in batches of 500.
+pub fn predict(network: &Network, data: &Dataset) -> Result<Vec<u32>> {
+    let device = Device::Cpu;
+    let mut predictions = Vec::with_capacity(data.len());
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(500) {
+        let (x, _) = batch_tensors(data, chunk, &device)?;
+        let logits = network.forward(&x)?.detach();
+        predictions.extend(logits.argmax(D::Minus1)?.to_vec1::<u32>()?);
+    }
+    Ok(predictions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! start from its parent's weights, train with its pruning settings, then measure what the
 //! search is told and the user is shown. Timing is the caller's (wasm has no clock here).
 
+use crate::trainer::predict;
 use crate::{BatchReport, Network, Result, TrainConfig, Trainer, evaluate, quantize};
 use serde::{Deserialize, Serialize};
 use sparse_core::cost::{CostReport, cost};
@@ -23,6 +24,8 @@ pub struct TrialMeasures {
     pub test_accuracy: f64,
     /// Accuracy of the int8 model (integer arithmetic only) on the test split.
     pub int8_test_accuracy: f64,
+    /// Test images by true class (rows) and predicted class (columns).
+    pub confusion: Vec<Vec<u32>>,
 }
 
 impl TrialMeasures {
@@ -95,9 +98,18 @@ impl TrialRun {
         let architecture = self.trainer.pruned_architecture()?;
         let costs = cost(&architecture)?;
         let network = self.trainer.into_network();
+        let classes = architecture.classes;
+        let mut confusion = vec![vec![0u32; classes]; classes];
+        for (i, predicted) in predict(&network, test)?.into_iter().enumerate() {
+            if let Some(row) = confusion.get_mut(test.label(i) as usize) {
+                row[(predicted as usize).min(classes - 1)] += 1;
+            }
+        }
+        let correct: u32 = (0..classes).map(|c| confusion[c][c]).sum();
         let measures = TrialMeasures {
             val_accuracy: evaluate(&network, validation)?,
-            test_accuracy: evaluate(&network, test)?,
+            test_accuracy: f64::from(correct) / test.len().max(1) as f64,
+            confusion,
             int8_test_accuracy: quantize(&network, train, CALIBRATION_IMAGES)?.accuracy(test),
             architecture,
             costs,
@@ -154,6 +166,7 @@ mod tests {
         assert_eq!(measures.val_accuracy, 1.0);
         assert_eq!(measures.int8_test_accuracy, 1.0);
         assert_eq!(measures.costs, cost(&measures.architecture).unwrap());
+        assert_eq!(measures.confusion, vec![vec![32, 0], vec![0, 32]]);
         // A child that inherits every layer starts where the parent ended.
         let child = TrialRun::new(
             &arch(2),

@@ -152,6 +152,8 @@ pub enum FromWorker {
         record: Box<TrialRecord>,
         /// The trained network's weights.
         model: Option<Box<FloatModel>>,
+        /// Test images by true class (rows) and predicted class (columns), if trained.
+        confusion: Option<Vec<Vec<u32>>>,
     },
     /// Training was stopped on request.
     Stopped,

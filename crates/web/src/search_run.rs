@@ -181,6 +181,7 @@ pub struct SearchRun {
     records: Vec<TrialRecord>,
     models: HashMap<u64, FloatModel>,
     curves: HashMap<u64, Vec<CurvePoint>>,
+    confusions: HashMap<u64, Vec<Vec<u32>>>,
     busy: Vec<Option<u64>>,
     phase: Phase,
 }
@@ -197,6 +198,7 @@ impl SearchRun {
             records: Vec::new(),
             models: HashMap::new(),
             curves: HashMap::new(),
+            confusions: HashMap::new(),
             phase: Phase::Running,
         }
     }
@@ -224,6 +226,7 @@ impl SearchRun {
             records: saved.records,
             models,
             curves: HashMap::new(),
+            confusions: HashMap::new(),
             phase: Phase::Running,
         };
         run.settle();
@@ -318,6 +321,16 @@ impl SearchRun {
             train_images: self.setup.train_images,
             test_images: self.setup.test_images,
         })
+    }
+
+    /// Trial `id`'s test confusion matrix (true class by row), if its worker sent one.
+    pub fn confusion(&self, id: u64) -> Option<&Vec<Vec<u32>>> {
+        self.confusions.get(&id)
+    }
+
+    /// Records trial `id`'s test confusion matrix.
+    pub fn set_confusion(&mut self, id: u64, confusion: Vec<Vec<u32>>) {
+        self.confusions.insert(id, confusion);
     }
 
     /// A point of trial `id`'s training curve.

@@ -366,6 +366,7 @@ async fn run_trial(
                 .send(FromWorker::TrialDone {
                     record: Box::new(record),
                     model,
+                    confusion: Some(measures.confusion),
                 })
                 .await;
         }
@@ -386,6 +387,7 @@ async fn send_failed(
         .send(FromWorker::TrialDone {
             record: Box::new(record),
             model: None,
+            confusion: None,
         })
         .await;
 }

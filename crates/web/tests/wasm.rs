@@ -113,6 +113,7 @@ fn every_message_survives_the_codec() {
                 "diverged".into(),
             )),
             model: Some(Box::new(skeleton_model())),
+            confusion: Some(vec![vec![5, 1], vec![0, 7]]),
         },
         FromWorker::Stopped,
         FromWorker::Failed {

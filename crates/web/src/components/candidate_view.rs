@@ -2,7 +2,10 @@
 //! before and after pruning, and working memory against the SRAM budget line; its parent; and
 //! its training curve.
 
+use super::confusion_matrix::ConfusionMatrix;
+use super::digit_pad::DigitPad;
 use crate::protocol::CurvePoint;
+use sparse_core::FloatModel;
 use sparse_core::TrialRecord;
 use sparse_core::architecture::Shape;
 use sparse_core::cost::{Budget, cost};
@@ -19,6 +22,10 @@ pub struct CandidateViewProps {
     pub budget: Budget,
     /// The parent was clicked.
     pub on_select: Callback<u64>,
+    /// Its test confusion matrix, when known.
+    pub confusion: Option<Vec<Vec<u32>>>,
+    /// Its trained weights, when kept (for the draw-a-digit pad).
+    pub model: Option<FloatModel>,
 }
 
 fn shape(s: Shape) -> String {
@@ -64,13 +71,15 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                     <td class="network">{ &l.description }</td>
                     <td>{ shape(l.output) }</td>
                     <td>{ kept }</td>
-                    <td class="memory-cell">
-                        <div class="memory-track">
-                            <div class={classes!("memory-bar", over.then_some("over"))}
-                                style={bar(l.working_memory_bytes)} />
-                            <div class="memory-budget" style={budget_at.clone()} />
+                    <td>
+                        <div class="memory-cell">
+                            <div class="memory-track">
+                                <div class={classes!("memory-bar", over.then_some("over"))}
+                                    style={bar(l.working_memory_bytes)} />
+                                <div class="memory-budget" style={budget_at.clone()} />
+                            </div>
+                            <span class="memory-value">{ format!("{} B", l.working_memory_bytes) }</span>
                         </div>
-                        <span class="memory-value">{ format!("{} B", l.working_memory_bytes) }</span>
                     </td>
                 </tr>
             }
@@ -134,6 +143,14 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                  what a layer needs in SRAM at once — its input and output activations — so the \
                  widest layer sets the chip's SRAM need, however few weights it has."
             }</p>
+            <div class="candidate-extras">
+                if let Some(counts) = &props.confusion {
+                    <ConfusionMatrix counts={counts.clone()} />
+                }
+                if let Some(model) = props.model.as_ref().filter(|m| m.architecture.input == [1, 28, 28]) {
+                    <DigitPad model={model.clone()} />
+                }
+            </div>
             if !props.curve.is_empty() {
                 <svg class="mini-curve" viewBox="0 0 316 96" role="img" aria-label="Training accuracy of this trial">
                     <polyline class="line" points={curve} />

@@ -3,7 +3,9 @@
 pub mod app;
 mod candidate_view;
 mod chart;
+mod confusion_matrix;
 mod dataset_panel;
+mod digit_pad;
 mod hypervolume_chart;
 mod pareto_chart;
 mod sample_grid;

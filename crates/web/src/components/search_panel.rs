@@ -8,7 +8,6 @@ use super::hypervolume_chart::HypervolumeChart;
 use super::pareto_chart::ParetoChart;
 use super::trial_table::{Column, SortOrder, TrialTable};
 use crate::pool::{PoolEvent, WorkerPool};
-use crate::protocol::CurvePoint;
 use crate::protocol::{DatasetInfo, FromWorker, ToWorker};
 use crate::search_run::{
     AlgorithmChoice, Phase, SavedRun, SearchRun, SearchSetup, front_of, parse_trials, trials_jsonl,
@@ -406,10 +405,17 @@ impl SearchPanel {
                         run.progress(id, point);
                     }
                 }
-                FromWorker::TrialDone { record, model } => {
+                FromWorker::TrialDone {
+                    record,
+                    model,
+                    confusion,
+                } => {
                     if let Some(run) = self.run.as_mut() {
                         let id = record.id;
                         let kept = model.is_some();
+                        if let Some(confusion) = confusion {
+                            run.set_confusion(id, confusion);
+                        }
                         run.done(worker, *record, model.map(|m| *m));
                         self.persist(ctx, kept.then_some(id));
                     }
@@ -770,7 +776,7 @@ impl Component for SearchPanel {
                     <>
                         <p class="status" data-testid="search-status">{ format!(
                             "Opened {name}: {} trials, judged against the budget above.", records.len()) }</p>
-                        { self.view_results(ctx, records, front_of(records, budget), budget, |_| Vec::new()) }
+                        { self.view_results(ctx, records, front_of(records, budget), budget, None) }
                     </>
                 }
             }
@@ -837,7 +843,7 @@ impl SearchPanel {
             <>
                 <p class="status" data-testid="search-status">{ self.status_line(run) }</p>
                 <div class="workers">{ workers }</div>
-                { self.view_results(ctx, run.records(), run.pareto_front(), run.budget(), |id| run.curve(id).to_vec()) }
+                { self.view_results(ctx, run.records(), run.pareto_front(), run.budget(), Some(run)) }
             </>
         }
     }
@@ -849,7 +855,7 @@ impl SearchPanel {
         records: &[TrialRecord],
         front: Vec<u64>,
         budget: Budget,
-        curve: impl Fn(u64) -> Vec<CurvePoint>,
+        live: Option<&SearchRun>,
     ) -> Html {
         let link = ctx.link();
         let front = Rc::new(front);
@@ -875,7 +881,10 @@ impl SearchPanel {
                      dominates. It only grows; a flat stretch means recent trials found nothing better."
                 }</p>
                 if let Some(record) = selected {
-                    <CandidateView record={record.clone()} curve={curve(record.id)}
+                    <CandidateView record={record.clone()}
+                        curve={live.map(|r| r.curve(record.id).to_vec()).unwrap_or_default()}
+                        confusion={live.and_then(|r| r.confusion(record.id).cloned())}
+                        model={live.and_then(|r| r.model(record.id).cloned())}
                         {budget} on_select={on_select.clone()} />
                 }
                 <div class="controls">
