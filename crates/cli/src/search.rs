@@ -47,6 +47,13 @@ pub struct SearchArgs {
     /// Epochs each candidate trains.
     #[arg(long, default_value_t = 1)]
     epochs: usize,
+    /// Search on only the first N training images (1/6 of them held out for validation), as
+    /// the page's quick demo does.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(12..))]
+    train_images: Option<u64>,
+    /// Score on only the first N test images.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    test_images: Option<u64>,
     /// Trials trained at once, each on an equal share of the cores (default: one per core;
     /// small networks train faster one per core than one on all).
     #[arg(long, value_name = "N")]
@@ -273,7 +280,13 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     if args.epochs == 0 {
         bail!("--epochs must be at least 1");
     }
-    let splits = args.data.load()?;
+    let mut splits = args.data.load()?;
+    if let Some(n) = args.train_images {
+        splits.train = splits.train.head(n as usize);
+    }
+    if let Some(n) = args.test_images {
+        splits.test = splits.test.head(n as usize);
+    }
     let (train, validation) = splits.train.hold_out(VALIDATION);
     let s = train.shape();
     let classes = train.classes().max(splits.test.classes());
