@@ -220,3 +220,28 @@ test('a run exported from the page, or written by the CLI, opens in the page', a
   await fresh.close();
   await page.close();
 });
+
+test('a pool worker that crashes is replaced, its trial recorded as failed, and the search goes on', async () => {
+  const { page } = await openPage();
+  await page.getByTestId('quick-demo').click();
+  await waitForTrials(page, 3);
+  const workers = page.workers();
+  assert.ok(workers.length >= 3, `the skeleton's worker and the pool's: ${workers.length}`);
+  // The last pool worker throws (as a wasm trap would) and then never answers again.
+  await workers[workers.length - 1].evaluate(() => {
+    setTimeout(() => {
+      setTimeout(() => {
+        for (;;) {}
+      }, 0);
+      throw new Error('simulated crash');
+    }, 0);
+  });
+  const lost = page.locator('[data-testid="trial-row"].failed td[title*="stopped answering"]');
+  await lost.first().waitFor({ timeout: 20_000 });
+  const before = await page.getByTestId('trial-row').count();
+  await waitForTrials(page, before + 3, 60_000);
+  assert.equal(await page.getByTestId('train-button').isEnabled(), true, 'the skeleton is not blamed');
+  await page.screenshot({ path: await screenshotPath('17-worker-replaced.png'), fullPage: true });
+  await page.getByTestId('stop-search').click();
+  await page.close();
+});

@@ -14,15 +14,18 @@ use yew_agent::reactor::ReactorSpawner;
 /// What the pool tells the page about one of its workers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PoolEvent {
-    /// Worker `0` said something.
-    Message(usize, FromWorker),
-    /// Worker `0` closed: its trial, if any, is lost.
-    Closed(usize),
+    /// Worker `0` (of generation `1`) said something.
+    Message(usize, u32, FromWorker),
+    /// Worker `0` (of generation `1`) closed: its trial, if any, is lost.
+    Closed(usize, u32),
 }
 
-/// Workers by index; a worker, once spawned, lives as long as the page.
+/// Workers by index; a worker lives as long as the page unless it is replaced (after it
+/// stopped answering), when its index gets a new generation and the old one's words are
+/// ignored.
 pub struct WorkerPool {
     senders: Vec<UnboundedSender<ToWorker>>,
+    generations: Vec<u32>,
     on_event: Callback<PoolEvent>,
 }
 
@@ -31,6 +34,7 @@ impl WorkerPool {
     pub fn new(on_event: Callback<PoolEvent>) -> Self {
         Self {
             senders: Vec::new(),
+            generations: Vec::new(),
             on_event,
         }
     }
@@ -49,27 +53,47 @@ impl WorkerPool {
     pub fn grow_to(&mut self, n: usize) {
         while self.senders.len() < n {
             let index = self.senders.len();
-            let bridge = ReactorSpawner::<TrainReactor, JsCodec>::new()
-                .as_module(false)
-                .spawn("worker.js");
-            let (mut sink, mut stream) = bridge.split();
-            let (sender, mut inbox) = unbounded::<ToWorker>();
-            spawn_local(async move {
-                while let Some(message) = inbox.next().await {
-                    if sink.send(message).await.is_err() {
-                        break;
-                    }
-                }
-            });
-            let on_event = self.on_event.clone();
-            spawn_local(async move {
-                while let Some(message) = stream.next().await {
-                    on_event.emit(PoolEvent::Message(index, message));
-                }
-                on_event.emit(PoolEvent::Closed(index));
-            });
+            self.generations.push(0);
+            let sender = self.spawn(index, 0);
             self.senders.push(sender);
         }
+    }
+
+    /// Puts a fresh worker (holding no dataset) at `index`, in place of one that stopped
+    /// answering; the old one is dropped and whatever it still says is ignored.
+    pub fn replace(&mut self, index: usize) {
+        if index < self.senders.len() {
+            self.generations[index] += 1;
+            self.senders[index] = self.spawn(index, self.generations[index]);
+        }
+    }
+
+    /// The current generation of worker `index`.
+    pub fn generation(&self, index: usize) -> Option<u32> {
+        self.generations.get(index).copied()
+    }
+
+    fn spawn(&self, index: usize, generation: u32) -> UnboundedSender<ToWorker> {
+        let bridge = ReactorSpawner::<TrainReactor, JsCodec>::new()
+            .as_module(false)
+            .spawn("worker.js");
+        let (mut sink, mut stream) = bridge.split();
+        let (sender, mut inbox) = unbounded::<ToWorker>();
+        spawn_local(async move {
+            while let Some(message) = inbox.next().await {
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let on_event = self.on_event.clone();
+        spawn_local(async move {
+            while let Some(message) = stream.next().await {
+                on_event.emit(PoolEvent::Message(index, generation, message));
+            }
+            on_event.emit(PoolEvent::Closed(index, generation));
+        });
+        sender
     }
 
     /// Sends `message` to worker `index` (ignored if there is no such worker).

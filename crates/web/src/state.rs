@@ -128,6 +128,8 @@ pub struct AppState {
     pub source: DatasetSource,
     /// The upload under way or just refused.
     pub upload: UploadState,
+    /// Uncaught worker errors while a search ran (the search finds whose).
+    pub pool_crashes: u32,
 }
 
 impl Default for AppState {
@@ -144,6 +146,7 @@ impl Default for AppState {
             worker_lost: false,
             source: DatasetSource::Mnist,
             upload: UploadState::Idle,
+            pool_crashes: 0,
         }
     }
 }
@@ -165,6 +168,8 @@ pub enum Action {
     UploadRequested(Rc<Vec<UploadedFile>>),
     /// The chosen files could not even be read; the text says why.
     UploadUnreadable(String),
+    /// A worker error was seen while a search ran.
+    PoolCrashed,
 }
 
 impl Reducible for AppState {
@@ -186,6 +191,7 @@ impl Reducible for AppState {
             Action::ShowMetric(metric) => next.metric = metric,
             Action::UploadRequested(files) => next.upload = UploadState::Parsing(files),
             Action::UploadUnreadable(why) => next.upload = UploadState::Rejected(why),
+            Action::PoolCrashed => next.pool_crashes += 1,
             Action::WorkerLost(reason) => {
                 let message = format!(
                     "the training worker crashed ({reason}); reload the page to start again"

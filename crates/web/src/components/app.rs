@@ -70,23 +70,34 @@ fn Explorer() -> Html {
             ReactorEvent::Finished => dispatch.dispatch(Action::WorkerLost("it closed".into())),
         })
     };
+    // Whether a search runs: a worker error is then the search's to find, else the skeleton's.
+    let searching = use_mut_ref(|| false);
     {
-        // An uncaught error in the worker (a wasm panic traps) is re-raised on the window as an
+        // An uncaught error in a worker (a wasm panic traps) is re-raised on the window as an
         // ErrorEvent without an error object: those of the page's own scripts carry one.
         let dispatch = state.dispatcher();
+        let searching = searching.clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|window| {
                 EventListener::new(&window, "error", move |event| {
                     if let Some(error) = event.dyn_ref::<ErrorEvent>()
                         && (error.error().is_null() || error.error().is_undefined())
                     {
-                        dispatch.dispatch(Action::WorkerLost(error.message()));
+                        if *searching.borrow() {
+                            dispatch.dispatch(Action::PoolCrashed);
+                        } else {
+                            dispatch.dispatch(Action::WorkerLost(error.message()));
+                        }
                     }
                 })
             });
             move || drop(listener)
         });
     }
+    let on_searching = {
+        let searching = searching.clone();
+        Callback::from(move |active: bool| *searching.borrow_mut() = active)
+    };
     {
         let bridge = bridge.clone();
         use_effect_with((), move |_| {
@@ -147,6 +158,7 @@ fn Explorer() -> Html {
             </header>
             <DatasetPanel dataset={state.dataset.clone()} upload={state.upload.clone()} {on_upload} />
             <SearchPanel dataset_url={mnist_base_url()} source={state.source.clone()}
+                crashes={state.pool_crashes} {on_searching}
                 dataset={match &state.dataset { DatasetState::Ready(info) => Some(info.clone()), _ => None }} />
             <TrainingPanel
                 dataset={state.dataset.clone()}

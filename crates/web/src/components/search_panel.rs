@@ -30,6 +30,10 @@ use yew::prelude::*;
 const DEFAULT_BOARD: &str = "arduino-uno";
 /// The most workers the page offers.
 const MAX_WORKERS: usize = 16;
+/// A busy worker silent this long (ms) is taken for crashed or hung.
+const SILENCE_MS: f64 = 60_000.0;
+/// The same once an uncaught worker error was seen on the page.
+const CRASH_SILENCE_MS: f64 = 1_500.0;
 /// Where the search saves itself in IndexedDB.
 const RUN_KEY: &str = "run";
 /// Prefix of the keys of kept weights (`model:ID`).
@@ -44,6 +48,10 @@ pub struct SearchPanelProps {
     pub source: DatasetSource,
     /// What the page knows of it, once loaded.
     pub dataset: Option<Rc<DatasetInfo>>,
+    /// Uncaught worker errors seen while a search ran (a rise means one of ours crashed).
+    pub crashes: u32,
+    /// Whether a search is running (so the page knows whose a worker error is).
+    pub on_searching: Callback<bool>,
 }
 
 /// What the panel reacts to.
@@ -68,6 +76,8 @@ pub enum Msg {
     Select(u64),
     /// A table header was clicked.
     Sort(Column),
+    /// A second passed (the watchdog looks at the workers).
+    Tick,
     /// A search saved before the page was (re)loaded was found.
     SavedFound(Box<SavedRun>),
     /// Resume the saved search.
@@ -134,6 +144,10 @@ pub struct SearchPanel {
     saved_offer: Option<Box<SavedRun>>,
     /// A run opened from a file: its name and trials.
     imported: Option<(String, Rc<Vec<TrialRecord>>)>,
+    /// When each worker last said something.
+    last_heard: Vec<f64>,
+    /// A worker crashed and has not been found yet.
+    crash_seen: bool,
 }
 
 /// Cores the browser reports (at least 1).
@@ -287,23 +301,9 @@ impl SearchPanel {
         self.pool.grow_to(workers);
         self.ready.resize(self.pool.len(), false);
         self.loaded.resize(self.pool.len(), None);
-        let source = &ctx.props().source;
+        self.last_heard.resize(self.pool.len(), now_ms());
         for worker in 0..workers {
-            if self.loaded[worker] != Some(source.version()) {
-                self.loaded[worker] = Some(source.version());
-                self.ready[worker] = false;
-                self.pool.send(
-                    worker,
-                    match source {
-                        DatasetSource::Mnist => ToWorker::LoadMnist {
-                            base_url: ctx.props().dataset_url.clone(),
-                        },
-                        DatasetSource::Files { files, .. } => ToWorker::LoadFiles {
-                            files: (**files).clone(),
-                        },
-                    },
-                );
-            }
+            self.load_dataset(ctx, worker);
         }
         self.run = Some(run);
         self.started_ms = now_ms();
@@ -381,6 +381,71 @@ impl SearchPanel {
         }
     }
 
+    /// Replaces every busy worker that has been silent too long (a busy worker reports ten
+    /// times a second): its trial is recorded as failed and a fresh worker takes its place.
+    fn watch(&mut self, ctx: &Context<Self>) {
+        let Some(run) = self.run.as_ref() else {
+            return;
+        };
+        if run.phase() != &Phase::Running {
+            return;
+        }
+        // After a crash was seen on the page, a second of silence is enough to tell which.
+        let patience = if self.crash_seen {
+            CRASH_SILENCE_MS
+        } else {
+            SILENCE_MS
+        };
+        let now = now_ms();
+        let silent: Vec<usize> = run
+            .busy()
+            .iter()
+            .enumerate()
+            .filter(|(w, trial)| {
+                trial.is_some()
+                    && self.ready.get(*w) == Some(&true)
+                    && self.last_heard.get(*w).is_some_and(|t| now - t > patience)
+            })
+            .map(|(w, _)| w)
+            .collect();
+        for worker in silent {
+            if let Some(run) = self.run.as_mut() {
+                run.worker_lost(
+                    worker,
+                    "it stopped answering (crashed or hung); a new worker took its place",
+                );
+            }
+            self.pool.replace(worker);
+            self.loaded[worker] = None;
+            self.ready[worker] = false;
+            self.crash_seen = false;
+            self.load_dataset(ctx, worker);
+        }
+        self.feed();
+    }
+
+    /// Sends worker `worker` the dataset in use, unless it holds it already.
+    fn load_dataset(&mut self, ctx: &Context<Self>, worker: usize) {
+        let source = &ctx.props().source;
+        if self.loaded[worker] == Some(source.version()) {
+            return;
+        }
+        self.loaded[worker] = Some(source.version());
+        self.ready[worker] = false;
+        self.last_heard[worker] = now_ms();
+        self.pool.send(
+            worker,
+            match source {
+                DatasetSource::Mnist => ToWorker::LoadMnist {
+                    base_url: ctx.props().dataset_url.clone(),
+                },
+                DatasetSource::Files { files, .. } => ToWorker::LoadFiles {
+                    files: (**files).clone(),
+                },
+            },
+        );
+    }
+
     /// Sends `message` to every worker with a trial.
     fn tell_busy(&self, message: ToWorker) {
         if let Some(run) = &self.run {
@@ -393,8 +458,16 @@ impl SearchPanel {
     }
 
     fn on_pool(&mut self, ctx: &Context<Self>, event: PoolEvent) {
+        let (PoolEvent::Message(worker, generation, _) | PoolEvent::Closed(worker, generation)) =
+            &event;
+        if self.pool.generation(*worker) != Some(*generation) {
+            return;
+        }
+        if let Some(heard) = self.last_heard.get_mut(*worker) {
+            *heard = now_ms();
+        }
         match event {
-            PoolEvent::Message(worker, message) => match message {
+            PoolEvent::Message(worker, _, message) => match message {
                 FromWorker::DatasetReady { .. } => {
                     if let Some(ready) = self.ready.get_mut(worker) {
                         *ready = true;
@@ -430,7 +503,7 @@ impl SearchPanel {
                 }
                 _ => {}
             },
-            PoolEvent::Closed(worker) => {
+            PoolEvent::Closed(worker, _) => {
                 if let Some(ready) = self.ready.get_mut(worker) {
                     *ready = false;
                 }
@@ -573,11 +646,32 @@ impl Component for SearchPanel {
             },
             saved_offer: None,
             imported: None,
+            last_heard: Vec::new(),
+            crash_seen: false,
         }
     }
 
+    fn changed(&mut self, ctx: &Context<Self>, old: &Self::Properties) -> bool {
+        if ctx.props().crashes > old.crashes {
+            self.crash_seen = true;
+        }
+        true
+    }
+
     fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        let searching = self
+            .run
+            .as_ref()
+            .is_some_and(|r| matches!(r.phase(), Phase::Running | Phase::Paused | Phase::Stopping));
+        ctx.props().on_searching.emit(searching);
         if first_render {
+            let link = ctx.link().clone();
+            spawn_local(async move {
+                loop {
+                    yew::platform::time::sleep(std::time::Duration::from_secs(1)).await;
+                    link.send_message(Msg::Tick);
+                }
+            });
             let link = ctx.link().clone();
             spawn_local(async move {
                 let text = store::get(RUN_KEY).await.ok().flatten();
@@ -647,6 +741,7 @@ impl Component for SearchPanel {
                     run.resume();
                 }
                 self.tell_busy(ToWorker::Resume);
+                self.last_heard.iter_mut().for_each(|t| *t = now_ms());
                 self.feed();
             }
             Msg::Stop => {
@@ -657,6 +752,11 @@ impl Component for SearchPanel {
                 self.feed();
             }
             Msg::Pool(event) => self.on_pool(ctx, event),
+            Msg::Tick => {
+                self.watch(ctx);
+                // Only the live status line (rate, elapsed) changes between trials.
+                return self.run.is_some();
+            }
             Msg::SavedFound(saved) => {
                 if self.run.is_none() {
                     self.saved_offer = Some(saved);
