@@ -94,14 +94,16 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     let points: Html = trained
         .iter()
         .map(|r| {
-            let on_front = props.front.contains(&r.id);
             let share =
                 r.working_memory_bytes.unwrap_or(0) as f64 / props.budget.sram_bytes.max(1) as f64;
+            // Only an opened run (searched under another budget) can hold such points.
+            let feasible = size(r) <= props.budget.flash_bytes as f64 && share <= 1.0;
+            let on_front = feasible && props.front.contains(&r.id);
             let colour = memory_colour(share);
-            let (fill, stroke) = if on_front {
-                (colour.clone(), colour)
-            } else {
-                ("white".to_string(), "#9aa4b2".to_string())
+            let (fill, stroke) = match (feasible, on_front) {
+                (false, _) => ("white".to_string(), "#b42318".to_string()),
+                (true, true) => (colour.clone(), colour),
+                (true, false) => ("white".to_string(), "#9aa4b2".to_string()),
             };
             let id = r.id;
             let on_select = props.on_select.clone();
@@ -111,15 +113,16 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                 r.val_accuracy.unwrap_or(0.0) * 100.0,
                 r.model_size_bytes.unwrap_or(0),
                 r.working_memory_bytes.unwrap_or(0),
-                if on_front {
-                    " (Pareto member)"
-                } else {
-                    " (dominated)"
+                match (feasible, on_front) {
+                    (false, _) => " (over the budget)",
+                    (true, true) => " (Pareto member)",
+                    (true, false) => " (dominated)",
                 }
             );
             html! {
                 <circle data-testid="pareto-point" data-trial={id.to_string()}
-                    data-front={on_front.to_string()}
+                    data-front={on_front.to_string()} data-feasible={feasible.to_string()}
+                    stroke-dasharray={if feasible { "none" } else { "2 2" }}
                     class={classes!("point", selected.then_some("selected"))}
                     cx={format!("{:.1}", x(size(r)))} cy={format!("{:.1}", y(error(r)))}
                     r={if selected { "7" } else { "5" }} fill={fill} stroke={stroke}
@@ -158,7 +161,9 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                 <span class="gradient" />
                 <span>{ " little → the whole SRAM budget; " }</span>
                 <span><svg width="12" height="12"><circle cx="6" cy="6" r="5" fill="white" stroke="#9aa4b2" /></svg>
-                    { " dominated" }</span>
+                    { " dominated; " }</span>
+                <span><svg width="12" height="12"><circle cx="6" cy="6" r="5" fill="white" stroke="#b42318" stroke-dasharray="2 2" /></svg>
+                    { " over the budget (opened runs)" }</span>
             </figcaption>
         </figure>
     }
