@@ -3,6 +3,7 @@
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const TYPES = {
@@ -72,4 +73,35 @@ export async function screenshotPath(name) {
 /** The built site: dist/ (E2E_DIST). */
 export function distDir() {
   return process.env.E2E_DIST || path.resolve(import.meta.dirname, '../../dist');
+}
+
+/**
+ * Serves the built site and launches Chromium for one test file (before/after hooks); the
+ * returned object's `site` and `browser` are set once the hooks ran.
+ */
+export function siteAndBrowser() {
+  const live = { site: null, browser: null };
+  before(async () => {
+    live.site = await serveStatic(distDir());
+    live.browser = await launchChromium();
+  });
+  after(async () => {
+    await live.browser?.close();
+    await live.site?.close();
+  });
+  return live;
+}
+
+/**
+ * A fresh page (own context) at the site with the dataset loaded; uncaught page errors and
+ * console errors are collected in `errors` for the test to check.
+ */
+export async function openLoadedPage(live, { query = '', viewport = { width: 1000, height: 1400 } } = {}) {
+  const page = await live.browser.newPage({ viewport });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(live.site.url + query);
+  await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
+  return { page, errors };
 }

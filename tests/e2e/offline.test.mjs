@@ -1,28 +1,17 @@
 // Offline in a real browser: after one visit the service worker has cached the page, its
 // workers and MNIST, so a reload with the network off still loads the data and searches.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchChromium, screenshotPath, distDir } from './harness.mjs';
+import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic(distDir());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const live = siteAndBrowser();
 
 test('a reload with the network off still loads MNIST and runs a search', async () => {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 1400 } });
+  const context = await live.browser.newContext({ viewport: { width: 1000, height: 1400 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(site.url);
+  await page.goto(live.site.url);
   await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
   // The service worker is active once its install has cached everything.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));

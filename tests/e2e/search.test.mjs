@@ -1,33 +1,11 @@
 // The search in a real browser: the quick demo reaches 5 trials with a Pareto front drawn and
 // two workers busy at once, Pause holds the trials and Resume carries on, a selected
 // candidate shows its layers, and an impossible budget is explained.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchChromium, screenshotPath, distDir } from './harness.mjs';
+import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic(distDir());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-/** A fresh page; page errors are collected for the test to check. */
-async function openPage() {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(site.url);
-  await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
-  return { page, errors };
-}
+const live = siteAndBrowser();
 
 /** Resolves once `count` trial rows are in the table. */
 async function waitForTrials(page, count, timeout = 120_000) {
@@ -59,7 +37,7 @@ async function mostBusyWorkers(page, ms) {
 }
 
 test('the quick demo draws a Pareto front from 5 trials, two workers training at once', async () => {
-  const { page, errors } = await openPage();
+  const { page, errors } = await openLoadedPage(live);
   const started = Date.now();
   await page.getByTestId('quick-demo').click();
   const workers = await page.getByTestId('worker-status').count();
@@ -119,7 +97,7 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
 });
 
 test('a reload offers the saved search, which resumes from IndexedDB', async () => {
-  const { page, errors } = await openPage();
+  const { page, errors } = await openLoadedPage(live);
   await page.getByTestId('quick-demo').click();
   await waitForTrials(page, 6);
   await page.reload();
@@ -143,7 +121,7 @@ test('a reload offers the saved search, which resumes from IndexedDB', async () 
 });
 
 test('an impossible budget is explained and nothing is trained', async () => {
-  const { page } = await openPage();
+  const { page } = await openLoadedPage(live);
   await page.getByTestId('flash-bytes').fill('10');
   await page.getByTestId('flash-bytes').dispatchEvent('change');
   await page.getByTestId('sram-bytes').fill('10');
@@ -166,8 +144,8 @@ test('an impossible budget is explained and nothing is trained', async () => {
 });
 
 test('the setup lives in the URL, and a link reproduces it', async () => {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
-  await page.goto(`${site.url}?board=custom&flash=5000&sram=1000&trials=7&algorithm=random`);
+  const page = await live.browser.newPage({ viewport: { width: 1000, height: 1400 } });
+  await page.goto(`${live.site.url}?board=custom&flash=5000&sram=1000&trials=7&algorithm=random`);
   await page.getByTestId('flash-bytes').waitFor();
   assert.equal(await page.getByTestId('flash-bytes').inputValue(), '5000');
   assert.equal(await page.getByTestId('sram-bytes').inputValue(), '1000');
@@ -185,7 +163,7 @@ test('the setup lives in the URL, and a link reproduces it', async () => {
 });
 
 test('a run exported from the page, or written by the CLI, opens in the page', async () => {
-  const { page } = await openPage();
+  const { page } = await openLoadedPage(live);
   await page.getByTestId('quick-demo').click();
   await waitForTrials(page, 4);
   await page.getByTestId('stop-search').click();
@@ -202,8 +180,8 @@ test('a run exported from the page, or written by the CLI, opens in the page', a
   assert.equal(lines.length, rows);
   assert.ok('int8_test_accuracy' in JSON.parse(lines[0]));
 
-  const fresh = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
-  await fresh.goto(site.url);
+  const fresh = await live.browser.newPage({ viewport: { width: 1000, height: 1400 } });
+  await fresh.goto(live.site.url);
   await fresh.getByTestId('import-run').setInputFiles(exported);
   await fresh.waitForFunction(
     (n) => document.querySelectorAll('[data-testid="trial-row"]').length === n,
@@ -225,7 +203,7 @@ test('a run exported from the page, or written by the CLI, opens in the page', a
 });
 
 test('a pool worker that crashes is replaced, its trial recorded as failed, and the search goes on', async () => {
-  const { page } = await openPage();
+  const { page } = await openLoadedPage(live);
   await page.getByTestId('quick-demo').click();
   await waitForTrials(page, 3);
   const workers = page.workers();

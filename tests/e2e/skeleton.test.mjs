@@ -1,33 +1,11 @@
 // The walking skeleton in a real browser: MNIST loads with samples shown, one epoch trains in
 // the Web Worker to at least 97% test accuracy while the page answers clicks within 200 ms,
 // Stop ends a run, and a crashed worker is reported.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchChromium, screenshotPath, distDir } from './harness.mjs';
+import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic(distDir());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
-
-/** A fresh page with the dataset loaded; page errors fail the test. */
-async function openLoadedPage() {
-  const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  await page.goto(site.url);
-  await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
-  return { page, errors };
-}
+const live = siteAndBrowser();
 
 /** Milliseconds from a click on a chart tab to its re-render, measured inside the page. */
 function clickLatency(page, testid) {
@@ -54,7 +32,7 @@ async function progressValue(page) {
 }
 
 test('MNIST downloads in the worker and a grid of labelled samples appears', async () => {
-  const { page, errors } = await openLoadedPage();
+  const { page, errors } = await openLoadedPage(live, { viewport: { width: 900, height: 1100 } });
   assert.equal(await page.locator('[data-testid="sample-grid"] canvas').count(), 40);
   const labels = await page.locator('[data-testid="sample-grid"] figcaption').allTextContents();
   assert.deepEqual(labels.slice(0, 5), ['5', '0', '4', '1', '9']);
@@ -66,7 +44,7 @@ test('MNIST downloads in the worker and a grid of labelled samples appears', asy
 });
 
 test('Stop ends a training run and Train is offered again', async () => {
-  const { page, errors } = await openLoadedPage();
+  const { page, errors } = await openLoadedPage(live, { viewport: { width: 900, height: 1100 } });
   await page.getByTestId('train-button').click();
   await page.waitForFunction(
     () => Number(document.querySelector('[data-testid="progress"]').getAttribute('aria-valuenow')) >= 1,
@@ -87,7 +65,7 @@ test('Stop ends a training run and Train is offered again', async () => {
 });
 
 test('one epoch in the worker reaches 97% test accuracy while the page stays responsive', async () => {
-  const { page, errors } = await openLoadedPage();
+  const { page, errors } = await openLoadedPage(live, { viewport: { width: 900, height: 1100 } });
   await page.getByTestId('train-button').click();
   await page.waitForFunction(
     () => Number(document.querySelector('[data-testid="progress"]').getAttribute('aria-valuenow')) >= 5,
@@ -124,7 +102,7 @@ test('one epoch in the worker reaches 97% test accuracy while the page stays res
 });
 
 test('a crashed worker is reported and Train is withdrawn', async () => {
-  const { page } = await openLoadedPage();
+  const { page } = await openLoadedPage(live, { viewport: { width: 900, height: 1100 } });
   const [worker] = page.workers();
   // An uncaught error in the worker, as a wasm panic (a trap) would raise.
   await worker.evaluate(() => {

@@ -1,22 +1,11 @@
 // The user's own data in a real browser: a CSV upload replaces MNIST, shows its counts and is
 // searched; a malformed upload is refused with its row and column while the dataset in use
 // stays.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launchChromium, screenshotPath, distDir } from './harness.mjs';
+import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
 
-let site;
-let browser;
-
-before(async () => {
-  site = await serveStatic(distDir());
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const live = siteAndBrowser();
 
 /** `n` 12×12 images of three classes (vertical bar, horizontal bar, diagonal) as CSV. */
 function barsCsv(n) {
@@ -37,17 +26,8 @@ function barsCsv(n) {
   return rows.join('\n') + '\n';
 }
 
-async function openLoadedPage() {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(site.url);
-  await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
-  return { page, errors };
-}
-
 test('an uploaded CSV replaces MNIST and is searched', async () => {
-  const { page, errors } = await openLoadedPage();
+  const { page, errors } = await openLoadedPage(live);
   await page.getByTestId('dataset-upload').setInputFiles({
     name: 'bars.csv',
     mimeType: 'text/csv',
@@ -82,7 +62,7 @@ test('an uploaded CSV replaces MNIST and is searched', async () => {
 });
 
 test('a malformed upload is refused with its row and column, and MNIST stays', async () => {
-  const { page } = await openLoadedPage();
+  const { page } = await openLoadedPage(live);
   const before = await page.getByTestId('dataset-summary').textContent();
   const bad = barsCsv(30).replace(/\n(\d+),(\d+),/, '\n$1,oops,');
   await page.getByTestId('dataset-upload').setInputFiles({
