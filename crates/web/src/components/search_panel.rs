@@ -754,8 +754,10 @@ impl Component for SearchPanel {
             Msg::Pool(event) => self.on_pool(ctx, event),
             Msg::Tick => {
                 self.watch(ctx);
-                // Only the live status line (rate, elapsed) changes between trials.
-                return self.run.is_some();
+                // Only a live run's status line (rate, elapsed) changes between trials.
+                return self.run.as_ref().is_some_and(|r| {
+                    matches!(r.phase(), Phase::Running | Phase::Paused | Phase::Stopping)
+                });
             }
             Msg::SavedFound(saved) => {
                 if self.run.is_none() {
