@@ -47,6 +47,13 @@ pub struct SearchArgs {
     /// Epochs each candidate trains.
     #[arg(long, default_value_t = 1)]
     epochs: usize,
+    /// After the search (trial count or time limit reached), train the best networks by
+    /// validation accuracy this many epochs more, each as one more trial.
+    #[arg(long, value_name = "EPOCHS", default_value_t = 0)]
+    finetune: usize,
+    /// How many of the best networks --finetune trains further.
+    #[arg(long, value_name = "K", default_value_t = 4)]
+    finetune_top: usize,
     /// Search on only the first N training images (1/6 of them held out for validation), as
     /// the page's quick demo does.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(12..))]
@@ -139,6 +146,18 @@ fn run_trial(
             (record, None)
         }
     }
+}
+
+/// Up to `k` trained trials with kept networks, best validation accuracy last (the order they
+/// are popped in is best first).
+fn best_kept(records: &[TrialRecord], networks: &HashMap<u64, Arc<Network>>, k: usize) -> Vec<u64> {
+    let mut kept: Vec<&TrialRecord> = records
+        .iter()
+        .filter(|r| r.val_accuracy.is_some() && networks.contains_key(&r.id))
+        .collect();
+    let val = |r: &TrialRecord| r.val_accuracy.unwrap_or(0.0);
+    kept.sort_by(|a, b| val(b).total_cmp(&val(a)));
+    kept.iter().take(k).rev().map(|r| r.id).collect()
 }
 
 /// Where a run keeps the trained networks children may inherit from, one `ID.json` each.
@@ -330,6 +349,12 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let mut networks = load_networks(&dir)?;
     let space = search.space().clone();
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
+    let finetune_config = TrainConfig {
+        epochs: args.finetune,
+        ..config.clone()
+    };
+    // The fine-tune's queue, filled once the search proper is over.
+    let mut finetune: Option<Vec<u64>> = None;
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let mut in_flight = 0;
         loop {
@@ -339,11 +364,22 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
                 .filter(|t| t.outcome.is_some())
                 .count();
             let out_of_time = time_limit.is_some_and(|limit| started.elapsed() >= limit);
-            while in_flight < workers && told + in_flight < args.trials && !out_of_time {
-                let candidate = search.ask()?;
+            let searching = told + in_flight < args.trials && !out_of_time;
+            if !searching && in_flight == 0 && finetune.is_none() && args.finetune > 0 {
+                finetune = Some(best_kept(&records, &networks, args.finetune_top));
+            }
+            while in_flight < workers
+                && (searching || finetune.as_ref().is_some_and(|q| !q.is_empty()))
+            {
+                let (candidate, config) = if searching {
+                    (search.ask()?, &config)
+                } else {
+                    let of = finetune.as_mut().and_then(Vec::pop).expect("not empty");
+                    (search.continuation(of)?, &finetune_config)
+                };
                 let parent = candidate.parent.and_then(|p| networks.get(&p).cloned());
                 let done = done_tx.clone();
-                let (space, config) = (&space, &config);
+                let space = &space;
                 let data = (&train, &validation, &splits.test);
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(threads_per_worker)

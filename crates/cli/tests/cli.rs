@@ -449,6 +449,35 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
     search(&split, &["--resume", &resume, "--trials", "12"]);
     assert_eq!(trials_without_timing(&split), records);
 
+    // --finetune trains the two best networks (by validation accuracy) one epoch more, as two
+    // more trials inheriting every layer from them.
+    search(
+        &split,
+        &[
+            "--resume",
+            &resume,
+            "--trials",
+            "12",
+            "--finetune",
+            "1",
+            "--finetune-top",
+            "2",
+        ],
+    );
+    let tuned = trials_without_timing(&split);
+    assert_eq!(tuned.len(), 14);
+    let mut best: Vec<&serde_json::Value> = tuned[..12]
+        .iter()
+        .filter(|r| r["val_accuracy"].is_number())
+        .collect();
+    best.sort_by(|a, b| {
+        let v = |r: &serde_json::Value| r["val_accuracy"].as_f64().unwrap();
+        v(b).total_cmp(&v(a))
+    });
+    let parents: Vec<&serde_json::Value> = tuned[12..].iter().map(|r| &r["parent"]).collect();
+    assert!(parents.contains(&&best[0]["id"]), "{parents:?}");
+    assert_eq!(tuned[12]["status"], "trained");
+
     // Two workers train two trials at once; all are recorded, in the order they finished.
     let parallel = base.join("parallel");
     search(&parallel, &["--trials", "6", "--workers", "2"]);

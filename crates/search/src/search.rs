@@ -284,6 +284,31 @@ impl Search {
         Ok(candidate)
     }
 
+    /// A candidate that trains trial `of`'s network further: the same genome, every layer
+    /// inheriting from `of` (for a final fine-tune of the best, outside any optimizer's
+    /// choice). `of` must have trained.
+    pub fn continuation(&mut self, of: u64) -> Result<Candidate, Error> {
+        let trial = self
+            .trials
+            .get(of as usize)
+            .filter(|t| matches!(t.outcome, Some(Outcome::Trained(_))))
+            .ok_or(Error::UnknownCandidate(of))?;
+        let genome = trial.candidate.genome.clone();
+        let layers = genome.architecture(&self.space).layers.len();
+        let candidate = Candidate {
+            id: self.trials.len() as u64,
+            genome,
+            parent: Some(of),
+            inherits_from: (0..layers).map(Some).collect(),
+        };
+        self.asked += 1;
+        self.trials.push(Trial {
+            candidate: candidate.clone(),
+            outcome: None,
+        });
+        Ok(candidate)
+    }
+
     /// Records the outcome of candidate `id`.
     pub fn tell(&mut self, id: u64, outcome: Outcome) -> Result<(), Error> {
         let trial = self
@@ -615,6 +640,37 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_continuation_repeats_a_trained_genome_and_inherits_every_layer() {
+        let mut search = run(Algorithm::Random, 2, 8);
+        let trained = search
+            .trials()
+            .iter()
+            .find(|t| matches!(t.outcome, Some(Outcome::Trained(_))))
+            .unwrap()
+            .candidate
+            .clone();
+        let c = search.continuation(trained.id).unwrap();
+        assert_eq!((c.id, c.parent), (8, Some(trained.id)));
+        assert_eq!(c.genome, trained.genome);
+        assert!(
+            c.inherits_from
+                .iter()
+                .enumerate()
+                .all(|(i, j)| *j == Some(i))
+        );
+        search.tell(c.id, fake_train(&search, &c)).unwrap();
+        let failed = search
+            .trials()
+            .iter()
+            .find(|t| matches!(t.outcome, Some(Outcome::Failed { .. })))
+            .unwrap()
+            .candidate
+            .id;
+        assert!(search.continuation(failed).is_err());
+        assert!(search.continuation(99).is_err());
     }
 
     #[test]
