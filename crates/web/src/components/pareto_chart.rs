@@ -42,11 +42,16 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     let trained: Vec<&TrialRecord> = props.records.iter().filter(|r| r.is_trained()).collect();
     let size = |r: &TrialRecord| r.model_size_bytes.unwrap_or(0) as f64;
     let error = |r: &TrialRecord| 1.0 - r.val_accuracy.unwrap_or(0.0);
-    let max_x = trained
-        .iter()
-        .map(|r| size(r))
-        .fold(props.budget.flash_bytes as f64, f64::max)
-        * 1.05;
+    // The axis spans the budget, unless the networks are all far smaller: then it zooms to
+    // them and the budget line becomes a label at the edge, so points are not crowded left.
+    let largest = trained.iter().map(|r| size(r)).fold(1.0, f64::max);
+    let budget = props.budget.flash_bytes as f64;
+    let budget_shown = budget <= largest * 4.0;
+    let max_x = if budget_shown {
+        largest.max(budget)
+    } else {
+        largest
+    } * 1.05;
     let max_y = trained
         .iter()
         .map(|r| error(r))
@@ -142,10 +147,15 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                     x2={LEFT.to_string()} y2={(HEIGHT - BOTTOM).to_string()} />
                 { ticks_x }
                 { ticks_y }
-                <line class="budget" x1={format!("{budget_x:.1}")} y1={TOP.to_string()}
-                    x2={format!("{budget_x:.1}")} y2={(HEIGHT - BOTTOM).to_string()} />
-                <text class="budget-label" x={format!("{:.1}", budget_x - 4.0)} y={(TOP + 12.0).to_string()}
-                    text-anchor="end">{ "flash budget" }</text>
+                if budget_shown {
+                    <line class="budget" x1={format!("{budget_x:.1}")} y1={TOP.to_string()}
+                        x2={format!("{budget_x:.1}")} y2={(HEIGHT - BOTTOM).to_string()} />
+                    <text class="budget-label" x={format!("{:.1}", budget_x - 4.0)} y={(TOP + 12.0).to_string()}
+                        text-anchor="end">{ "flash budget" }</text>
+                } else {
+                    <text class="budget-label" x={(WIDTH - RIGHT).to_string()} y={(TOP + 12.0).to_string()}
+                        text-anchor="end">{ format!("flash budget {budget:.0} B, off the chart →") }</text>
+                }
                 <polyline class="front" points={stairs} />
                 { points }
                 <text class="axis-label" x={format!("{}", (LEFT + WIDTH - RIGHT) / 2.0)}
