@@ -1,26 +1,18 @@
 //! Weight inheritance: a widened child computes exactly what its parent does, and children made
 //! by the search space's morphisms start from a lower loss than freshly initialised ones.
 
+mod common;
+
 use candle_core::{Device, Tensor};
+use common::mnist;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sparse_core::architecture::Padding;
 use sparse_core::space::{
     BlockKind, ConvGene, DenseGene, Genome, MorphKind, PoolKind, Pruning, SearchSpace,
 };
-use sparse_core::{Architecture, Dataset, idx::parse_idx_pair};
+use sparse_core::{Architecture, Dataset};
 use sparse_train::{Network, TrainConfig, Trainer};
-use std::path::PathBuf;
-
-fn mnist_train() -> Dataset {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../www/data/mnist");
-    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
-    parse_idx_pair(
-        &read("train-images.idx3-ubyte.gz"),
-        &read("train-labels.idx1-ubyte.gz"),
-    )
-    .unwrap()
-}
 
 /// The first `n` images as an input tensor and their labels.
 fn batch(data: &Dataset, n: usize) -> (Tensor, Tensor) {
@@ -62,7 +54,7 @@ fn a_widened_child_computes_what_its_parent_does() {
     let child = Network::new(&child_arch, 2, &Device::Cpu).unwrap();
     let map: Vec<Option<usize>> = (0..5).map(Some).collect();
     child.inherit_from(&parent, &map).unwrap();
-    let (x, _) = batch(&mnist_train(), 16);
+    let (x, _) = batch(&mnist("train"), 16);
     let a: Vec<f32> = parent
         .forward(&x)
         .unwrap()
@@ -84,7 +76,7 @@ fn a_widened_child_computes_what_its_parent_does() {
 
 #[test]
 fn morphed_children_start_from_a_lower_loss_than_fresh_ones() {
-    let data = mnist_train();
+    let data = mnist("train");
     let train = data.head(8_000);
     let space = SearchSpace::sparse([1, 28, 28], 10);
     let mut rng = StdRng::seed_from_u64(21);

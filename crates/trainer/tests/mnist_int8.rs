@@ -1,20 +1,16 @@
 //! On real MNIST: a network trained for one epoch keeps its accuracy within half a point
 //! after int8 quantisation, for a plain CNN and for one with a dwconv and an average pool.
 
-use sparse_core::{Architecture, Dataset, idx::parse_idx_pair};
-use sparse_train::{TrainConfig, Trainer, evaluate, quantize};
-use std::path::PathBuf;
+mod common;
 
-fn mnist(images: &str, labels: &str) -> Dataset {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../www/data/mnist");
-    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
-    parse_idx_pair(&read(images), &read(labels)).unwrap()
-}
+use common::mnist;
+use sparse_core::Architecture;
+use sparse_train::{TrainConfig, Trainer, evaluate, quantize};
 
 fn float_and_int8_accuracy(json: &str) -> (f64, f64) {
     let arch: Architecture = serde_json::from_str(json).unwrap();
-    let train = mnist("train-images.idx3-ubyte.gz", "train-labels.idx1-ubyte.gz").head(20_000);
-    let test = mnist("t10k-images.idx3-ubyte.gz", "t10k-labels.idx1-ubyte.gz");
+    let train = mnist("train").head(20_000);
+    let test = mnist("t10k");
     let mut trainer = Trainer::new(&arch, &train, TrainConfig::default()).unwrap();
     while trainer.step(&train).unwrap().is_some() {}
     let float = evaluate(trainer.network(), &test).unwrap();

@@ -1,24 +1,20 @@
 //! On real MNIST: pruning removes weights while accuracy holds, and the pruned architecture's
 //! densities are what the cost model prices.
 
+mod common;
+
+use common::mnist;
+use sparse_core::Architecture;
 use sparse_core::cost::cost;
 use sparse_core::space::Pruning;
-use sparse_core::{Architecture, Dataset, idx::parse_idx_pair};
 use sparse_train::{TrainConfig, Trainer, evaluate};
-use std::path::PathBuf;
-
-fn mnist(images: &str, labels: &str) -> Dataset {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../www/data/mnist");
-    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
-    parse_idx_pair(&read(images), &read(labels)).unwrap()
-}
 
 /// Trains the skeleton CNN on 20,000 images with `pruning` on every weighted layer; returns
 /// the test accuracy and the trainer.
 fn train(pruning: Option<Pruning>) -> (f64, Trainer) {
     let arch = Architecture::skeleton();
-    let train = mnist("train-images.idx3-ubyte.gz", "train-labels.idx1-ubyte.gz").head(20_000);
-    let test = mnist("t10k-images.idx3-ubyte.gz", "t10k-labels.idx1-ubyte.gz");
+    let train = mnist("train").head(20_000);
+    let test = mnist("t10k");
     let config = TrainConfig {
         epochs: 2,
         pruning: arch
