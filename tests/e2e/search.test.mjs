@@ -144,18 +144,18 @@ test('an impossible budget is explained and nothing is trained', async () => {
 });
 
 test('the setup lives in the URL, and a link reproduces it', async () => {
-  const page = await live.browser.newPage({ viewport: { width: 1000, height: 1400 } });
-  await page.goto(`${live.site.url}?board=custom&flash=5000&sram=1000&trials=7&algorithm=random`);
-  await page.getByTestId('flash-bytes').waitFor();
+  const { page } = await openLoadedPage(live, {
+    query: '?board=custom&flash=5000&sram=1000&trials=7&algorithm=random',
+  });
   assert.equal(await page.getByTestId('flash-bytes').inputValue(), '5000');
   assert.equal(await page.getByTestId('sram-bytes').inputValue(), '1000');
   assert.equal(await page.getByTestId('trials').inputValue(), '7');
   assert.equal(await page.getByTestId('algorithm-select').inputValue(), 'random');
   assert.equal(await page.getByTestId('board-select').inputValue(), 'custom');
   await page.getByTestId('seed').fill('42');
-  await page.getByTestId('seed').dispatchEvent('change');
-  assert.match(page.url(), /seed=42/);
+  await page.waitForURL(/seed=42/);
   await page.getByTestId('board-select').selectOption('microbit-v1');
+  await page.waitForURL(/board=microbit-v1/);
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('board'), 'microbit-v1');
   assert.equal(url.searchParams.get('flash'), await page.getByTestId('flash-bytes').inputValue());

@@ -557,6 +557,13 @@ impl SearchPanel {
                 Msg::Field(f, input.value())
             })
         };
+        // Typing updates the form at once, so a re-render never puts back an older value.
+        let typed = |f: Field| {
+            link.callback(move |e: InputEvent| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                Msg::Field(f, input.value())
+            })
+        };
         let on_board = link.callback(|e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             Msg::Board(input.value())
@@ -589,30 +596,30 @@ impl SearchPanel {
                 </label>
                 <label>{ "Flash for the model (bytes)" }
                     <input data-testid="flash-bytes" type="number" min="1" value={self.form.flash.clone()}
-                        onchange={field(Field::Flash)} />
+                        oninput={typed(Field::Flash)} />
                 </label>
                 <label>{ "SRAM for activations (bytes)" }
                     <input data-testid="sram-bytes" type="number" min="1" value={self.form.sram.clone()}
-                        onchange={field(Field::Sram)} />
+                        oninput={typed(Field::Sram)} />
                 </label>
                 <label>{ "Optimizer" }
                     <select data-testid="algorithm-select" onchange={field(Field::Algorithm)}>{ algorithms }</select>
                 </label>
                 <label>{ "Trials" }
                     <input data-testid="trials" type="number" min="1" value={self.form.trials.clone()}
-                        onchange={field(Field::Trials)} />
+                        oninput={typed(Field::Trials)} />
                 </label>
                 <label>{ "Epochs per trial" }
                     <input data-testid="epochs" type="number" min="1" value={self.form.epochs.clone()}
-                        onchange={field(Field::Epochs)} />
+                        oninput={typed(Field::Epochs)} />
                 </label>
                 <label>{ "Seed" }
                     <input data-testid="seed" type="number" min="0" value={self.form.seed.clone()}
-                        onchange={field(Field::Seed)} />
+                        oninput={typed(Field::Seed)} />
                 </label>
                 <label>{ format!("Workers (this machine has {} cores)", cores()) }
                     <input data-testid="workers" type="number" min="1" max={MAX_WORKERS.to_string()}
-                        value={self.form.workers.clone()} onchange={field(Field::Workers)} />
+                        value={self.form.workers.clone()} oninput={typed(Field::Workers)} />
                 </label>
             </fieldset>
         }
