@@ -11,7 +11,7 @@ use crate::protocol::{CurvePoint, DatasetInfo, FromWorker, Sample, ToWorker, Tri
 use crate::upload::parse_upload;
 use futures::{FutureExt, SinkExt, StreamExt};
 use sparse_core::{Architecture, Dataset, TrialRecord, idx::parse_idx_pair};
-use sparse_train::{Network, TrainConfig, Trainer, TrialRun, evaluate, quantize};
+use sparse_train::{BatchReport, Network, TrainConfig, Trainer, TrialRun, evaluate, quantize};
 use std::time::Duration;
 use yew::platform::time::sleep;
 use yew_agent::prelude::*;
@@ -218,34 +218,14 @@ async fn train(
     let started = now_ms();
     let mut images = 0usize;
     loop {
-        let slice_start = now_ms();
-        let (mut loss, mut accuracy, mut batches) = (0.0f32, 0.0f32, 0usize);
-        let mut fraction_done = 0.0;
-        let mut epoch = 0;
-        while now_ms() - slice_start < SLICE_MS {
-            match trainer.step(&splits.train).map_err(|e| e.to_string())? {
-                Some(report) => {
-                    loss += report.loss;
-                    accuracy += report.accuracy;
-                    batches += 1;
-                    images += report.examples;
-                    fraction_done = report.fraction_done;
-                    epoch = report.epoch + 1;
-                }
-                None => break,
-            }
-        }
-        if batches > 0 {
-            let point = CurvePoint {
-                fraction_done,
-                loss: loss / batches as f32,
-                accuracy: accuracy / batches as f32,
-            };
+        let slice = train_slice(|| trainer.step(&splits.train)).map_err(|e| e.to_string())?;
+        images += slice.images;
+        if let Some(point) = slice.point {
             let images_per_second = images as f64 / ((now_ms() - started) / 1000.0);
             let _ = scope
                 .send(FromWorker::Progress {
                     point,
-                    epoch,
+                    epoch: slice.epoch,
                     images_per_second,
                 })
                 .await;
@@ -273,6 +253,46 @@ async fn train(
         })
         .await;
     Ok(())
+}
+
+/// What one slice of training did.
+struct Slice {
+    /// Mean loss and accuracy of its batches (`None` if it ran none).
+    point: Option<CurvePoint>,
+    /// Examples it trained on.
+    images: usize,
+    /// The epoch of its last batch, from 1 (0 if it ran none).
+    epoch: usize,
+}
+
+/// Runs `step` for about [`SLICE_MS`], or until it has no batch left.
+fn train_slice(
+    mut step: impl FnMut() -> sparse_train::Result<Option<BatchReport>>,
+) -> sparse_train::Result<Slice> {
+    let slice_start = now_ms();
+    let (mut loss, mut accuracy, mut batches, mut images) = (0.0f32, 0.0f32, 0usize, 0usize);
+    let (mut fraction_done, mut epoch) = (0.0, 0);
+    while now_ms() - slice_start < SLICE_MS {
+        let Some(report) = step()? else {
+            break;
+        };
+        loss += report.loss;
+        accuracy += report.accuracy;
+        batches += 1;
+        images += report.examples;
+        fraction_done = report.fraction_done;
+        epoch = report.epoch + 1;
+    }
+    let point = (batches > 0).then(|| CurvePoint {
+        fraction_done,
+        loss: loss / batches as f32,
+        accuracy: accuracy / batches as f32,
+    });
+    Ok(Slice {
+        point,
+        images,
+        epoch,
+    })
 }
 
 /// Yields to the event loop between two slices and reads what the page sent meanwhile: `Stop`
@@ -325,26 +345,11 @@ async fn run_trial(
     };
     drop(parent);
     loop {
-        let slice_start = now_ms();
-        let (mut loss, mut accuracy, mut batches, mut fraction_done) = (0.0f32, 0.0f32, 0, 0.0);
-        while now_ms() - slice_start < SLICE_MS {
-            match run.step(&data.train) {
-                Ok(Some(report)) => {
-                    loss += report.loss;
-                    accuracy += report.accuracy;
-                    batches += 1;
-                    fraction_done = report.fraction_done;
-                }
-                Ok(None) => break,
-                Err(e) => return send_failed(scope, &job, e.to_string(), started).await,
-            }
-        }
-        if batches > 0 {
-            let point = CurvePoint {
-                fraction_done,
-                loss: loss / batches as f32,
-                accuracy: accuracy / batches as f32,
-            };
+        let slice = match train_slice(|| run.step(&data.train)) {
+            Ok(slice) => slice,
+            Err(e) => return send_failed(scope, &job, e.to_string(), started).await,
+        };
+        if let Some(point) = slice.point {
             let _ = scope
                 .send(FromWorker::TrialProgress { id: job.id, point })
                 .await;
