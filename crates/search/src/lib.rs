@@ -18,4 +18,6 @@ mod gp;
 mod scale;
 mod search;
 
-pub use search::{Algorithm, Candidate, Error, Objectives, Outcome, Search, Trial};
+pub use search::{
+    Algorithm, Candidate, Error, Objectives, Outcome, Search, Trial, pareto_front_of_records,
+};

@@ -106,6 +106,40 @@ pub struct Objectives {
     pub macs: u64,
 }
 
+impl Objectives {
+    /// The objectives as the search compares them, all to be minimised: validation error,
+    /// model size / flash budget, working memory / SRAM budget.
+    pub fn normalised(&self, budget: Budget) -> Vec<f64> {
+        vec![
+            1.0 - self.val_accuracy,
+            self.model_size_bytes as f64 / budget.flash_bytes.max(1) as f64,
+            self.working_memory_bytes as f64 / budget.sram_bytes.max(1) as f64,
+        ]
+    }
+}
+
+/// The ids of the Pareto members among `(id, normalised objectives)` pairs.
+fn front_ids(measured: &[(u64, Vec<f64>)]) -> Vec<u64> {
+    let points: Vec<Vec<f64>> = measured.iter().map(|(_, p)| p.clone()).collect();
+    pareto_front(&points)
+        .into_iter()
+        .map(|i| measured[i].0)
+        .collect()
+}
+
+/// Ids of the Pareto members among trained `records` judged under `budget`, as a search with
+/// that budget would judge them (for runs opened without their search state).
+pub fn pareto_front_of_records(records: &[TrialRecord], budget: Budget) -> Vec<u64> {
+    let measured: Vec<(u64, Vec<f64>)> = records
+        .iter()
+        .filter_map(|r| match Outcome::of_record(r) {
+            Outcome::Trained(o) => Some((r.id, o.normalised(budget))),
+            Outcome::Failed { .. } => None,
+        })
+        .collect();
+    front_ids(&measured)
+}
+
 /// The result of a trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
@@ -321,14 +355,9 @@ impl Search {
         Ok(())
     }
 
-    /// Normalised objectives of a trained trial: error, model size / flash budget, working
-    /// memory / SRAM budget.
+    /// Normalised objectives of a trained trial (see [`Objectives::normalised`]).
     fn normalised(&self, o: &Objectives) -> Vec<f64> {
-        vec![
-            1.0 - o.val_accuracy,
-            o.model_size_bytes as f64 / self.budget.flash_bytes.max(1) as f64,
-            o.working_memory_bytes as f64 / self.budget.sram_bytes.max(1) as f64,
-        ]
+        o.normalised(self.budget)
     }
 
     /// Trained trials with their normalised objectives.
@@ -344,12 +373,7 @@ impl Search {
 
     /// Ids of the trained trials on the Pareto front of error, model size and working memory.
     pub fn pareto_front(&self) -> Vec<u64> {
-        let measured = self.measured();
-        let points: Vec<Vec<f64>> = measured.iter().map(|(_, p)| p.clone()).collect();
-        pareto_front(&points)
-            .into_iter()
-            .map(|i| measured[i].0)
-            .collect()
+        front_ids(&self.measured())
     }
 
     /// Hypervolume of the trained trials in the unit cube of normalised objectives (reference

@@ -92,29 +92,6 @@ impl SearchSetup {
     }
 }
 
-/// Ids of the Pareto members among the trained `records`, judged on validation error and
-/// model size and working memory as shares of `budget` (as the search judges them).
-pub fn front_of(records: &[TrialRecord], budget: Budget) -> Vec<u64> {
-    let trained: Vec<(u64, Vec<f64>)> = records
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r.id,
-                vec![
-                    1.0 - r.val_accuracy?,
-                    r.model_size_bytes? as f64 / budget.flash_bytes.max(1) as f64,
-                    r.working_memory_bytes? as f64 / budget.sram_bytes.max(1) as f64,
-                ],
-            ))
-        })
-        .collect();
-    let points: Vec<Vec<f64>> = trained.iter().map(|(_, p)| p.clone()).collect();
-    sparse_core::pareto::pareto_front(&points)
-        .into_iter()
-        .map(|i| trained[i].0)
-        .collect()
-}
-
 /// Reads a run exported by the page or written by `sparse-explorer search` (`trials.jsonl`),
 /// or says which line is wrong.
 pub fn parse_trials(name: &str, text: &str) -> Result<Vec<TrialRecord>, String> {
@@ -605,7 +582,7 @@ mod tests {
         assert_eq!(text.lines().count(), 4);
         let back = parse_trials("trials.jsonl", &text).unwrap();
         assert_eq!(back, run.records());
-        let mut front = front_of(&back, run.budget());
+        let mut front = sparse_search::pareto_front_of_records(&back, run.budget());
         let mut expected = run.pareto_front();
         front.sort();
         expected.sort();

@@ -10,7 +10,7 @@ use super::trial_table::{Column, SortOrder, TrialTable};
 use crate::pool::{PoolEvent, WorkerPool};
 use crate::protocol::{DatasetInfo, FromWorker, ToWorker};
 use crate::search_run::{
-    AlgorithmChoice, Phase, SavedRun, SearchRun, SearchSetup, front_of, parse_trials, trials_jsonl,
+    AlgorithmChoice, Phase, SavedRun, SearchRun, SearchSetup, parse_trials, trials_jsonl,
 };
 use crate::state::DatasetSource;
 use crate::store;
@@ -19,6 +19,7 @@ use sparse_core::TrialRecord;
 use sparse_core::boards::Board;
 use sparse_core::cost::Budget;
 use sparse_core::space::SearchSpace;
+use sparse_search::pareto_front_of_records;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -885,7 +886,7 @@ impl Component for SearchPanel {
                     <>
                         <p class="status" data-testid="search-status">{ format!(
                             "Opened {name}: {} trials, judged against the budget above.", records.len()) }</p>
-                        { self.view_results(ctx, records, front_of(records, budget), budget, None) }
+                        { self.view_results(ctx, records, pareto_front_of_records(records, budget), budget, None) }
                     </>
                 }
             }
