@@ -232,13 +232,7 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
 fn read_records(dir: &Path) -> anyhow::Result<Vec<TrialRecord>> {
     let path = dir.join("trials.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| format!("{}, line {}", path.display(), i + 1))
-        })
-        .collect()
+    TrialRecord::parse_jsonl(&path.display().to_string(), &text).map_err(anyhow::Error::msg)
 }
 
 /// The search to run: resumed from `--resume DIR`, or new in `--out DIR`.

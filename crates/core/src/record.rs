@@ -62,6 +62,18 @@ impl TrialRecord {
         }
     }
 
+    /// The records of a `trials.jsonl` text (blank lines skipped), or which line of `name` is
+    /// wrong and why.
+    pub fn parse_jsonl(name: &str, text: &str) -> Result<Vec<Self>, String> {
+        text.lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(i, line)| {
+                serde_json::from_str(line).map_err(|e| format!("{name}, line {}: {e}", i + 1))
+            })
+            .collect()
+    }
+
     /// Whether the trial trained and was measured.
     pub fn is_trained(&self) -> bool {
         self.status == "trained"

@@ -95,14 +95,7 @@ impl SearchSetup {
 /// Reads a run exported by the page or written by `sparse-explorer search` (`trials.jsonl`),
 /// or says which line is wrong.
 pub fn parse_trials(name: &str, text: &str) -> Result<Vec<TrialRecord>, String> {
-    let records: Vec<TrialRecord> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| format!("{name}, line {}: {e}", i + 1))
-        })
-        .collect::<Result<_, _>>()?;
+    let records = TrialRecord::parse_jsonl(name, text)?;
     if records.is_empty() {
         return Err(format!("{name} holds no trials"));
     }
