@@ -24,8 +24,6 @@ use std::time::{Duration, Instant};
 
 /// Every `VALIDATION`-th training image is held out to score candidates.
 const VALIDATION: usize = 6;
-/// Trained networks kept for their children to inherit from, besides the Pareto members'.
-const KEPT_NETWORKS: usize = 64;
 
 /// Options of `sparse-explorer search`.
 #[derive(Args)]
@@ -166,14 +164,13 @@ fn networks_dir(dir: &Path) -> PathBuf {
 }
 
 /// Keeps `network` (trial `id`) in memory and on disk, so its children inherit its weights
-/// even after `--resume`; beyond [`KEPT_NETWORKS`] the oldest network off the Pareto front
-/// (the likeliest parents) is dropped.
+/// even after `--resume`, and drops the network the search says is least needed.
 fn keep_network(
     dir: &Path,
     networks: &mut HashMap<u64, Arc<Network>>,
     id: u64,
     network: Network,
-    front: &[u64],
+    search: &Search,
 ) -> anyhow::Result<()> {
     let folder = networks_dir(dir);
     std::fs::create_dir_all(&folder)
@@ -184,12 +181,10 @@ fn keep_network(
         &serde_json::to_string(&model)?,
     )?;
     networks.insert(id, Arc::new(network));
-    if networks.len() > KEPT_NETWORKS {
-        let oldest = networks.keys().filter(|id| !front.contains(id)).min();
-        if let Some(oldest) = oldest.copied() {
-            networks.remove(&oldest);
-            let _ = std::fs::remove_file(folder.join(format!("{oldest}.json")));
-        }
+    let kept: Vec<u64> = networks.keys().copied().collect();
+    if let Some(dropped) = search.network_to_drop(&kept) {
+        networks.remove(&dropped);
+        let _ = std::fs::remove_file(folder.join(format!("{dropped}.json")));
     }
     Ok(())
 }
@@ -395,13 +390,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             search.tell(record.id, Outcome::of_record(&record))?;
             record.hypervolume = search.hypervolume();
             if let Some(network) = finished.network {
-                keep_network(
-                    &dir,
-                    &mut networks,
-                    record.id,
-                    network,
-                    &search.pareto_front(),
-                )?;
+                keep_network(&dir, &mut networks, record.id, network, &search)?;
             }
             writeln!(log, "{}", serde_json::to_string(&record)?)?;
             log.flush()?;

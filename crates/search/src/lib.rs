@@ -19,5 +19,6 @@ mod scale;
 mod search;
 
 pub use search::{
-    Algorithm, Candidate, Error, Objectives, Outcome, Search, Trial, pareto_front_of_records,
+    Algorithm, Candidate, Error, KEPT_PARENTS, Objectives, Outcome, Search, Trial,
+    pareto_front_of_records,
 };

@@ -140,6 +140,9 @@ pub fn pareto_front_of_records(records: &[TrialRecord], budget: Budget) -> Vec<u
     front_ids(&measured)
 }
 
+/// Trained networks worth keeping for children to inherit from, besides the Pareto members'.
+pub const KEPT_PARENTS: usize = 64;
+
 /// The result of a trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
@@ -341,6 +344,17 @@ impl Search {
             outcome: None,
         });
         Ok(candidate)
+    }
+
+    /// Which trained network to stop keeping for children to inherit from, once more than
+    /// [`KEPT_PARENTS`] of the `kept` trials' networks are held: the oldest off the Pareto
+    /// front (its members, the likeliest parents, always stay).
+    pub fn network_to_drop(&self, kept: &[u64]) -> Option<u64> {
+        if kept.len() <= KEPT_PARENTS {
+            return None;
+        }
+        let front = self.pareto_front();
+        kept.iter().copied().filter(|id| !front.contains(id)).min()
     }
 
     /// Records the outcome of candidate `id`.
@@ -695,6 +709,27 @@ mod tests {
             .id;
         assert!(search.continuation(failed).is_err());
         assert!(search.continuation(99).is_err());
+    }
+
+    #[test]
+    fn the_oldest_network_off_the_front_is_dropped_first() {
+        let search = run(Algorithm::Random, 3, 90);
+        let front = search.pareto_front();
+        let trained: Vec<u64> = search
+            .trials()
+            .iter()
+            .filter(|t| matches!(t.outcome, Some(Outcome::Trained(_))))
+            .map(|t| t.candidate.id)
+            .collect();
+        assert!(trained.len() > KEPT_PARENTS);
+        assert_eq!(search.network_to_drop(&trained[..KEPT_PARENTS]), None);
+        let dropped = search.network_to_drop(&trained).unwrap();
+        assert!(!front.contains(&dropped));
+        assert!(
+            trained
+                .iter()
+                .all(|id| front.contains(id) || *id >= dropped)
+        );
     }
 
     #[test]

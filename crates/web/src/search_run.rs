@@ -11,9 +11,6 @@ use sparse_search::{Algorithm, Outcome, Search};
 use sparse_train::TrainConfig;
 use std::collections::HashMap;
 
-/// Trained weights kept for children to inherit, besides the Pareto members'.
-const KEPT_MODELS: usize = 64;
-
 /// The optimizers offered in the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AlgorithmChoice {
@@ -390,15 +387,12 @@ impl SearchRun {
         }
     }
 
-    /// Keeps trial `id`'s weights; beyond [`KEPT_MODELS`] the oldest off the Pareto front goes.
+    /// Keeps trial `id`'s weights, dropping the ones the search says are least needed.
     fn keep_model(&mut self, id: u64, model: FloatModel) {
         self.models.insert(id, model);
-        if self.models.len() > KEPT_MODELS {
-            let front = self.search.pareto_front();
-            let oldest = self.models.keys().filter(|k| !front.contains(k)).min();
-            if let Some(oldest) = oldest.copied() {
-                self.models.remove(&oldest);
-            }
+        let kept: Vec<u64> = self.models.keys().copied().collect();
+        if let Some(dropped) = self.search.network_to_drop(&kept) {
+            self.models.remove(&dropped);
         }
     }
 }
