@@ -713,23 +713,24 @@ mod tests {
 
     #[test]
     fn the_oldest_network_off_the_front_is_dropped_first() {
-        let search = run(Algorithm::Random, 3, 90);
-        let front = search.pareto_front();
-        let trained: Vec<u64> = search
-            .trials()
-            .iter()
-            .filter(|t| matches!(t.outcome, Some(Outcome::Trained(_))))
-            .map(|t| t.candidate.id)
-            .collect();
-        assert!(trained.len() > KEPT_PARENTS);
-        assert_eq!(search.network_to_drop(&trained[..KEPT_PARENTS]), None);
-        let dropped = search.network_to_drop(&trained).unwrap();
-        assert!(!front.contains(&dropped));
-        assert!(
-            trained
-                .iter()
-                .all(|id| front.contains(id) || *id >= dropped)
-        );
+        let budget = Board::preset("arduino-uno").unwrap().budget();
+        let mut search = Search::new(space(), budget, Algorithm::Random, 3);
+        // Equal costs, and only trial 0 accurate: it alone is on the front.
+        for _ in 0..KEPT_PARENTS + 2 {
+            let c = search.ask().unwrap();
+            let objectives = Objectives {
+                val_accuracy: if c.id == 0 { 0.99 } else { 0.5 },
+                model_size_bytes: 100,
+                working_memory_bytes: 100,
+                macs: 1000,
+            };
+            search.tell(c.id, Outcome::Trained(objectives)).unwrap();
+        }
+        assert_eq!(search.pareto_front(), vec![0]);
+        let kept: Vec<u64> = (0..KEPT_PARENTS as u64 + 2).collect();
+        assert_eq!(search.network_to_drop(&kept[..KEPT_PARENTS]), None);
+        assert_eq!(search.network_to_drop(&kept), Some(1));
+        assert_eq!(search.network_to_drop(&kept[1..]), Some(1));
     }
 
     #[test]
