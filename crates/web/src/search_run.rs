@@ -10,6 +10,7 @@ use sparse_core::{FloatModel, TrialRecord};
 use sparse_search::{Algorithm, Outcome, Search};
 use sparse_train::TrainConfig;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The optimizers offered in the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,7 +146,8 @@ pub struct SavedRun {
 pub struct SearchRun {
     setup: SearchSetup,
     search: Search,
-    records: Vec<TrialRecord>,
+    /// Shared with the views, which skip redrawing while it is unchanged.
+    records: Rc<Vec<TrialRecord>>,
     models: HashMap<u64, FloatModel>,
     curves: HashMap<u64, Vec<CurvePoint>>,
     confusions: HashMap<u64, Vec<Vec<u32>>>,
@@ -162,7 +164,7 @@ impl SearchRun {
             busy: vec![None; setup.workers.max(1)],
             setup,
             search,
-            records: Vec::new(),
+            records: Rc::default(),
             models: HashMap::new(),
             curves: HashMap::new(),
             confusions: HashMap::new(),
@@ -177,7 +179,7 @@ impl SearchRun {
         SavedRun {
             setup: self.setup.clone(),
             search: self.search.clone(),
-            records: self.records.clone(),
+            records: self.records.to_vec(),
             dataset: dataset.to_string(),
             kept,
         }
@@ -190,7 +192,7 @@ impl SearchRun {
             busy: vec![None; saved.setup.workers.max(1)],
             setup: saved.setup,
             search: saved.search,
-            records: saved.records,
+            records: Rc::new(saved.records),
             models,
             curves: HashMap::new(),
             confusions: HashMap::new(),
@@ -216,7 +218,7 @@ impl SearchRun {
     }
 
     /// Finished trials, in the order they finished.
-    pub fn records(&self) -> &[TrialRecord] {
+    pub fn records(&self) -> &Rc<Vec<TrialRecord>> {
         &self.records
     }
 
@@ -230,9 +232,9 @@ impl SearchRun {
         self.search.pareto_front()
     }
 
-    /// The search's hypervolume now.
+    /// The search's hypervolume after the latest trial (recorded with it).
     pub fn hypervolume(&self) -> f64 {
-        self.search.hypervolume()
+        self.records.last().map_or(0.0, |r| r.hypervolume)
     }
 
     /// Draws the budget rejected before training.
@@ -323,7 +325,7 @@ impl SearchRun {
         if let Some(model) = model {
             self.keep_model(record.id, model);
         }
-        self.records.push(record);
+        Rc::make_mut(&mut self.records).push(record);
         self.settle();
     }
 
@@ -338,16 +340,13 @@ impl SearchRun {
     /// `worker` died or was lost: its trial is recorded as failed, and the search goes on
     /// with the others.
     pub fn worker_lost(&mut self, worker: usize, why: &str) {
-        let Some(id) = self.busy.get_mut(worker).and_then(Option::take) else {
+        let Some(id) = self.busy.get(worker).copied().flatten() else {
             return;
         };
-        let architecture = self.search.trials()[id as usize]
-            .candidate
-            .genome
-            .architecture(self.search.space());
-        let parent = self.search.trials()[id as usize].candidate.parent;
-        let record = TrialRecord::failed(id, architecture, parent, format!("worker lost: {why}"));
-        self.busy[worker] = Some(id);
+        let candidate = &self.search.trials()[id as usize].candidate;
+        let architecture = candidate.genome.architecture(self.search.space());
+        let reason = format!("worker lost: {why}");
+        let record = TrialRecord::failed(id, architecture, candidate.parent, reason);
         self.done(worker, record, None);
     }
 
@@ -565,10 +564,10 @@ mod tests {
             let accuracy = 0.6 + job.id as f64 / 10.0;
             run.done(0, trained(&job, accuracy), None);
         }
-        let text = trials_jsonl(run.records());
+        let text = trials_jsonl(run.records().as_slice());
         assert_eq!(text.lines().count(), 4);
         let back = parse_trials("trials.jsonl", &text).unwrap();
-        assert_eq!(back, run.records());
+        assert_eq!(&back, run.records().as_ref());
         let mut front = sparse_search::pareto_front_of_records(&back, run.budget());
         let mut expected = run.pareto_front();
         front.sort();

@@ -886,7 +886,7 @@ impl Component for SearchPanel {
                     <>
                         <p class="status" data-testid="search-status">{ format!(
                             "Opened {name}: {} trials, judged against the budget above.", records.len()) }</p>
-                        { self.view_results(ctx, records, pareto_front_of_records(records, budget), budget, None) }
+                        { self.view_results(ctx, records.clone(), pareto_front_of_records(records, budget), budget, None) }
                     </>
                 }
             }
@@ -953,7 +953,7 @@ impl SearchPanel {
             <>
                 <p class="status" data-testid="search-status">{ self.status_line(run) }</p>
                 <div class="workers">{ workers }</div>
-                { self.view_results(ctx, run.records(), run.pareto_front(), run.budget(), Some(run)) }
+                { self.view_results(ctx, run.records().clone(), run.pareto_front(), run.budget(), Some(run)) }
             </>
         }
     }
@@ -962,7 +962,7 @@ impl SearchPanel {
     fn view_results(
         &self,
         ctx: &Context<Self>,
-        records: &[TrialRecord],
+        records: Rc<Vec<TrialRecord>>,
         front: Vec<u64>,
         budget: Budget,
         live: Option<&SearchRun>,
@@ -973,8 +973,8 @@ impl SearchPanel {
         let on_select = link.callback(Msg::Select);
         let selected = self
             .selected
-            .and_then(|id| records.iter().find(|r| r.id == id));
-        let records: Rc<Vec<TrialRecord>> = Rc::new(records.to_vec());
+            .and_then(|id| records.iter().find(|r| r.id == id))
+            .cloned();
         html! {
             <>
                 <ParetoChart records={records.clone()} front={front.clone()} {budget}
@@ -1009,10 +1009,10 @@ impl SearchPanel {
     }
 
     /// The records on show: the live run's, else the opened run's.
-    fn shown_records(&self) -> Option<(Vec<TrialRecord>, String)> {
+    fn shown_records(&self) -> Option<(Rc<Vec<TrialRecord>>, String)> {
         match (&self.run, &self.imported) {
-            (Some(run), _) => Some((run.records().to_vec(), "trials.jsonl".into())),
-            (None, Some((name, records))) => Some(((**records).clone(), name.clone())),
+            (Some(run), _) => Some((run.records().clone(), "trials.jsonl".into())),
+            (None, Some((name, records))) => Some((records.clone(), name.clone())),
             (None, None) => None,
         }
     }
