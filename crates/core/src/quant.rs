@@ -304,7 +304,91 @@ fn conv_int(
     (out, [outputs, oh, ow])
 }
 
+/// The weights and output channels each tensor of `layer` must hold, given its input and
+/// output shapes (none for a pool); a dwconv has its depthwise then its pointwise tensor.
+pub fn tensor_sizes(layer: &Layer, input: Shape, output: Shape) -> Vec<(usize, usize)> {
+    let dims = |s: Shape| match s {
+        Shape::Map(d) => d,
+        Shape::Flat([n]) => [n, 1, 1],
+    };
+    let ([cin, _, _], [cout, _, _]) = (dims(input), dims(output));
+    match layer {
+        Layer::Conv(c) => vec![(cout * cin * c.kernel * c.kernel, cout)],
+        Layer::Dwconv(c) => vec![(cin * c.kernel * c.kernel, cin), (cout * cin, cout)],
+        Layer::Dense(d) => vec![(d.units * input.elements(), d.units)],
+        Layer::Maxpool(_) | Layer::Avgpool(_) => vec![],
+    }
+}
+
 impl QuantModel {
+    /// Checks that the model can be evaluated (and exported): a valid architecture, one
+    /// quantised layer of the right kind per layer, every tensor as long as its layer's
+    /// shapes imply, and requantisation shifts in range; says which layer is wrong otherwise.
+    pub fn check(&self) -> Result<()> {
+        let shapes = self.architecture.output_shapes()?;
+        let n = shapes.len();
+        if self.layers.len() != n || self.output_scale.len() != n {
+            return Err(Error::Architecture(format!(
+                "the int8 model has {} layers and {} output scales, but its architecture has {n} layers",
+                self.layers.len(),
+                self.output_scale.len()
+            )));
+        }
+        let mut input = Shape::Map(self.architecture.input);
+        for (i, ((layer, q), &output)) in self
+            .architecture
+            .layers
+            .iter()
+            .zip(&self.layers)
+            .zip(&shapes)
+            .enumerate()
+        {
+            let problem = |why: String| {
+                Error::Architecture(format!("layer {}, {}, {why}", i + 1, layer.describe()))
+            };
+            let tensors: Vec<&QuantTensor> = match q {
+                QuantLayer::Weighted(t) => vec![t],
+                QuantLayer::Separable {
+                    depthwise,
+                    pointwise,
+                } => vec![depthwise, pointwise],
+                QuantLayer::Pool => vec![],
+            };
+            let expected = tensor_sizes(layer, input, output);
+            let kind_fits = matches!(
+                (layer, q),
+                (Layer::Conv(_) | Layer::Dense(_), QuantLayer::Weighted(_))
+                    | (Layer::Dwconv(_), QuantLayer::Separable { .. })
+                    | (Layer::Maxpool(_) | Layer::Avgpool(_), QuantLayer::Pool)
+            );
+            if !kind_fits {
+                return Err(problem("holds int8 parameters of another kind".into()));
+            }
+            for (t, (weights, channels)) in tensors.iter().zip(expected) {
+                if t.weights.len() != weights
+                    || [t.bias.len(), t.multiplier.len(), t.shift.len()] != [channels; 3]
+                {
+                    return Err(problem(format!(
+                        "needs {weights} weights and {channels} channel constants, \
+                         but holds {} weights and {} biases",
+                        t.weights.len(),
+                        t.bias.len()
+                    )));
+                }
+                let shift_fits = |(&m, &s): (&i32, &u8)| m == 0 || (m > 0 && (1..=62).contains(&s));
+                if t.weights.contains(&i8::MIN)
+                    || !t.multiplier.iter().zip(&t.shift).all(shift_fits)
+                {
+                    return Err(problem(
+                        "has a weight of -128 or a requantisation outside the int8 scheme".into(),
+                    ));
+                }
+            }
+            input = output;
+        }
+        Ok(())
+    }
+
     /// The int32 logits for one image of raw 0–255 pixels in channel-height-width order.
     ///
     /// # Panics
@@ -523,6 +607,33 @@ mod tests {
         }
         let json = serde_json::to_string(&model).unwrap();
         assert_eq!(serde_json::from_str::<QuantModel>(&json).unwrap(), model);
+    }
+
+    #[test]
+    fn check_accepts_a_quantised_model_and_names_a_damaged_layer() {
+        let (arch, layers) = tiny();
+        let calibration = Calibration {
+            output_max: vec![1.0; 3],
+            middle_max: vec![None; 3],
+        };
+        let mut model = quantize(&arch, &layers, &calibration).unwrap();
+        model.check().unwrap();
+        if let QuantLayer::Weighted(t) = &mut model.layers[2] {
+            t.weights.pop();
+        }
+        assert_eq!(
+            model.check().unwrap_err().to_string(),
+            "invalid architecture: layer 3, dense 2, needs 4 weights and 2 channel constants, \
+             but holds 3 weights and 2 biases"
+        );
+        model.layers.pop();
+        assert!(
+            model
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("has 2 layers")
+        );
     }
 
     #[test]

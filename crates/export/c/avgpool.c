@@ -1,0 +1,22 @@
+
+/* Average pooling over size x size windows (no padding): the mean code, rounded half up. */
+static void avgpool(const uint8_t *in, uint32_t channels, uint32_t height, uint32_t width,
+                    uint8_t *out, uint32_t out_height, uint32_t out_width, uint32_t size,
+                    uint32_t stride)
+{
+    uint32_t c, oy, ox, ky, kx, n = size * size;
+    for (c = 0; c < channels; c++) {
+        for (oy = 0; oy < out_height; oy++) {
+            for (ox = 0; ox < out_width; ox++) {
+                uint32_t sum = n / 2u;
+                for (ky = 0; ky < size; ky++) {
+                    const uint8_t *row = in + (c * height + oy * stride + ky) * width + ox * stride;
+                    for (kx = 0; kx < size; kx++) {
+                        sum += row[kx];
+                    }
+                }
+                *out++ = (uint8_t)(sum / n);
+            }
+        }
+    }
+}

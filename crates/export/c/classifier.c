@@ -1,0 +1,30 @@
+
+/* The last dense layer: its unclamped int32 outputs are the logits. Returns the index of the
+ * largest (the first on ties) and stores every logit when `logits` is not NULL. */
+static int classifier(const uint8_t *in, uint32_t inputs, uint32_t units, int32_t *logits,
+                      const int8_t *values, const uint8_t *mask, const int32_t *bias,
+                      const int32_t *multiplier, const uint8_t *shift)
+{
+    weights_t w = weights_at_start(values, mask);
+    uint32_t o, i;
+    int best = 0;
+    int32_t best_logit = 0;
+    for (o = 0; o < units; o++) {
+        int32_t acc = READ_I32(bias + o), v;
+        for (i = 0; i < inputs; i++) {
+            int8_t weight = next_weight(&w);
+            if (weight != 0) {
+                acc += (int32_t)weight * in[i];
+            }
+        }
+        v = requantize(acc, READ_I32(multiplier + o), READ_U8(shift + o));
+        if (logits != NULL) {
+            logits[o] = v;
+        }
+        if (o == 0 || v > best_logit) {
+            best = (int)o;
+            best_logit = v;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,20 @@
+
+/* A hidden dense layer: unsigned codes in, unsigned codes out after the ReLU. */
+static void dense(const uint8_t *in, uint32_t inputs, uint8_t *out, uint32_t units,
+                  const int8_t *values, const uint8_t *mask, const int32_t *bias,
+                  const int32_t *multiplier, const uint8_t *shift)
+{
+    weights_t w = weights_at_start(values, mask);
+    uint32_t o, i;
+    for (o = 0; o < units; o++) {
+        int32_t acc = READ_I32(bias + o), v;
+        for (i = 0; i < inputs; i++) {
+            int8_t weight = next_weight(&w);
+            if (weight != 0) {
+                acc += (int32_t)weight * in[i];
+            }
+        }
+        v = requantize(acc, READ_I32(multiplier + o), READ_U8(shift + o));
+        out[o] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}

@@ -1,0 +1,71 @@
+/* Integer-only int8 inference: the same arithmetic as sparse-core's quant.rs evaluator,
+ * so the predictions and logits here equal the explorer's exactly. No malloc, no floats. */
+#include <string.h>
+#include "model.h"
+
+/* Weights live in flash. On AVR, const data would be copied to SRAM at start-up, so it is
+ * put in program memory and read with pgm_read_*; elsewhere a const array is in flash. */
+#if defined(__AVR__)
+#include <avr/pgmspace.h>
+#define MODEL_FLASH PROGMEM
+#define READ_I8(p) ((int8_t)pgm_read_byte(p))
+#define READ_U8(p) ((uint8_t)pgm_read_byte(p))
+#define READ_I32(p) ((int32_t)pgm_read_dword(p))
+#else
+#define MODEL_FLASH
+#define READ_I8(p) (*(p))
+#define READ_U8(p) (*(p))
+#define READ_I32(p) (*(p))
+#endif
+
+/* (acc * multiplier + 2^(shift-1)) >> shift in 64 bits, the shift rounding towards minus
+ * infinity without relying on how the compiler shifts negative numbers; a zero multiplier
+ * (a channel whose every output was zero in calibration) gives zero. */
+static int32_t requantize(int32_t acc, int32_t multiplier, uint8_t shift)
+{
+    int64_t t, q;
+    if (multiplier == 0) {
+        return 0;
+    }
+    t = (int64_t)acc * multiplier + ((int64_t)1 << (shift - 1u));
+    q = t >= 0 ? t >> shift : -((-t - 1) >> shift) - 1;
+    if (q > INT32_MAX) {
+        return INT32_MAX;
+    }
+    if (q < INT32_MIN) {
+        return INT32_MIN;
+    }
+    return (int32_t)q;
+}
+
+/* Reads a weight tensor in order, one weight per call. A dense tensor stores every weight;
+ * a sparse one stores its non-zero weights and a bitmap, bit i (least significant first)
+ * set when weight i is non-zero. */
+typedef struct {
+    const int8_t *values;
+    const uint8_t *mask;
+    uint32_t index;
+    uint32_t value;
+} weights_t;
+
+static weights_t weights_at_start(const int8_t *values, const uint8_t *mask)
+{
+    weights_t w;
+    w.values = values;
+    w.mask = mask;
+    w.index = 0;
+    w.value = 0;
+    return w;
+}
+
+static int8_t next_weight(weights_t *w)
+{
+    uint32_t i = w->index++;
+    if (w->mask == NULL) {
+        return READ_I8(w->values + i);
+    }
+    if ((READ_U8(w->mask + (i >> 3)) >> (i & 7u)) & 1u) {
+        return READ_I8(w->values + w->value++);
+    }
+    return 0;
+}

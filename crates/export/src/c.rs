@@ -1,0 +1,481 @@
+//! Writes the int8 model as C99: `model.h` (the API and sizes) and `model.c` (the kernels
+//! this model uses, its weights as `const` arrays, one static arena, and the layer calls).
+
+use crate::layout::{Layout, layout};
+use crate::storage::Stored;
+use sparse_core::architecture::Shape;
+use sparse_core::cost::CHANNEL_BYTES;
+use sparse_core::quant::{QuantLayer, QuantModel, QuantTensor};
+use sparse_core::{Error, Layer, Result};
+use std::fmt::Write;
+
+const PRELUDE: &str = include_str!("../c/prelude.c");
+const CONV: &str = include_str!("../c/conv.c");
+const POINTWISE: &str = include_str!("../c/pointwise.c");
+const DENSE: &str = include_str!("../c/dense.c");
+const CLASSIFIER: &str = include_str!("../c/classifier.c");
+const MAXPOOL: &str = include_str!("../c/maxpool.c");
+const AVGPOOL: &str = include_str!("../c/avgpool.c");
+
+/// The generated C and what it occupies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CModel {
+    /// `model.h`.
+    pub header: String,
+    /// `model.c`.
+    pub source: String,
+    /// Bytes of `const` arrays: stored weights plus per-channel bias, multiplier and shift.
+    pub weight_bytes: usize,
+    /// Bytes of the static activation arena.
+    pub arena_bytes: usize,
+}
+
+/// The C names and flash bytes of one tensor's arrays.
+struct TensorArrays {
+    /// `values, mask, bias, multiplier, shift` as call arguments (`NULL` for an absent array).
+    arguments: String,
+    bytes: usize,
+}
+
+/// Emits one `const` array in flash, `count` values per line.
+fn array<T: std::fmt::Display>(out: &mut String, c_type: &str, name: &str, values: &[T]) {
+    let _ = writeln!(
+        out,
+        "static const {c_type} {name}[{}] MODEL_FLASH = {{",
+        values.len()
+    );
+    for chunk in values.chunks(20) {
+        let line: Vec<String> = chunk.iter().map(|v| v.to_string()).collect();
+        let _ = writeln!(out, "    {},", line.join(", "));
+    }
+    out.push_str("};\n");
+}
+
+/// Emits the arrays of one tensor named `prefix`.
+fn tensor_arrays(out: &mut String, prefix: &str, tensor: &QuantTensor) -> TensorArrays {
+    let stored = Stored::choose(&tensor.weights);
+    let (values, mask) = match &stored {
+        Stored::Dense(values) => (values, None),
+        Stored::Sparse { values, mask } => (values, Some(mask)),
+    };
+    let values_name = if values.is_empty() {
+        "NULL".to_string()
+    } else {
+        array(out, "int8_t", &format!("{prefix}_w"), values);
+        format!("{prefix}_w")
+    };
+    let mask_name = match mask {
+        Some(mask) => {
+            array(out, "uint8_t", &format!("{prefix}_mask"), mask);
+            format!("{prefix}_mask")
+        }
+        None => "NULL".to_string(),
+    };
+    array(out, "int32_t", &format!("{prefix}_bias"), &tensor.bias);
+    array(
+        out,
+        "int32_t",
+        &format!("{prefix}_mult"),
+        &tensor.multiplier,
+    );
+    array(out, "uint8_t", &format!("{prefix}_shift"), &tensor.shift);
+    TensorArrays {
+        arguments: format!(
+            "{values_name}, {mask_name}, {prefix}_bias, {prefix}_mult, {prefix}_shift"
+        ),
+        bytes: stored.bytes() + tensor.bias.len() * CHANNEL_BYTES as usize,
+    }
+}
+
+/// `[c, h, w]` of a shape (a flat vector is `[n, 1, 1]`).
+fn dims(shape: Shape) -> [usize; 3] {
+    match shape {
+        Shape::Map(d) => d,
+        Shape::Flat([n]) => [n, 1, 1],
+    }
+}
+
+/// Writes `model.h` and `model.c` for `model`; `title` names it in their comments.
+pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
+    model.check()?;
+    let arch = &model.architecture;
+    if !matches!(arch.layers.last(), Some(Layer::Dense(_))) {
+        return Err(Error::Architecture(
+            "the C export needs a dense last layer".into(),
+        ));
+    }
+    let shapes = arch.output_shapes()?;
+    let Layout {
+        arena_bytes,
+        layers: regions,
+    } = layout(arch)?;
+    let title = title.replace(|c: char| !c.is_ascii() || c == '*', "?");
+
+    let mut weights = String::new();
+    let mut calls = String::new();
+    let mut weight_bytes = 0;
+    let mut kernels = [false; 6];
+    let mut input = Shape::Map(arch.input);
+    let at = |offset: usize| format!("arena + {offset}");
+    for (i, ((layer, q), (&output, regions))) in arch
+        .layers
+        .iter()
+        .zip(&model.layers)
+        .zip(shapes.iter().zip(&regions))
+        .enumerate()
+    {
+        let n = i + 1;
+        let description = layer.describe().replace('×', "x");
+        let [c, h, w] = dims(input);
+        let [oc, oh, ow] = dims(output);
+        let _ = writeln!(
+            calls,
+            "    /* layer {n}: {description}, {c}x{h}x{w} -> {oc}x{oh}x{ow} */"
+        );
+        let _ = writeln!(weights, "\n/* layer {n}: {description} */");
+        let src = at(regions.input.offset);
+        let dst = regions.output.map(|r| at(r.offset));
+        match (layer, q) {
+            (Layer::Conv(conv), QuantLayer::Weighted(t)) => {
+                let arrays = tensor_arrays(&mut weights, &format!("l{n}"), t);
+                weight_bytes += arrays.bytes;
+                let (_, (top, _)) = conv.output_side(h).expect("checked");
+                let (_, (left, _)) = conv.output_side(w).expect("checked");
+                kernels[0] = true;
+                let _ = writeln!(
+                    calls,
+                    "    conv({src}, {c}, {h}, {w}, {}, {oc}, {oh}, {ow}, {}, {}, {top}, {left}, 0,\n         {});",
+                    dst.expect("a conv is never last"),
+                    conv.kernel,
+                    conv.stride,
+                    arrays.arguments
+                );
+            }
+            (
+                Layer::Dwconv(conv),
+                QuantLayer::Separable {
+                    depthwise,
+                    pointwise,
+                },
+            ) => {
+                let dw = tensor_arrays(&mut weights, &format!("l{n}_dw"), depthwise);
+                let pw = tensor_arrays(&mut weights, &format!("l{n}_pw"), pointwise);
+                weight_bytes += dw.bytes + pw.bytes;
+                let (_, (top, _)) = conv.output_side(h).expect("checked");
+                let (_, (left, _)) = conv.output_side(w).expect("checked");
+                let middle = at(regions.middle.expect("a dwconv has a middle").offset);
+                kernels[0] = true;
+                kernels[1] = true;
+                let _ = writeln!(
+                    calls,
+                    "    conv({src}, {c}, {h}, {w}, {middle}, {c}, {oh}, {ow}, {}, {}, {top}, {left}, 1,\n         {});",
+                    conv.kernel, conv.stride, dw.arguments
+                );
+                let _ = writeln!(
+                    calls,
+                    "    pointwise((const int8_t *)({middle}), {c}, {}, {}, {oc},\n              {});",
+                    oh * ow,
+                    dst.expect("a dwconv is never last"),
+                    pw.arguments
+                );
+            }
+            (Layer::Dense(d), QuantLayer::Weighted(t)) => {
+                let arrays = tensor_arrays(&mut weights, &format!("l{n}"), t);
+                weight_bytes += arrays.bytes;
+                let inputs = input.elements();
+                match dst {
+                    Some(dst) => {
+                        kernels[2] = true;
+                        let _ = writeln!(
+                            calls,
+                            "    dense({src}, {inputs}, {dst}, {},\n          {});",
+                            d.units, arrays.arguments
+                        );
+                    }
+                    None => {
+                        kernels[3] = true;
+                        let _ = writeln!(
+                            calls,
+                            "    return classifier({src}, {inputs}, {}, logits,\n                      {});",
+                            d.units, arrays.arguments
+                        );
+                    }
+                }
+            }
+            (Layer::Maxpool(p) | Layer::Avgpool(p), QuantLayer::Pool) => {
+                let (name, k) = match layer {
+                    Layer::Maxpool(_) => ("maxpool", 4),
+                    _ => ("avgpool", 5),
+                };
+                kernels[k] = true;
+                let _ = writeln!(weights, "/* (no parameters) */");
+                let _ = writeln!(
+                    calls,
+                    "    {name}({src}, {c}, {h}, {w}, {}, {oh}, {ow}, {}, {});",
+                    dst.expect("a pool is never last"),
+                    p.size,
+                    p.stride
+                );
+            }
+            _ => unreachable!("QuantModel::check matched every layer's kind"),
+        }
+        input = output;
+    }
+
+    let [c, h, w] = arch.input;
+    let header = format!(
+        "/* model.h: {title}, exported by sparse-explorer.\n\
+         * Integer-only int8 inference: no malloc, no floating point. See model.c. */\n\
+         #ifndef MODEL_H\n#define MODEL_H\n\n#include <stdint.h>\n\n\
+         #ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n\
+         /* The input: raw 0-255 pixels in channel-height-width order. */\n\
+         #define MODEL_INPUT_CHANNELS {c}UL\n#define MODEL_INPUT_HEIGHT {h}UL\n\
+         #define MODEL_INPUT_WIDTH {w}UL\n#define MODEL_INPUT_SIZE {}UL\n\
+         /* Number of classes: model_predict returns 0 .. MODEL_CLASSES - 1. */\n\
+         #define MODEL_CLASSES {}UL\n\
+         /* SRAM of the one static activation arena (the cost model's working memory). */\n\
+         #define MODEL_ARENA_BYTES {arena_bytes}UL\n\
+         /* Flash of the weights and per-channel constants (code not included). */\n\
+         #define MODEL_WEIGHT_BYTES {weight_bytes}UL\n\n\
+         /* The start of the arena, MODEL_INPUT_SIZE bytes long: write an image here and pass\n \
+         * it to model_predict to save a copy (and an input buffer's worth of SRAM). */\n\
+         uint8_t *model_input(void);\n\n\
+         /* Classifies one image: returns the index of the largest logit (the first on ties). */\n\
+         int model_predict(const uint8_t *input);\n\n\
+         /* As model_predict, also storing the MODEL_CLASSES int32 logits when logits is not NULL. */\n\
+         int model_logits(const uint8_t *input, int32_t *logits);\n\n\
+         #ifdef __cplusplus\n}}\n#endif\n\n#endif\n",
+        c * h * w,
+        arch.classes,
+    );
+
+    let mut source = format!(
+        "/* model.c: {title}, exported by sparse-explorer.\n\
+         * {} layers; weights {weight_bytes} bytes of flash, activations {arena_bytes} bytes of SRAM. */\n",
+        arch.layers.len()
+    );
+    source.push_str(PRELUDE);
+    let kernel_code = [CONV, POINTWISE, DENSE, CLASSIFIER, MAXPOOL, AVGPOOL];
+    for (used, code) in kernels.iter().zip(kernel_code) {
+        if *used {
+            source.push_str(code);
+        }
+    }
+    source.push_str(&weights);
+    source.push_str(
+        "\n/* Every layer's activations, each input at one end and its output at the other. */\n",
+    );
+    source.push_str("static uint8_t arena[MODEL_ARENA_BYTES];\n\n");
+    source.push_str("uint8_t *model_input(void)\n{\n    return arena;\n}\n\n");
+    source.push_str("int model_logits(const uint8_t *input, int32_t *logits)\n{\n");
+    source.push_str(
+        "    if (input != arena) {\n        memcpy(arena, input, MODEL_INPUT_SIZE);\n    }\n",
+    );
+    source.push_str(&calls);
+    source.push_str("}\n\n");
+    source.push_str(
+        "int model_predict(const uint8_t *input)\n{\n    return model_logits(input, NULL);\n}\n",
+    );
+    Ok(CModel {
+        header,
+        source,
+        weight_bytes,
+        arena_bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use sparse_core::Architecture;
+    use sparse_core::quant::{Calibration, FloatLayer, FloatTensor, quantize};
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    /// Random float parameters for `arch`, with about `zeros` of every tensor's weights zero.
+    fn random_model(arch: &Architecture, zeros: f64, rng: &mut StdRng) -> QuantModel {
+        let shapes = arch.output_shapes().unwrap();
+        let mut input = Shape::Map(arch.input);
+        let mut tensor = |(weights, channels): (usize, usize)| FloatTensor {
+            weight: (0..weights)
+                .map(|_| match rng.random_bool(zeros) {
+                    true => 0.0,
+                    false => rng.random_range(-1.0..1.0),
+                })
+                .collect(),
+            bias: (0..channels).map(|_| rng.random_range(-0.2..0.2)).collect(),
+        };
+        let mut layers = vec![];
+        for (layer, &output) in arch.layers.iter().zip(&shapes) {
+            let sizes = sparse_core::quant::tensor_sizes(layer, input, output);
+            layers.push(match (layer, sizes.as_slice()) {
+                (Layer::Dwconv(_), &[dw, pw]) => FloatLayer::Separable {
+                    depthwise: tensor(dw),
+                    pointwise: tensor(pw),
+                },
+                (_, &[t]) => FloatLayer::Weighted(tensor(t)),
+                _ => FloatLayer::Pool,
+            });
+            input = output;
+        }
+        let n = arch.layers.len();
+        let calibration = Calibration {
+            output_max: (0..n).map(|i| 1.0 + i as f32).collect(),
+            middle_max: arch
+                .layers
+                .iter()
+                .map(|l| matches!(l, Layer::Dwconv(_)).then_some(1.5))
+                .collect(),
+        };
+        quantize(arch, &layers, &calibration).unwrap()
+    }
+
+    /// Compiles `model` with the host's C compiler, warnings as errors, runs it on `images`
+    /// and returns each image's printed class and logits.
+    fn run_on_host(model: &QuantModel, images: &[Vec<u8>], name: &str) -> Vec<Vec<i64>> {
+        let dir: PathBuf =
+            std::env::temp_dir().join(format!("sparse-export-test-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let c = generate(model, name).unwrap();
+        std::fs::write(dir.join("model.h"), &c.header).unwrap();
+        std::fs::write(dir.join("model.c"), &c.source).unwrap();
+        let pixels: Vec<String> = images.iter().flatten().map(|p| p.to_string()).collect();
+        let main = format!(
+            "#include <stdio.h>\n#include \"model.h\"\n\
+             static const uint8_t images[] = {{{}}};\n\
+             int main(void) {{\n  int32_t logits[MODEL_CLASSES];\n  unsigned i, k;\n\
+               for (i = 0; i < {}; i++) {{\n\
+                 printf(\"%d\", model_logits(images + i * MODEL_INPUT_SIZE, logits));\n\
+                 for (k = 0; k < MODEL_CLASSES; k++) printf(\" %ld\", (long)logits[k]);\n\
+                 printf(\"\\n\");\n  }}\n  return 0;\n}}\n",
+            pixels.join(","),
+            images.len()
+        );
+        std::fs::write(dir.join("main.c"), main).unwrap();
+        let build = Command::new("cc")
+            .args([
+                "-std=c99",
+                "-Wall",
+                "-Wextra",
+                "-pedantic",
+                "-Werror",
+                "-O2",
+            ])
+            .args(["model.c", "main.c", "-o", "model"])
+            .current_dir(&dir)
+            .output()
+            .expect("a host C compiler (cc)");
+        assert!(
+            build.status.success(),
+            "{}",
+            String::from_utf8_lossy(&build.stderr)
+        );
+        let run = Command::new(dir.join("model")).output().unwrap();
+        assert!(run.status.success());
+        std::fs::remove_dir_all(&dir).unwrap();
+        String::from_utf8(run.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(' ').map(|v| v.parse().unwrap()).collect())
+            .collect()
+    }
+
+    fn check_against_rust(arch: &str, zeros: f64, seed: u64) {
+        let arch: Architecture = serde_json::from_str(arch).unwrap();
+        let mut rng = StdRng::seed_from_u64(seed);
+        let model = random_model(&arch, zeros, &mut rng);
+        let size = arch.input.iter().product::<usize>();
+        let images: Vec<Vec<u8>> = (0..12)
+            .map(|_| (0..size).map(|_| rng.random()).collect())
+            .collect();
+        let from_c = run_on_host(&model, &images, &format!("seed{seed}"));
+        for (image, c_line) in images.iter().zip(&from_c) {
+            let logits: Vec<i64> = model.logits(image).iter().map(|&v| v as i64).collect();
+            let class = model.predict(image) as i64;
+            assert_eq!(c_line[0], class);
+            assert_eq!(&c_line[1..], logits.as_slice());
+        }
+        // Not every logit equal: the images tell the model something.
+        assert!(from_c.iter().any(|l| l[1..] != from_c[0][1..]));
+    }
+
+    #[test]
+    fn every_kernel_in_c_matches_the_rust_evaluator_exactly() {
+        check_against_rust(
+            r#"{"input":[2,11,9],"classes":4,"layers":[
+              {"conv":{"filters":5,"kernel":3,"stride":1,"padding":"valid"}},
+              {"maxpool":{"size":2,"stride":2}},
+              {"dwconv":{"filters":6,"kernel":3,"stride":2,"padding":"same"}},
+              {"avgpool":{"size":2,"stride":1}},
+              {"dense":{"units":12}},{"dense":{"units":4}}]}"#,
+            0.0,
+            1,
+        );
+    }
+
+    #[test]
+    fn sparse_tensors_and_padding_on_both_sides_match_exactly() {
+        check_against_rust(
+            r#"{"input":[1,12,12],"classes":3,"layers":[
+              {"conv":{"filters":4,"kernel":5,"stride":2,"padding":"same"}},
+              {"dwconv":{"filters":8,"kernel":4,"stride":1,"padding":"same"}},
+              {"dense":{"units":3}}]}"#,
+            0.8,
+            2,
+        );
+    }
+
+    #[test]
+    fn a_dense_only_model_exports_and_an_all_zero_tensor_passes_null() {
+        check_against_rust(
+            r#"{"input":[1,4,4],"classes":5,"layers":[{"dense":{"units":5}}]}"#,
+            0.0,
+            3,
+        );
+        let arch: Architecture = serde_json::from_str(
+            r#"{"input":[1,4,4],"classes":2,"layers":[{"dense":{"units":2}}]}"#,
+        )
+        .unwrap();
+        let model = random_model(&arch, 1.0, &mut StdRng::seed_from_u64(4));
+        let c = generate(&model, "zeros").unwrap();
+        assert!(c.source.contains(
+            "classifier(arena + 0, 16, 2, logits,\n                      NULL, l1_mask,"
+        ));
+        // 32 zero weights: no values, a 4-byte mask, 2 × 9 bytes of channel constants.
+        assert_eq!(c.weight_bytes, 4 + 18);
+    }
+
+    #[test]
+    fn sizes_match_the_cost_model_when_no_weight_rounds_to_zero() {
+        let arch: Architecture = serde_json::from_str(
+            r#"{"input":[1,28,28],"classes":10,"layers":[
+              {"conv":{"filters":8,"kernel":3,"stride":2,"padding":"valid"}},
+              {"maxpool":{"size":2,"stride":2}},{"dense":{"units":10}}]}"#,
+        )
+        .unwrap();
+        let model = random_model(&arch, 0.0, &mut StdRng::seed_from_u64(5));
+        let c = generate(&model, "sizes").unwrap();
+        let cost = sparse_core::cost::cost(&arch).unwrap();
+        assert_eq!(c.arena_bytes as u64, cost.sram_bytes);
+        let zeros = model
+            .layers
+            .iter()
+            .flat_map(|l| match l {
+                QuantLayer::Weighted(t) => t.weights.clone(),
+                _ => vec![],
+            })
+            .filter(|&w| w == 0)
+            .count();
+        // A dense tensor keeps its int8 zeros, so the flash is the cost model's exactly.
+        assert!(zeros < 50, "{zeros} weights rounded to zero");
+        assert_eq!(c.weight_bytes as u64, cost.flash_bytes);
+        assert!(
+            c.header
+                .contains(&format!("#define MODEL_ARENA_BYTES {}UL", cost.sram_bytes))
+        );
+        assert!(c.header.contains("#define MODEL_INPUT_SIZE 784UL"));
+        assert!(c.header.contains("#define MODEL_CLASSES 10UL"));
+    }
+}
