@@ -1,6 +1,6 @@
 //! Installs, pinned, whatever the build and the tests need and the machine lacks: the wasm32
-//! target, Trunk, wasm-bindgen-cli (at Cargo.lock's wasm-bindgen version), Debian's Chromium
-//! and ChromeDriver, and the end-to-end tests' npm packages (from their lockfile). Only the
+//! target, Trunk, wasm-bindgen-cli (at Cargo.lock's wasm-bindgen version), Debian's Chromium,
+//! ChromeDriver and the Cortex-M and AVR toolchains and emulators, and the end-to-end tests' npm packages (from their lockfile). Only the
 //! package registries are used.
 
 use crate::run::{command, output, root, status};
@@ -23,6 +23,18 @@ pub fn ensure_test_tools() -> Result<(), String> {
     ensure_debian(&[
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
+        // `sparse-explorer verify` builds exported models for a Cortex-M4 and an ATmega328P
+        // and runs them in emulators.
+        ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
+        (
+            "/usr/lib/arm-none-eabi/newlib/libc.a",
+            "libnewlib-arm-none-eabi",
+        ),
+        ("qemu-system-arm", "qemu-system-arm"),
+        ("avr-gcc", "gcc-avr"),
+        ("avr-size", "binutils-avr"),
+        ("/usr/lib/avr/include/avr/io.h", "avr-libc"),
+        ("simavr", "simavr"),
     ])?;
     ensure_npm_packages()
 }
@@ -75,11 +87,16 @@ pub fn wasm_bindgen_version() -> Result<String, String> {
     Err("Cargo.lock has no wasm-bindgen package".into())
 }
 
-/// Installs the Debian packages whose binaries are missing.
-fn ensure_debian(binaries: &[(&str, &str)]) -> Result<(), String> {
-    let missing: Vec<&str> = binaries
+/// Installs the Debian packages whose probe is missing: a binary on PATH, or an absolute path
+/// to a file the package installs.
+fn ensure_debian(probes: &[(&str, &str)]) -> Result<(), String> {
+    let present = |probe: &str| match probe.starts_with('/') {
+        true => std::path::Path::new(probe).exists(),
+        false => output(command("which").arg(probe)).is_some(),
+    };
+    let missing: Vec<&str> = probes
         .iter()
-        .filter(|(binary, _)| output(command("which").arg(binary)).is_none())
+        .filter(|(probe, _)| !present(probe))
         .map(|&(_, package)| package)
         .collect();
     if missing.is_empty() {
@@ -88,7 +105,13 @@ fn ensure_debian(binaries: &[(&str, &str)]) -> Result<(), String> {
     status(command("apt-get").arg("update"))?;
     status(
         command("apt-get")
-            .args(["install", "-y", "--no-install-recommends"])
+            .args([
+                "-o",
+                "DPkg::Lock::Timeout=300",
+                "install",
+                "-y",
+                "--no-install-recommends",
+            ])
             .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )

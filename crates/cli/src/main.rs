@@ -4,11 +4,13 @@
 mod budget;
 mod cost;
 mod dataset;
+mod export;
 mod largest;
 mod mnist;
 mod output;
 mod search;
 mod train;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -35,6 +37,11 @@ enum Command {
     /// Find the largest unpruned architecture of the search space (28×28 digits) that fits a
     /// board.
     Largest(largest::LargestArgs),
+    /// Write a trained candidate's int8 model as C99 for a microcontroller (model.h, model.c).
+    Export(export::ExportArgs),
+    /// Compile an exported model for the host, a Cortex-M4 and an ATmega328P, run it (natively,
+    /// in qemu-system-arm and in simavr) and check its predictions and memory.
+    Verify(verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +51,8 @@ fn main() -> ExitCode {
         Command::Boards => cost::list_boards(),
         Command::Largest(args) => largest::run(args),
         Command::Search(args) => search::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use sparse_core::cost::FlashMeasure;
+use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{Dataset, FloatModel, TrialRecord};
 use sparse_search::{Algorithm, Candidate, Outcome, Search};
@@ -89,7 +90,7 @@ enum AlgorithmArg {
 /// A trial a worker has finished.
 struct Finished {
     record: TrialRecord,
-    network: Option<Network>,
+    network: Option<(Network, QuantModel)>,
 }
 
 /// Parses `90s`, `30m`, `2h` (or plain seconds).
@@ -110,14 +111,14 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
 }
 
 /// Trains one candidate and measures it; a failure is an outcome, never an error. Returns the
-/// trained network too, for children to inherit from.
+/// trained network too, for children to inherit from, and its int8 model, for export.
 fn run_trial(
     space: &SearchSpace,
     candidate: &Candidate,
     data: (&Dataset, &Dataset, &Dataset),
     parent: Option<&Network>,
     config: &TrainConfig,
-) -> (TrialRecord, Option<Network>) {
+) -> (TrialRecord, Option<(Network, QuantModel)>) {
     let (train, validation, test) = data;
     let started = Instant::now();
     let architecture = candidate.genome.architecture(space);
@@ -135,7 +136,7 @@ fn run_trial(
     match trained {
         Ok((measures, network)) => (
             measures.record(candidate.id, candidate.parent, seconds),
-            Some(network),
+            Some((network, measures.int8)),
         ),
         Err(e) => {
             let mut record =
@@ -158,18 +159,25 @@ fn best_kept(records: &[TrialRecord], networks: &HashMap<u64, Arc<Network>>, k: 
     kept.iter().take(k).rev().map(|r| r.id).collect()
 }
 
-/// Where a run keeps the trained networks children may inherit from, one `ID.json` each.
-fn networks_dir(dir: &Path) -> PathBuf {
+/// Where a run keeps the trained networks children may inherit from, one `ID.json` each,
+/// and beside each its int8 model, `ID.int8.json`, for `sparse-explorer export`.
+pub fn networks_dir(dir: &Path) -> PathBuf {
     dir.join("networks")
 }
 
+/// The file of trial `id`'s int8 model in run `dir`.
+pub fn int8_path(dir: &Path, id: u64) -> PathBuf {
+    networks_dir(dir).join(format!("{id}.int8.json"))
+}
+
 /// Keeps `network` (trial `id`) in memory and on disk, so its children inherit its weights
-/// even after `--resume`, and drops the network the search says is least needed.
+/// even after `--resume`, with its int8 model, and drops the network the search says is least
+/// needed (never a Pareto member's).
 fn keep_network(
     dir: &Path,
     networks: &mut HashMap<u64, Arc<Network>>,
     id: u64,
-    network: Network,
+    (network, int8): (Network, QuantModel),
     search: &Search,
 ) -> anyhow::Result<()> {
     let folder = networks_dir(dir);
@@ -180,11 +188,13 @@ fn keep_network(
         &folder.join(format!("{id}.json")),
         &serde_json::to_string(&model)?,
     )?;
+    write_atomically(&int8_path(dir, id), &serde_json::to_string(&int8)?)?;
     networks.insert(id, Arc::new(network));
     let kept: Vec<u64> = networks.keys().copied().collect();
     if let Some(dropped) = search.network_to_drop(&kept) {
         networks.remove(&dropped);
         let _ = std::fs::remove_file(folder.join(format!("{dropped}.json")));
+        let _ = std::fs::remove_file(int8_path(dir, dropped));
     }
     Ok(())
 }

@@ -155,9 +155,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     debug_assert_eq!(outcome, RunOutcome::Completed);
     let accuracy = evaluate(trainer.network(), &test)?;
-    let int8 = quantize(trainer.network(), &train, 1000)?;
+    let mut int8 = quantize(trainer.network(), &train, 1000)?;
     let int8_accuracy = int8.accuracy(&test);
     let pruned = trainer.pruned_architecture()?;
+    int8.architecture = pruned.clone();
     let costs = cost(&pruned)?;
     if let Some(path) = &args.save {
         let model = serde_json::json!({

@@ -6,6 +6,7 @@ use crate::trainer::predict;
 use crate::{BatchReport, Network, Result, TrainConfig, Trainer, evaluate, quantize};
 use serde::{Deserialize, Serialize};
 use sparse_core::cost::{CostReport, cost};
+use sparse_core::quant::QuantModel;
 use sparse_core::{Architecture, Dataset, TrialRecord};
 
 /// Training images whose activations set the int8 model's ranges.
@@ -26,6 +27,8 @@ pub struct TrialMeasures {
     pub int8_test_accuracy: f64,
     /// Test images by true class (rows) and predicted class (columns).
     pub confusion: Vec<Vec<u32>>,
+    /// The int8 model (its architecture the pruned one), what the C export compiles.
+    pub int8: QuantModel,
 }
 
 impl TrialMeasures {
@@ -106,11 +109,14 @@ impl TrialRun {
             }
         }
         let correct: u32 = (0..classes).map(|c| confusion[c][c]).sum();
+        let mut int8 = quantize(&network, train, CALIBRATION_IMAGES)?;
+        int8.architecture = architecture.clone();
         let measures = TrialMeasures {
             val_accuracy: evaluate(&network, validation)?,
             test_accuracy: f64::from(correct) / test.len().max(1) as f64,
             confusion,
-            int8_test_accuracy: quantize(&network, train, CALIBRATION_IMAGES)?.accuracy(test),
+            int8_test_accuracy: int8.accuracy(test),
+            int8,
             architecture,
             costs,
         };
@@ -167,6 +173,8 @@ mod tests {
         assert_eq!(measures.int8_test_accuracy, 1.0);
         assert_eq!(measures.costs, cost(&measures.architecture).unwrap());
         assert_eq!(measures.confusion, vec![vec![32, 0], vec![0, 32]]);
+        assert_eq!(measures.int8.architecture, measures.architecture);
+        measures.int8.check().unwrap();
         // A child that inherits every layer starts where the parent ended.
         let child = TrialRun::new(
             &arch(2),

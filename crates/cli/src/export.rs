@@ -1,0 +1,101 @@
+//! `sparse-explorer export`: writes a trained candidate's int8 model as C99 (`model.h`,
+//! `model.c`), its JSON and a README into a folder, from a search run or a saved model file.
+
+use crate::search::{int8_path, networks_dir};
+use anyhow::{Context, bail};
+use clap::Args;
+use sparse_core::quant::QuantModel;
+use std::path::{Path, PathBuf};
+
+/// Options of `sparse-explorer export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// A search run's folder (with `--trial`).
+    #[arg(long, value_name = "DIR", requires = "trial", conflicts_with = "model")]
+    run: Option<PathBuf>,
+    /// The trial of `--run` to export (its id in trials.jsonl and pareto.json).
+    #[arg(long, value_name = "ID")]
+    trial: Option<u64>,
+    /// An int8 model file instead: an exported `model.json`, or a `train --save` file.
+    #[arg(long, value_name = "MODEL.json", required_unless_present = "run")]
+    model: Option<PathBuf>,
+    /// Folder to write model.h, model.c, model.json and README.md into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print one JSON object with the sizes as the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Reads an int8 model: a `QuantModel` JSON, or an object holding one under `int8` (what
+/// `train --save` writes).
+pub fn read_model(path: &Path) -> anyhow::Result<QuantModel> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{name} is not JSON"))?;
+    let value = match value.get("int8") {
+        Some(inner) => inner.clone(),
+        None => value,
+    };
+    let model: QuantModel = serde_json::from_value(value).with_context(|| {
+        format!("{name} is not an int8 model (architecture, layers, output_scale)")
+    })?;
+    model.check().with_context(|| format!("{name}"))?;
+    Ok(model)
+}
+
+/// Runs the command.
+pub fn run(args: ExportArgs) -> anyhow::Result<()> {
+    let (model, title) = match (&args.run, args.trial, &args.model) {
+        (Some(dir), Some(id), _) => {
+            let path = int8_path(dir, id);
+            if !path.exists() {
+                bail!(
+                    "{} has no int8 model for trial {id}: the run keeps the models of its Pareto \
+                     members and of the networks it may still morph (see {}), and trials from \
+                     before export existed have none",
+                    dir.display(),
+                    networks_dir(dir).display()
+                );
+            }
+            let name = dir
+                .file_name()
+                .map_or("run".into(), |n| n.to_string_lossy());
+            (
+                read_model(&path)?,
+                format!("trial {id} of search run {name}"),
+            )
+        }
+        (_, _, Some(path)) => (read_model(path)?, format!("{}", path.display())),
+        _ => bail!("give --run DIR --trial ID, or --model FILE"),
+    };
+    let export = sparse_export::export(&model, &title)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    for (name, bytes) in &export.files {
+        let path = args.out.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    crate::output::print(&format!(
+        "wrote {} (model.h, model.c, model.json, README.md): weights {} B of flash (cost model {} B), \
+         arena {} B of SRAM (cost model {} B)",
+        args.out.display(),
+        export.c.weight_bytes,
+        export.cost.flash_bytes,
+        export.c.arena_bytes,
+        export.cost.sram_bytes
+    ))?;
+    if args.json {
+        let summary = serde_json::json!({
+            "out": args.out,
+            "weight_bytes": export.c.weight_bytes,
+            "arena_bytes": export.c.arena_bytes,
+            "cost_flash_bytes": export.cost.flash_bytes,
+            "cost_sram_bytes": export.cost.sram_bytes,
+            "architecture": model.architecture,
+        });
+        crate::output::print(&summary.to_string())?;
+    }
+    Ok(())
+}
