@@ -1,11 +1,37 @@
 // The search in a real browser: the quick demo reaches 5 trials with a Pareto front drawn and
 // two workers busy at once, Pause holds the trials and Resume carries on, a selected
-// candidate shows its layers, and an impossible budget is explained.
+// candidate shows its layers and downloads as C that compiles and agrees, and an impossible
+// budget is explained.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { spawnSync } from 'node:child_process';
 import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
 
 const live = siteAndBrowser();
+
+/** The files of a zip archive (stored or deflated), by name, read from its central directory. */
+function readZip(zip) {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const files = {};
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const skip = nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    const local = zip.readUInt32LE(at + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    files[name] = method === 8 ? zlib.inflateRawSync(data) : data;
+    at += 46 + skip;
+  }
+  return files;
+}
 
 /** Resolves once `count` trial rows are in the table. */
 async function waitForTrials(page, count, timeout = 120_000) {
@@ -68,6 +94,31 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   await page.mouse.up();
   assert.match(await page.getByTestId('digit-prediction').textContent(), /^It reads a \d\.$/);
   await page.getByTestId('candidate-view').screenshot({ path: await screenshotPath('11-candidate.png') });
+
+  // Download C: the int8 model as C99, which the CLI's verify compiles for the host and a
+  // Cortex-M4 (qemu) and checks against the Rust int8 evaluator.
+  const [zipped] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('download-c').click(),
+  ]);
+  assert.match(zipped.suggestedFilename(), /^sparse-explorer-trial-\d+-c\.zip$/);
+  const files = readZip(fs.readFileSync(await zipped.path()));
+  assert.deepEqual(Object.keys(files).sort(), ['README.md', 'model.c', 'model.h', 'model.json']);
+  assert.match(files['model.h'].toString(), /#define MODEL_INPUT_SIZE 784UL/);
+  const exported = fs.mkdtempSync(path.join(os.tmpdir(), 'page-export-'));
+  for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(exported, name), bytes);
+  const verify = spawnSync(
+    'cargo',
+    ['run', '--release', '--quiet', '-p', 'sparse-cli', '--', 'verify', exported,
+      '--images', '300', '--emulated-images', '2', '--json'],
+    { cwd: new URL('../../', import.meta.url).pathname, encoding: 'utf8' },
+  );
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  const report = JSON.parse(verify.stdout.trim().split('\n').pop());
+  assert.equal(report.host.identical, 300);
+  assert.equal(report.cortex_m4.run.identical, 2);
+  console.log(`page's C export: ${verify.stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
+  fs.rmSync(exported, { recursive: true });
 
   // Pause: no trial finishes while paused; Resume: trials finish again.
   await page.getByTestId('pause-search').click();
@@ -176,7 +227,7 @@ test('a run exported from the page, or written by the CLI, opens in the page', a
     page.getByTestId('export-run').click(),
   ]);
   const exported = await download.path();
-  const lines = (await import('node:fs')).readFileSync(exported, 'utf8').trim().split('\n');
+  const lines = fs.readFileSync(exported, 'utf8').trim().split('\n');
   assert.equal(lines.length, rows);
   assert.ok('int8_test_accuracy' in JSON.parse(lines[0]));
 

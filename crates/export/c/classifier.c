@@ -1,12 +1,12 @@
 
 /* The last dense layer: its unclamped int32 outputs are the logits. Returns the index of the
  * largest (the first on ties) and stores every logit when `logits` is not NULL. */
-static int classifier(const uint8_t *in, uint32_t inputs, uint32_t units, int32_t *logits,
+static int classifier(const uint8_t *in, unsigned inputs, unsigned units, int32_t *logits,
                       const int8_t *values, const uint8_t *mask, const int32_t *bias,
                       const int32_t *multiplier, const uint8_t *shift)
 {
     weights_t w = weights_at_start(values, mask);
-    uint32_t o, i;
+    unsigned o, i;
     int best = 0;
     int32_t best_logit = 0;
     for (o = 0; o < units; o++) {

@@ -1,11 +1,11 @@
 
 /* A hidden dense layer: unsigned codes in, unsigned codes out after the ReLU. */
-static void dense(const uint8_t *in, uint32_t inputs, uint8_t *out, uint32_t units,
+static void dense(const uint8_t *in, unsigned inputs, uint8_t *out, unsigned units,
                   const int8_t *values, const uint8_t *mask, const int32_t *bias,
                   const int32_t *multiplier, const uint8_t *shift)
 {
     weights_t w = weights_at_start(values, mask);
-    uint32_t o, i;
+    unsigned o, i;
     for (o = 0; o < units; o++) {
         int32_t acc = READ_I32(bias + o), v;
         for (i = 0; i < inputs; i++) {

@@ -1,10 +1,10 @@
 
 /* Max pooling over size x size windows (no padding): the largest code of each window. */
-static void maxpool(const uint8_t *in, uint32_t channels, uint32_t height, uint32_t width,
-                    uint8_t *out, uint32_t out_height, uint32_t out_width, uint32_t size,
-                    uint32_t stride)
+static void maxpool(const uint8_t *in, unsigned channels, unsigned height, unsigned width,
+                    uint8_t *out, unsigned out_height, unsigned out_width, unsigned size,
+                    unsigned stride)
 {
-    uint32_t c, oy, ox, ky, kx;
+    unsigned c, oy, ox, ky, kx;
     for (c = 0; c < channels; c++) {
         for (oy = 0; oy < out_height; oy++) {
             for (ox = 0; ox < out_width; ox++) {

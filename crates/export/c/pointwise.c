@@ -1,11 +1,11 @@
 
 /* The 1 x 1 half of a separable conv: signed middle codes in, unsigned codes out. */
-static void pointwise(const int8_t *in, uint32_t channels, uint32_t positions, uint8_t *out,
-                      uint32_t filters, const int8_t *values, const uint8_t *mask,
+static void pointwise(const int8_t *in, unsigned channels, unsigned positions, uint8_t *out,
+                      unsigned filters, const int8_t *values, const uint8_t *mask,
                       const int32_t *bias, const int32_t *multiplier, const uint8_t *shift)
 {
     weights_t filter = weights_at_start(values, mask), w = filter;
-    uint32_t co, p, ci;
+    unsigned co, p, ci;
     for (co = 0; co < filters; co++) {
         int32_t b = READ_I32(bias + co), m = READ_I32(multiplier + co);
         uint8_t s = READ_U8(shift + co);

@@ -1,7 +1,14 @@
 /* Integer-only int8 inference: the same arithmetic as sparse-core's quant.rs evaluator,
  * so the predictions and logits here equal the explorer's exactly. No malloc, no floats. */
+#include <limits.h>
 #include <string.h>
 #include "model.h"
+
+/* Sizes and indices are unsigned int: 16 bits on AVR, where every index of a model that fits
+ * is below 65536, and so fast there; 32 bits on a Cortex-M. */
+#if UINT_MAX < MODEL_LARGEST_INDEX
+#error "this model's tensors are too large for this target's unsigned int"
+#endif
 
 /* Weights live in flash. On AVR, const data would be copied to SRAM at start-up, so it is
  * put in program memory and read with pgm_read_*; elsewhere a const array is in flash. */
@@ -44,8 +51,8 @@ static int32_t requantize(int32_t acc, int32_t multiplier, uint8_t shift)
 typedef struct {
     const int8_t *values;
     const uint8_t *mask;
-    uint32_t index;
-    uint32_t value;
+    unsigned index;
+    unsigned value;
 } weights_t;
 
 static weights_t weights_at_start(const int8_t *values, const uint8_t *mask)
@@ -60,7 +67,7 @@ static weights_t weights_at_start(const int8_t *values, const uint8_t *mask)
 
 static int8_t next_weight(weights_t *w)
 {
-    uint32_t i = w->index++;
+    unsigned i = w->index++;
     if (w->mask == NULL) {
         return READ_I8(w->values + i);
     }

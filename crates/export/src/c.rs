@@ -249,10 +249,26 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
         arch.classes,
     );
 
+    let largest_tensor = model
+        .layers
+        .iter()
+        .flat_map(|l| match l {
+            QuantLayer::Weighted(t) => vec![t.weights.len()],
+            QuantLayer::Separable {
+                depthwise,
+                pointwise,
+            } => vec![depthwise.weights.len(), pointwise.weights.len()],
+            QuantLayer::Pool => vec![],
+        })
+        .max()
+        .unwrap_or(0);
     let mut source = format!(
         "/* model.c: {title}, exported by sparse-explorer.\n\
-         * {} layers; weights {weight_bytes} bytes of flash, activations {arena_bytes} bytes of SRAM. */\n",
-        arch.layers.len()
+         * {} layers; weights {weight_bytes} bytes of flash, activations {arena_bytes} bytes of SRAM. */\n\
+         \n/* The largest size or index the kernels compute: the arena or the largest tensor. */\n\
+         #define MODEL_LARGEST_INDEX {}UL\n",
+        arch.layers.len(),
+        largest_tensor.max(arena_bytes),
     );
     source.push_str(PRELUDE);
     let kernel_code = [CONV, POINTWISE, DENSE, CLASSIFIER, MAXPOOL, AVGPOOL];

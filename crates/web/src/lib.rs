@@ -8,6 +8,7 @@
 
 pub mod codec;
 mod components;
+mod download;
 mod fetch;
 pub mod pool;
 pub mod protocol;

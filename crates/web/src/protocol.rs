@@ -3,6 +3,7 @@
 
 use crate::upload::UploadedFile;
 use serde::{Deserialize, Serialize};
+use sparse_core::quant::QuantModel;
 use sparse_core::{Architecture, FloatModel, TrialRecord};
 use sparse_train::TrainConfig;
 
@@ -152,6 +153,8 @@ pub enum FromWorker {
         record: Box<TrialRecord>,
         /// The trained network's weights.
         model: Option<Box<FloatModel>>,
+        /// Its int8 model (the pruned architecture's), for the C export.
+        int8: Option<Box<QuantModel>>,
         /// Test images by true class (rows) and predicted class (columns), if trained.
         confusion: Option<Vec<Vec<u32>>>,
     },

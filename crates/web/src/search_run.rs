@@ -5,6 +5,7 @@
 use crate::protocol::{CurvePoint, TrialJob};
 use serde::{Deserialize, Serialize};
 use sparse_core::cost::{Budget, FlashMeasure};
+use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{FloatModel, TrialRecord};
 use sparse_search::{Algorithm, Outcome, Search};
@@ -149,6 +150,8 @@ pub struct SearchRun {
     /// Shared with the views, which skip redrawing while it is unchanged.
     records: Rc<Vec<TrialRecord>>,
     models: HashMap<u64, FloatModel>,
+    /// The int8 models of the trials in `models`, for the C export.
+    int8_models: HashMap<u64, QuantModel>,
     curves: HashMap<u64, Vec<CurvePoint>>,
     confusions: HashMap<u64, Vec<Vec<u32>>>,
     busy: Vec<Option<u64>>,
@@ -166,6 +169,7 @@ impl SearchRun {
             search,
             records: Rc::default(),
             models: HashMap::new(),
+            int8_models: HashMap::new(),
             curves: HashMap::new(),
             confusions: HashMap::new(),
             phase: Phase::Running,
@@ -185,15 +189,20 @@ impl SearchRun {
         }
     }
 
-    /// The saved search with the kept weights found, going on (or finished, if it was): the
-    /// trials in flight at the save are lost, the rest carries on as before.
-    pub fn restore(saved: SavedRun, models: HashMap<u64, FloatModel>) -> Self {
+    /// The saved search with the kept weights (and int8 models) found, going on (or finished,
+    /// if it was): the trials in flight at the save are lost, the rest carries on as before.
+    pub fn restore(
+        saved: SavedRun,
+        models: HashMap<u64, FloatModel>,
+        int8_models: HashMap<u64, QuantModel>,
+    ) -> Self {
         let mut run = Self {
             busy: vec![None; saved.setup.workers.max(1)],
             setup: saved.setup,
             search: saved.search,
             records: Rc::new(saved.records),
             models,
+            int8_models,
             curves: HashMap::new(),
             confusions: HashMap::new(),
             phase: Phase::Running,
@@ -205,6 +214,11 @@ impl SearchRun {
     /// The weights kept for trial `id`, if any (to save them).
     pub fn model(&self, id: u64) -> Option<&FloatModel> {
         self.models.get(&id)
+    }
+
+    /// The int8 model kept for trial `id`, if any (to export or save it).
+    pub fn int8_model(&self, id: u64) -> Option<&QuantModel> {
+        self.int8_models.get(&id)
     }
 
     /// The setup this search runs.
@@ -308,8 +322,14 @@ impl SearchRun {
     }
 
     /// `worker` finished a trial: the search is told, the record kept (with the hypervolume
-    /// after it) and the weights kept for children.
-    pub fn done(&mut self, worker: usize, mut record: TrialRecord, model: Option<FloatModel>) {
+    /// after it) and the weights kept for children, with the int8 model for export.
+    pub fn done(
+        &mut self,
+        worker: usize,
+        mut record: TrialRecord,
+        model: Option<FloatModel>,
+        int8: Option<QuantModel>,
+    ) {
         let expected = self.busy.get_mut(worker).and_then(Option::take);
         if expected != Some(record.id)
             || self
@@ -323,6 +343,9 @@ impl SearchRun {
         }
         record.hypervolume = self.search.hypervolume();
         if let Some(model) = model {
+            if let Some(int8) = int8 {
+                self.int8_models.insert(record.id, int8);
+            }
             self.keep_model(record.id, model);
         }
         Rc::make_mut(&mut self.records).push(record);
@@ -347,7 +370,7 @@ impl SearchRun {
         let architecture = candidate.genome.architecture(self.search.space());
         let reason = format!("worker lost: {why}");
         let record = TrialRecord::failed(id, architecture, candidate.parent, reason);
-        self.done(worker, record, None);
+        self.done(worker, record, None, None);
     }
 
     /// Holds the workers (the page sends them `Pause`).
@@ -392,6 +415,7 @@ impl SearchRun {
         let kept: Vec<u64> = self.models.keys().copied().collect();
         if let Some(dropped) = self.search.network_to_drop(&kept) {
             self.models.remove(&dropped);
+            self.int8_models.remove(&dropped);
         }
     }
 }
@@ -455,7 +479,7 @@ mod tests {
                         accuracy: 0.8,
                     },
                 );
-                run.done(w, trained(&job, 0.5 + job.id as f64 / 20.0), None);
+                run.done(w, trained(&job, 0.5 + job.id as f64 / 20.0), None, None);
                 finished += 1;
             }
         }
@@ -474,14 +498,14 @@ mod tests {
         assert!(run.next_job(1).is_none());
         run.resume();
         let second = run.next_job(1).unwrap();
-        run.done(1, trained(&second, 0.9), None);
+        run.done(1, trained(&second, 0.9), None, None);
         run.stop();
         assert_eq!(run.phase(), &Phase::Stopping);
         assert!(run.next_job(1).is_none());
         run.stopped(0);
         assert_eq!(run.phase(), &Phase::Stopped);
         // A late answer for the stopped trial changes nothing.
-        run.done(0, trained(&job, 0.9), None);
+        run.done(0, trained(&job, 0.9), None, None);
         assert_eq!(run.records().len(), 1);
     }
 
@@ -505,7 +529,7 @@ mod tests {
                 architecture: job.architecture.clone(),
                 layers: Vec::new(),
             };
-            run.done(0, trained(&job, 0.7), Some(model));
+            run.done(0, trained(&job, 0.7), Some(model), None);
         }
         assert!(saw_inheritance);
     }
@@ -530,7 +554,7 @@ mod tests {
                 architecture: job.architecture.clone(),
                 layers: Vec::new(),
             };
-            run.done(0, trained(&job, 0.8), Some(model));
+            run.done(0, trained(&job, 0.8), Some(model), None);
         }
         let lost = run.next_job(1).unwrap();
         let saved = run.saved("MNIST");
@@ -543,14 +567,14 @@ mod tests {
             .iter()
             .map(|id| (*id, run.model(*id).unwrap().clone()))
             .collect();
-        let mut resumed = SearchRun::restore(back, models);
+        let mut resumed = SearchRun::restore(back, models, HashMap::new());
         assert_eq!(resumed.records().len(), 3);
         assert_eq!(resumed.phase(), &Phase::Running);
         // The trial in flight at the save is lost; three more finish the six.
         let mut ids = Vec::new();
         while let Some(job) = resumed.next_job(0) {
             ids.push(job.id);
-            resumed.done(0, trained(&job, 0.9), None);
+            resumed.done(0, trained(&job, 0.9), None, None);
         }
         assert_eq!(resumed.records().len(), 6);
         assert!(!ids.contains(&lost.id));
@@ -562,7 +586,7 @@ mod tests {
         let mut run = SearchRun::new(setup(4, 1), space());
         while let Some(job) = run.next_job(0) {
             let accuracy = 0.6 + job.id as f64 / 10.0;
-            run.done(0, trained(&job, accuracy), None);
+            run.done(0, trained(&job, accuracy), None, None);
         }
         let text = trials_jsonl(run.records().as_slice());
         assert_eq!(text.lines().count(), 4);

@@ -371,6 +371,7 @@ async fn run_trial(
                 .send(FromWorker::TrialDone {
                     record: Box::new(record),
                     model,
+                    int8: Some(Box::new(measures.int8)),
                     confusion: Some(measures.confusion),
                 })
                 .await;
@@ -392,6 +393,7 @@ async fn send_failed(
         .send(FromWorker::TrialDone {
             record: Box::new(record),
             model: None,
+            int8: None,
             confusion: None,
         })
         .await;

@@ -1,14 +1,17 @@
 //! The selected candidate up close: its layers drawn as rows with their output shapes, weights
 //! before and after pruning, and working memory against the SRAM budget line; its parent; and
-//! its training curve.
+//! its training curve; and its int8 model as C for a microcontroller, to download.
 
 use super::confusion_matrix::ConfusionMatrix;
 use super::digit_pad::DigitPad;
+use crate::download::download;
 use crate::protocol::CurvePoint;
 use sparse_core::FloatModel;
 use sparse_core::TrialRecord;
 use sparse_core::architecture::Shape;
 use sparse_core::cost::{Budget, cost};
+use sparse_core::quant::QuantModel;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Props of [`CandidateView`].
@@ -26,6 +29,59 @@ pub struct CandidateViewProps {
     pub confusion: Option<Vec<Vec<u32>>>,
     /// Its trained weights, when kept (for the draw-a-digit pad).
     pub model: Option<FloatModel>,
+    /// Its int8 model, when kept (for "Download C").
+    pub int8: Option<Rc<QuantModel>>,
+}
+
+/// The "Download C" button: the int8 model as `model.h`, `model.c`, `model.json` and a README
+/// in a zip, or why there is none.
+#[derive(Properties, PartialEq)]
+struct DownloadCProps {
+    id: u64,
+    int8: Option<Rc<QuantModel>>,
+}
+
+#[function_component]
+fn DownloadC(props: &DownloadCProps) -> Html {
+    let problem = use_state(|| None::<String>);
+    let Some(model) = props.int8.clone() else {
+        return html! {
+            <p class="hint" data-testid="download-c-missing">{
+                "No C export for this trial: its int8 model was not kept (the page keeps the \
+                 Pareto members' and the networks the search may still morph)."
+            }</p>
+        };
+    };
+    let id = props.id;
+    let onclick = {
+        let problem = problem.clone();
+        Callback::from(move |_| {
+            let title = format!("trial {id} of a sparse-explorer search");
+            match sparse_export::export_zip(&model, &title) {
+                Ok(zip) => {
+                    let name = format!("sparse-explorer-trial-{id}-c.zip");
+                    if download(&name, &zip, "application/zip").is_none() {
+                        problem.set(Some("the browser refused the download".into()));
+                    }
+                }
+                Err(e) => problem.set(Some(format!("cannot export this model: {e}"))),
+            }
+        })
+    };
+    html! {
+        <div class="controls">
+            <button class="secondary" data-testid="download-c" {onclick}>
+                { "Download C (model.h, model.c)" }
+            </button>
+            <span class="hint">{
+                " int8 weights in flash, one static arena, no malloc or floats: \
+                 int model_predict(const uint8_t *pixels)."
+            }</span>
+            if let Some(p) = &*problem {
+                <p class="error">{ p.clone() }</p>
+            }
+        </div>
+    }
 }
 
 fn shape(s: Shape) -> String {
@@ -143,6 +199,9 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                  what a layer needs in SRAM at once — its input and output activations — so the \
                  widest layer sets the chip's SRAM need, however few weights it has."
             }</p>
+            if r.is_trained() {
+                <DownloadC id={r.id} int8={props.int8.clone()} />
+            }
             <div class="candidate-extras">
                 if let Some(counts) = &props.confusion {
                     <ConfusionMatrix counts={counts.clone()} />

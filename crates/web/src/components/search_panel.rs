@@ -7,6 +7,7 @@ use super::candidate_view::CandidateView;
 use super::hypervolume_chart::HypervolumeChart;
 use super::pareto_chart::ParetoChart;
 use super::trial_table::{Column, SortOrder, TrialTable};
+use crate::download::download;
 use crate::pool::{PoolEvent, WorkerPool};
 use crate::protocol::{DatasetInfo, FromWorker, ToWorker};
 use crate::search_run::{
@@ -18,11 +19,11 @@ use sparse_core::FloatModel;
 use sparse_core::TrialRecord;
 use sparse_core::boards::Board;
 use sparse_core::cost::Budget;
+use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_search::pareto_front_of_records;
 use std::collections::HashMap;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -39,6 +40,8 @@ const CRASH_SILENCE_MS: f64 = 1_500.0;
 const RUN_KEY: &str = "run";
 /// Prefix of the keys of kept weights (`model:ID`).
 const MODEL_KEY: &str = "model:";
+/// IndexedDB key prefix of a kept trial's int8 model (for the C export).
+const INT8_KEY: &str = "int8:";
 
 /// Props of [`SearchPanel`].
 #[derive(Properties, PartialEq)]
@@ -86,7 +89,11 @@ pub enum Msg {
     /// Forget the saved search.
     DiscardSaved,
     /// The saved search and its kept weights were read back.
-    Restored(Box<SavedRun>, HashMap<u64, FloatModel>),
+    Restored(
+        Box<SavedRun>,
+        HashMap<u64, FloatModel>,
+        HashMap<u64, QuantModel>,
+    ),
     /// A run file was chosen to open.
     Import(Option<web_sys::File>),
     /// The chosen run file, read and parsed (or why not).
@@ -313,7 +320,7 @@ impl SearchPanel {
         self.feed();
     }
 
-    /// Saves the search (and trial `new_model`'s weights, if kept) to IndexedDB.
+    /// Saves the search (and trial `new_model`'s weights and int8 model, if kept) to IndexedDB.
     fn persist(&self, ctx: &Context<Self>, new_model: Option<u64>) {
         let (Some(run), Some(info)) = (&self.run, &ctx.props().dataset) else {
             return;
@@ -323,8 +330,12 @@ impl SearchPanel {
             let json = serde_json::to_string(run.model(id)?).ok()?;
             Some((format!("{MODEL_KEY}{id}"), json))
         });
+        let int8 = new_model.and_then(|id| {
+            let json = serde_json::to_string(run.int8_model(id)?).ok()?;
+            Some((format!("{INT8_KEY}{id}"), json))
+        });
         spawn_local(async move {
-            if let Some((key, json)) = model {
+            for (key, json) in model.into_iter().chain(int8) {
                 let _ = store::put(&key, &json).await;
             }
             if let Some(text) = text {
@@ -350,13 +361,18 @@ impl SearchPanel {
         let link = ctx.link().clone();
         spawn_local(async move {
             let mut models = HashMap::new();
+            let mut int8_models = HashMap::new();
             for id in &saved.kept {
                 let text = store::get(&format!("{MODEL_KEY}{id}")).await.ok().flatten();
                 if let Some(model) = text.and_then(|t| serde_json::from_str(&t).ok()) {
                     models.insert(*id, model);
                 }
+                let text = store::get(&format!("{INT8_KEY}{id}")).await.ok().flatten();
+                if let Some(model) = text.and_then(|t| serde_json::from_str(&t).ok()) {
+                    int8_models.insert(*id, model);
+                }
             }
-            link.send_message(Msg::Restored(saved, models));
+            link.send_message(Msg::Restored(saved, models, int8_models));
         });
     }
 
@@ -482,6 +498,7 @@ impl SearchPanel {
                 FromWorker::TrialDone {
                     record,
                     model,
+                    int8,
                     confusion,
                 } => {
                     if let Some(run) = self.run.as_mut() {
@@ -490,7 +507,7 @@ impl SearchPanel {
                         if let Some(confusion) = confusion {
                             run.set_confusion(id, confusion);
                         }
-                        run.done(worker, *record, model.map(|m| *m));
+                        run.done(worker, *record, model.map(|m| *m), int8.map(|m| *m));
                         self.persist(ctx, kept.then_some(id));
                     }
                 }
@@ -804,11 +821,15 @@ impl Component for SearchPanel {
             Msg::Imported(Err(why)) => self.form_error = Some(why),
             Msg::Export => {
                 if let Some((records, name)) = self.shown_records() {
-                    download(&name, &trials_jsonl(&records));
+                    download(
+                        &name,
+                        trials_jsonl(&records).as_bytes(),
+                        "application/x-ndjson",
+                    );
                 }
             }
-            Msg::Restored(saved, models) => {
-                self.launch(ctx, SearchRun::restore(*saved, models));
+            Msg::Restored(saved, models, int8_models) => {
+                self.launch(ctx, SearchRun::restore(*saved, models, int8_models));
             }
             Msg::Select(id) => self.selected = Some(id),
             Msg::Sort(column) => {
@@ -995,6 +1016,7 @@ impl SearchPanel {
                         curve={live.map(|r| r.curve(record.id).to_vec()).unwrap_or_default()}
                         confusion={live.and_then(|r| r.confusion(record.id).cloned())}
                         model={live.and_then(|r| r.model(record.id).cloned())}
+                        int8={live.and_then(|r| r.int8_model(record.id).cloned()).map(Rc::new)}
                         {budget} on_select={on_select.clone()} />
                 }
                 <div class="controls">
@@ -1016,19 +1038,4 @@ impl SearchPanel {
             (None, None) => None,
         }
     }
-}
-
-/// Offers `text` to the user as a download named `name`.
-fn download(name: &str, text: &str) -> Option<()> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/x-ndjson");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-    let document = web_sys::window()?.document()?;
-    let anchor: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
-    anchor.set_href(&url);
-    anchor.set_download(name);
-    anchor.click();
-    web_sys::Url::revoke_object_url(&url).ok()
 }
