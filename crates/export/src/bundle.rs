@@ -66,7 +66,8 @@ fn readme(model: &QuantModel, c: &CModel, cost: &CostReport, title: &str) -> Str
          | | cost model | this export |\n| --- | --- | --- |\n\
          | flash for weights and per-channel constants | {} B | {} B (`MODEL_WEIGHT_BYTES`) |\n\
          | SRAM for activations | {} B | {} B (`MODEL_ARENA_BYTES`) |\n\n\
-         The kernels' code adds about 1-2 KB of flash; the stack needs well under 100 bytes.\n\
+         The kernels' code adds about 0.7-1.2 KB of flash on a Cortex-M4 and 2.3-4 KB (with\n\
+         libgcc's 64-bit arithmetic) on an AVR; the stack needs about 100 bytes.\n\
          The export stores each tensor dense, or as its non-zero weights plus a bitmap when that\n\
          is smaller, counting the weights that are zero after int8 rounding.\n",
         layers.join(", "),

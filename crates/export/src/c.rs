@@ -95,6 +95,14 @@ fn dims(shape: Shape) -> [usize; 3] {
     }
 }
 
+/// A shape as `CxHxW` or `N`, for comments.
+fn shape_text(shape: Shape) -> String {
+    match shape {
+        Shape::Map([c, h, w]) => format!("{c}x{h}x{w}"),
+        Shape::Flat([n]) => n.to_string(),
+    }
+}
+
 /// Writes `model.h` and `model.c` for `model`; `title` names it in their comments.
 pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
     model.check()?;
@@ -130,7 +138,9 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
         let [oc, oh, ow] = dims(output);
         let _ = writeln!(
             calls,
-            "    /* layer {n}: {description}, {c}x{h}x{w} -> {oc}x{oh}x{ow} */"
+            "    /* layer {n}: {description}, {} -> {} */",
+            shape_text(input),
+            shape_text(output)
         );
         let _ = writeln!(weights, "\n/* layer {n}: {description} */");
         let src = at(regions.input.offset);
@@ -224,8 +234,8 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
 
     let [c, h, w] = arch.input;
     let header = format!(
-        "/* model.h: {title}, exported by sparse-explorer.\n\
-         * Integer-only int8 inference: no malloc, no floating point. See model.c. */\n\
+        "/* model.h: {title}, exported by sparse-explorer.\n \
+          * Integer-only int8 inference: no malloc, no floating point. See model.c. */\n\
          #ifndef MODEL_H\n#define MODEL_H\n\n#include <stdint.h>\n\n\
          #ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n\
          /* The input: raw 0-255 pixels in channel-height-width order. */\n\
@@ -263,8 +273,8 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
         .max()
         .unwrap_or(0);
     let mut source = format!(
-        "/* model.c: {title}, exported by sparse-explorer.\n\
-         * {} layers; weights {weight_bytes} bytes of flash, activations {arena_bytes} bytes of SRAM. */\n\
+        "/* model.c: {title}, exported by sparse-explorer.\n \
+          * {} layers; weights {weight_bytes} bytes of flash, activations {arena_bytes} bytes of SRAM. */\n\
          \n/* The largest size or index the kernels compute: the arena or the largest tensor. */\n\
          #define MODEL_LARGEST_INDEX {}UL\n",
         arch.layers.len(),

@@ -3,6 +3,7 @@
 //! real candle training run compiled to wasm32 with simd128).
 #![cfg(target_arch = "wasm32")]
 
+use sparse_core::quant::{Calibration, QuantModel, quantize};
 use sparse_core::{Architecture, Dataset, ImageShape, idx::parse_idx_pair};
 use sparse_core::{FloatModel, TrialRecord};
 use sparse_train::Network;
@@ -25,6 +26,17 @@ fn skeleton_model() -> FloatModel {
         .unwrap()
         .to_float_model()
         .unwrap()
+}
+
+/// The skeleton's int8 model (random weights, unit calibration ranges).
+fn skeleton_int8() -> QuantModel {
+    let model = skeleton_model();
+    let n = model.layers.len();
+    let ranges = Calibration {
+        output_max: vec![1.0; n],
+        middle_max: vec![Some(1.0); n],
+    };
+    quantize(&model.architecture, &model.layers, &ranges).unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -113,6 +125,7 @@ fn every_message_survives_the_codec() {
                 "diverged".into(),
             )),
             model: Some(Box::new(skeleton_model())),
+            int8: Some(Box::new(skeleton_int8())),
             confusion: Some(vec![vec![5, 1], vec![0, 7]]),
         },
         FromWorker::Stopped,
