@@ -95,30 +95,6 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   assert.match(await page.getByTestId('digit-prediction').textContent(), /^It reads a \d\.$/);
   await page.getByTestId('candidate-view').screenshot({ path: await screenshotPath('11-candidate.png') });
 
-  // Download C: the int8 model as C99, which the CLI's verify compiles for the host and a
-  // Cortex-M4 (qemu) and checks against the Rust int8 evaluator.
-  const [zipped] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByTestId('download-c').click(),
-  ]);
-  assert.match(zipped.suggestedFilename(), /^sparse-explorer-trial-\d+-c\.zip$/);
-  const files = readZip(fs.readFileSync(await zipped.path()));
-  assert.deepEqual(Object.keys(files).sort(), ['README.md', 'model.c', 'model.h', 'model.json']);
-  assert.match(files['model.h'].toString(), /#define MODEL_INPUT_SIZE 784UL/);
-  const exported = fs.mkdtempSync(path.join(os.tmpdir(), 'page-export-'));
-  for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(exported, name), bytes);
-  const verify = spawnSync(
-    'cargo',
-    ['run', '--release', '--quiet', '-p', 'sparse-cli', '--', 'verify', exported,
-      '--images', '300', '--emulated-images', '2', '--json'],
-    { cwd: new URL('../../', import.meta.url).pathname, encoding: 'utf8' },
-  );
-  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
-  const report = JSON.parse(verify.stdout.trim().split('\n').pop());
-  assert.equal(report.host.identical, 300);
-  assert.equal(report.cortex_m4.run.identical, 2);
-  console.log(`page's C export: ${verify.stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
-  fs.rmSync(exported, { recursive: true });
 
   // Pause: no trial finishes while paused; Resume: trials finish again.
   await page.getByTestId('pause-search').click();
@@ -143,6 +119,38 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   const rows = await page.getByTestId('trial-row').count();
   const status = await page.getByTestId('search-status').textContent();
   console.log(`stopped after ${rows} trials: ${status}`);
+
+  // The selected candidate's Download C (the search stopped): the int8 model as C99, which the
+  // CLI's verify compiles for the host and a Cortex-M4 (qemu) and checks against the Rust
+  // int8 evaluator.
+  const [zipped] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('download-c').click(),
+  ]);
+  assert.match(zipped.suggestedFilename(), /^sparse-explorer-trial-\d+-c\.zip$/);
+  const files = readZip(fs.readFileSync(await zipped.path()));
+  assert.deepEqual(Object.keys(files).sort(), ['README.md', 'model.c', 'model.h', 'model.json']);
+  assert.match(files['model.h'].toString(), /#define MODEL_INPUT_SIZE 784UL/);
+  // The card states the export's flash before the download, and the files agree.
+  const footprint = await page.getByTestId('c-footprint').textContent();
+  const weights = footprint.match(/^On the chip: (\d+) B of flash/)[1];
+  assert.match(files['model.h'].toString(), new RegExp(`#define MODEL_WEIGHT_BYTES ${weights}UL`));
+  const exported = fs.mkdtempSync(path.join(os.tmpdir(), 'page-export-'));
+  for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(exported, name), bytes);
+  // cargo xtask test builds the CLI first and names it; alone, cargo builds it here.
+  const args = ['verify', exported, '--images', '300', '--emulated-images', '2', '--json'];
+  const verify = process.env.SPARSE_EXPLORER
+    ? spawnSync(process.env.SPARSE_EXPLORER, args, { encoding: 'utf8' })
+    : spawnSync('cargo', ['run', '--release', '--quiet', '-p', 'sparse-cli', '--', ...args], {
+        cwd: new URL('../../', import.meta.url).pathname,
+        encoding: 'utf8',
+      });
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  const report = JSON.parse(verify.stdout.trim().split('\n').pop());
+  assert.equal(report.host.identical, 300);
+  assert.equal(report.cortex_m4.run.identical, 2);
+  console.log(`page's C export: ${verify.stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
+  fs.rmSync(exported, { recursive: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

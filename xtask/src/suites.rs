@@ -61,24 +61,39 @@ pub fn test_all() -> Result<(), String> {
     );
     results.push(("wasm (wasm-bindgen-test, headless Chromium)", wasm));
 
-    let e2e = site::build().and_then(|()| {
-        let mut files: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))
-            .map_err(|e| format!("cannot list tests/e2e: {e}"))?
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|name| name.ends_with(".test.mjs"))
-            .map(|name| format!("tests/e2e/{name}"))
-            .collect();
-        files.sort();
-        run_counted(
-            command("node")
-                .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
-                .args(&files)
-                .env("CHROMIUM", &chromium)
-                .env("E2E_DIST", root().join("dist"))
-                .env("E2E_OUT", root().join("target/e2e")),
-            node_counts,
-        )
-    });
+    // The page's Download C test checks the zip with the CLI's `verify`.
+    let cli = root().join("target/release/sparse-explorer");
+    let e2e = site::build()
+        .and_then(|()| {
+            status(command("cargo").args([
+                "build",
+                "--release",
+                "--locked",
+                "-p",
+                "sparse-cli",
+                "--bin",
+                "sparse-explorer",
+            ]))
+        })
+        .and_then(|()| {
+            let mut files: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))
+                .map_err(|e| format!("cannot list tests/e2e: {e}"))?
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|name| name.ends_with(".test.mjs"))
+                .map(|name| format!("tests/e2e/{name}"))
+                .collect();
+            files.sort();
+            run_counted(
+                command("node")
+                    .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+                    .args(&files)
+                    .env("CHROMIUM", &chromium)
+                    .env("E2E_DIST", root().join("dist"))
+                    .env("E2E_OUT", root().join("target/e2e"))
+                    .env("SPARSE_EXPLORER", &cli),
+                node_counts,
+            )
+        });
     results.push(("browser end-to-end (Playwright, Chromium)", e2e));
 
     println!("\n== test summary ==");

@@ -416,6 +416,11 @@ mod tests {
         let images: Vec<Vec<u8>> = (0..12)
             .map(|_| (0..size).map(|_| rng.random()).collect())
             .collect();
+        let c = generate(&model, "sizes").unwrap();
+        assert_eq!(
+            crate::footprint(&model).unwrap(),
+            (c.weight_bytes, c.arena_bytes)
+        );
         let from_c = run_on_host(&model, &images, &format!("seed{seed}"));
         for (image, c_line) in images.iter().zip(&from_c) {
             let logits: Vec<i64> = model.logits(image).iter().map(|&v| v as i64).collect();
@@ -471,6 +476,7 @@ mod tests {
         ));
         // 32 zero weights: no values, a 4-byte mask, 2 × 9 bytes of channel constants.
         assert_eq!(c.weight_bytes, 4 + 18);
+        assert_eq!(crate::footprint(&model).unwrap(), (4 + 18, 16 + 2));
     }
 
     #[test]
@@ -497,6 +503,10 @@ mod tests {
         // A dense tensor keeps its int8 zeros, so the flash is the cost model's exactly.
         assert!(zeros < 50, "{zeros} weights rounded to zero");
         assert_eq!(c.weight_bytes as u64, cost.flash_bytes);
+        assert_eq!(
+            crate::footprint(&model).unwrap(),
+            (c.weight_bytes, c.arena_bytes)
+        );
         assert!(
             c.header
                 .contains(&format!("#define MODEL_ARENA_BYTES {}UL", cost.sram_bytes))

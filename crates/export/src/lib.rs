@@ -12,7 +12,8 @@ pub mod storage;
 pub use c::{CModel, generate};
 
 use sparse_core::Result;
-use sparse_core::quant::QuantModel;
+use sparse_core::cost::CHANNEL_BYTES;
+use sparse_core::quant::{QuantLayer, QuantModel};
 
 /// Everything an export produces, ready to write or zip.
 pub struct Export {
@@ -30,6 +31,26 @@ pub fn export(model: &QuantModel, title: &str) -> Result<Export> {
     let cost = sparse_core::cost::cost(&model.architecture)?;
     let files = bundle::files(model, &c, &cost, title);
     Ok(Export { c, cost, files })
+}
+
+/// What the export of `model` will occupy, without writing any C: `(weight_bytes,
+/// arena_bytes)`, the flash of its `const` arrays and the SRAM of its arena.
+pub fn footprint(model: &QuantModel) -> Result<(usize, usize)> {
+    model.check()?;
+    let tensors = model.layers.iter().flat_map(|l| match l {
+        QuantLayer::Weighted(t) => vec![t],
+        QuantLayer::Separable {
+            depthwise,
+            pointwise,
+        } => vec![depthwise, pointwise],
+        QuantLayer::Pool => vec![],
+    });
+    let weights = tensors
+        .map(|t| {
+            storage::Stored::choose(&t.weights).bytes() + t.bias.len() * CHANNEL_BYTES as usize
+        })
+        .sum();
+    Ok((weights, layout::layout(&model.architecture)?.arena_bytes))
 }
 
 /// [`export`] as one zip archive.

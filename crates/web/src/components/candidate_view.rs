@@ -39,11 +39,18 @@ pub struct CandidateViewProps {
 struct DownloadCProps {
     id: u64,
     int8: Option<Rc<QuantModel>>,
+    /// The cost model's flash for the weights, to compare with the export's.
+    cost_flash_bytes: u64,
 }
 
 #[function_component]
 fn DownloadC(props: &DownloadCProps) -> Html {
     let problem = use_state(|| None::<String>);
+    let footprint = use_memo(props.int8.clone(), |model| {
+        model
+            .as_ref()
+            .and_then(|m| sparse_export::footprint(m).ok())
+    });
     let Some(model) = props.int8.clone() else {
         return html! {
             <p class="hint" data-testid="download-c-missing">{
@@ -77,6 +84,14 @@ fn DownloadC(props: &DownloadCProps) -> Html {
                 " int8 weights in flash, one static arena, no malloc or floats: \
                  int model_predict(const uint8_t *pixels)."
             }</span>
+            if let Some((weights, arena)) = *footprint {
+                <p class="hint" data-testid="c-footprint">{ format!(
+                    "On the chip: {weights} B of flash for the weights (the cost model counted {} B; \
+                     weights that round to zero in int8 cost nothing) plus about 1 KB of code \
+                     (4 KB on an AVR), and {arena} B of SRAM for activations plus about 100 B of stack.",
+                    props.cost_flash_bytes
+                ) }</p>
+            }
             if let Some(p) = &*problem {
                 <p class="error">{ p.clone() }</p>
             }
@@ -200,7 +215,7 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                  widest layer sets the chip's SRAM need, however few weights it has."
             }</p>
             if r.is_trained() {
-                <DownloadC id={r.id} int8={props.int8.clone()} />
+                <DownloadC id={r.id} int8={props.int8.clone()} cost_flash_bytes={report.flash_bytes} />
             }
             <div class="candidate-extras">
                 if let Some(counts) = &props.confusion {
