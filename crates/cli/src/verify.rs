@@ -9,7 +9,8 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 use sparse_core::Dataset;
-use sparse_core::quant::QuantModel;
+use sparse_core::quant::{QuantModel, argmax};
+use sparse_export::c::STRICT_C99;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -107,6 +108,12 @@ struct Report {
     failures: Vec<String>,
 }
 
+/// The export's strict C99 flags followed by `rest`: the model and every harness build clean
+/// under them.
+fn strict<'a>(rest: &[&'a str]) -> Vec<&'a str> {
+    STRICT_C99.iter().chain(rest).copied().collect()
+}
+
 /// Runs `program` with `args` in `dir`, failing with its output when it fails.
 fn run_tool(dir: &Path, program: &str, args: &[&str]) -> anyhow::Result<Output> {
     let output = Command::new(program)
@@ -131,11 +138,20 @@ fn run_tool(dir: &Path, program: &str, args: &[&str]) -> anyhow::Result<Output> 
     Ok(output)
 }
 
-/// The `R class logit...` lines of a harness's output.
-fn parse_results(text: &str) -> Vec<Vec<i64>> {
+/// The `TAG class logit...` lines of a harness's output (`R` for test images, `B` for the
+/// blank one), as numbers.
+fn parse_results(text: &str, tag: &str) -> Vec<Vec<i64>> {
     text.lines()
-        .filter_map(|l| l.trim().strip_prefix("R "))
+        .filter_map(|l| l.trim().strip_prefix(tag)?.strip_prefix(' '))
         .map(|l| l.split(' ').filter_map(|v| v.parse().ok()).collect())
+        .collect()
+}
+
+/// The line a harness must print for `pixels`: the evaluator's class, then its logits.
+fn expected_line(model: &QuantModel, pixels: &[u8]) -> Vec<i64> {
+    let logits = model.logits(pixels);
+    std::iter::once(argmax(&logits) as i64)
+        .chain(logits.iter().map(|&v| v as i64))
         .collect()
 }
 
@@ -147,9 +163,7 @@ fn agreement(model: &QuantModel, data: &Dataset, results: &[Vec<i64>], images: u
         correct: 0,
     };
     for (i, line) in results.iter().take(images).enumerate() {
-        let mut expected = vec![model.predict(data.image(i)) as i64];
-        expected.extend(model.logits(data.image(i)).iter().map(|&v| v as i64));
-        found.identical += usize::from(*line == expected);
+        found.identical += usize::from(*line == expected_line(model, data.image(i)));
         found.correct += usize::from(line.first() == Some(&(data.label(i) as i64)));
     }
     found
@@ -219,24 +233,13 @@ fn host(
     run_tool(
         dir,
         "cc",
-        &[
-            "-std=c99",
-            "-Wall",
-            "-Wextra",
-            "-pedantic",
-            "-Werror",
-            "-O2",
-            "model.c",
-            "host_main.c",
-            "-o",
-            "host",
-        ],
+        &strict(&["-O2", "model.c", "host_main.c", "-o", "host"]),
     )?;
     let out = run_tool(dir, "./host", &["images.bin"])?;
     Ok(agreement(
         model,
         data,
-        &parse_results(&String::from_utf8_lossy(&out.stdout)),
+        &parse_results(&String::from_utf8_lossy(&out.stdout), "R"),
         images,
     ))
 }
@@ -247,29 +250,19 @@ fn cortex_m4(
     dir: &Path,
     images: usize,
 ) -> anyhow::Result<CortexM4> {
-    let cpu = [
-        "-std=c99",
+    let cpu = strict(&[
         "-Os",
         "-mcpu=cortex-m4",
         "-mthumb",
         "-ffunction-sections",
         "-fdata-sections",
-    ];
-    let mut object = cpu.to_vec();
-    object.extend([
-        "-Wall",
-        "-Wextra",
-        "-pedantic",
-        "-Werror",
-        "-c",
-        "model.c",
-        "-o",
-        "model.o",
     ]);
+    let mut object = cpu.clone();
+    object.extend(["-c", "model.c", "-o", "model.o"]);
     run_tool(dir, "arm-none-eabi-gcc", &object)?;
     let sizes = run_tool(dir, "arm-none-eabi-size", &["-A", "model.o"])?;
     let sizes = String::from_utf8_lossy(&sizes.stdout);
-    let mut link = cpu.to_vec();
+    let mut link = cpu;
     link.extend([
         "--specs=nano.specs",
         "--specs=rdimon.specs",
@@ -317,7 +310,7 @@ fn cortex_m4(
         arena_bytes: section_bytes(&sizes, ".bss"),
         code_bytes: section_bytes(&sizes, ".text"),
         program: program.try_into().unwrap_or([0; 3]),
-        run: agreement(model, data, &parse_results(&text), images),
+        run: agreement(model, data, &parse_results(&text, "R"), images),
     })
 }
 
@@ -325,11 +318,7 @@ fn avr(model: &QuantModel, data: &Dataset, dir: &Path, images: usize) -> anyhow:
     run_tool(
         dir,
         "avr-gcc",
-        &[
-            "-std=c99",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
+        &strict(&[
             "-mmcu=atmega328p",
             "-Os",
             "-DF_CPU=16000000UL",
@@ -340,7 +329,7 @@ fn avr(model: &QuantModel, data: &Dataset, dir: &Path, images: usize) -> anyhow:
             "avr_main.c",
             "-o",
             "uno.elf",
-        ],
+        ]),
     )?;
     let sizes = run_tool(dir, "avr-size", &["-C", "--mcu=atmega328p", "uno.elf"])?;
     let sizes = String::from_utf8_lossy(&sizes.stdout);
@@ -381,22 +370,13 @@ fn avr(model: &QuantModel, data: &Dataset, dir: &Path, images: usize) -> anyhow:
         .and_then(|v| v.parse().ok())
         .with_context(|| format!("the ATmega328P program under simavr did not finish: {text}"))?;
     let blank = vec![0u8; data.image(0).len()];
-    let mut expected = vec![model.predict(&blank) as i64];
-    expected.extend(model.logits(&blank).iter().map(|&v| v as i64));
-    let blank_line = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("B "))
-        .map(|l| {
-            l.split(' ')
-                .filter_map(|v| v.parse().ok())
-                .collect::<Vec<i64>>()
-        });
+    let blank_lines = parse_results(&text, "B");
     Ok(Avr {
         program_bytes,
         data_bytes,
         stack_peak_bytes,
-        blank_identical: blank_line == Some(expected),
-        run: agreement(model, data, &parse_results(&text), images),
+        blank_identical: blank_lines == [expected_line(model, &blank)],
+        run: agreement(model, data, &parse_results(&text, "R"), images),
     })
 }
 

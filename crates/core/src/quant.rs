@@ -42,6 +42,20 @@ pub enum FloatLayer {
     Pool,
 }
 
+impl FloatLayer {
+    /// Its weight tensors: one, a dwconv's depthwise then pointwise, or none for a pool.
+    pub fn tensors(&self) -> Vec<&FloatTensor> {
+        match self {
+            FloatLayer::Weighted(t) => vec![t],
+            FloatLayer::Separable {
+                depthwise,
+                pointwise,
+            } => vec![depthwise, pointwise],
+            FloatLayer::Pool => vec![],
+        }
+    }
+}
+
 /// Activation ranges seen on calibration data, per layer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
@@ -82,6 +96,20 @@ pub enum QuantLayer {
     Pool,
 }
 
+impl QuantLayer {
+    /// Its weight tensors: one, a dwconv's depthwise then pointwise, or none for a pool.
+    pub fn tensors(&self) -> Vec<&QuantTensor> {
+        match self {
+            QuantLayer::Weighted(t) => vec![t],
+            QuantLayer::Separable {
+                depthwise,
+                pointwise,
+            } => vec![depthwise, pointwise],
+            QuantLayer::Pool => vec![],
+        }
+    }
+}
+
 /// An int8 network: the architecture, its quantised layers and its activation scales.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QuantModel {
@@ -91,6 +119,17 @@ pub struct QuantModel {
     pub layers: Vec<QuantLayer>,
     /// The real value of one output code of each layer (the input's is 1/255).
     pub output_scale: Vec<f32>,
+}
+
+/// The index of the largest logit, the first on ties (as the C export's `model_predict`).
+pub fn argmax(logits: &[i32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in logits.iter().enumerate() {
+        if v > logits[best] {
+            best = i;
+        }
+    }
+    best
 }
 
 /// `m · 2^-shift` with `m ∈ [2^30, 2^31)` closest to `real` (> 0), or zero for `real = 0`.
@@ -346,14 +385,7 @@ impl QuantModel {
             let problem = |why: String| {
                 Error::Architecture(format!("layer {}, {}, {why}", i + 1, layer.describe()))
             };
-            let tensors: Vec<&QuantTensor> = match q {
-                QuantLayer::Weighted(t) => vec![t],
-                QuantLayer::Separable {
-                    depthwise,
-                    pointwise,
-                } => vec![depthwise, pointwise],
-                QuantLayer::Pool => vec![],
-            };
+            let tensors = q.tensors();
             let expected = tensor_sizes(layer, input, output);
             let kind_fits = matches!(
                 (layer, q),
@@ -476,14 +508,7 @@ impl QuantModel {
 
     /// The predicted class: the index of the largest logit (the first on ties).
     pub fn predict(&self, pixels: &[u8]) -> usize {
-        let logits = self.logits(pixels);
-        let mut best = 0;
-        for (i, &v) in logits.iter().enumerate() {
-            if v > logits[best] {
-                best = i;
-            }
-        }
-        best
+        argmax(&self.logits(pixels))
     }
 
     /// Fraction of `data` classified correctly.

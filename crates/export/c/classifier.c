@@ -6,18 +6,11 @@ static int classifier(const uint8_t *in, unsigned inputs, unsigned units, int32_
                       const int32_t *multiplier, const uint8_t *shift)
 {
     weights_t w = weights_at_start(values, mask);
-    unsigned o, i;
+    unsigned o;
     int best = 0;
     int32_t best_logit = 0;
     for (o = 0; o < units; o++) {
-        int32_t acc = READ_I32(bias + o), v;
-        for (i = 0; i < inputs; i++) {
-            int8_t weight = next_weight(&w);
-            if (weight != 0) {
-                acc += (int32_t)weight * in[i];
-            }
-        }
-        v = requantize(acc, READ_I32(multiplier + o), READ_U8(shift + o));
+        int32_t v = dense_output(&w, in, inputs, o, bias, multiplier, shift);
         if (logits != NULL) {
             logits[o] = v;
         }

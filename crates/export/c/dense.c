@@ -5,16 +5,9 @@ static void dense(const uint8_t *in, unsigned inputs, uint8_t *out, unsigned uni
                   const int32_t *multiplier, const uint8_t *shift)
 {
     weights_t w = weights_at_start(values, mask);
-    unsigned o, i;
+    unsigned o;
     for (o = 0; o < units; o++) {
-        int32_t acc = READ_I32(bias + o), v;
-        for (i = 0; i < inputs; i++) {
-            int8_t weight = next_weight(&w);
-            if (weight != 0) {
-                acc += (int32_t)weight * in[i];
-            }
-        }
-        v = requantize(acc, READ_I32(multiplier + o), READ_U8(shift + o));
+        int32_t v = dense_output(&w, in, inputs, o, bias, multiplier, shift);
         out[o] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
 }

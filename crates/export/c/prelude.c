@@ -76,3 +76,21 @@ static int8_t next_weight(weights_t *w)
     }
     return 0;
 }
+
+/* Output `o` of a dense layer, requantised but not clamped: its bias plus its row of weights
+ * (read from `w`, which then stands at the next row) times the inputs. Every model ends in a
+ * dense classifier, so this is always used. */
+static int32_t dense_output(weights_t *w, const uint8_t *in, unsigned inputs, unsigned o,
+                            const int32_t *bias, const int32_t *multiplier,
+                            const uint8_t *shift)
+{
+    int32_t acc = READ_I32(bias + o);
+    unsigned i;
+    for (i = 0; i < inputs; i++) {
+        int8_t weight = next_weight(w);
+        if (weight != 0) {
+            acc += (int32_t)weight * in[i];
+        }
+    }
+    return requantize(acc, READ_I32(multiplier + o), READ_U8(shift + o));
+}

@@ -92,14 +92,7 @@ mod tests {
     use super::*;
 
     /// The example of `docs/architecture-format.md` (working memory 6760 bytes).
-    const EXAMPLE: &str = r#"{"input": [1, 28, 28], "classes": 10,
-     "layers": [
-       {"conv":    {"filters": 8, "kernel": 3, "stride": 1, "padding": "valid"}},
-       {"maxpool": {"size": 2, "stride": 2}},
-       {"dwconv":  {"filters": 16, "kernel": 3, "stride": 1, "padding": "same"}},
-       {"avgpool": {"size": 2, "stride": 2}},
-       {"dense":   {"units": 32}},
-       {"dense":   {"units": 10}}]}"#;
+    const EXAMPLE: &str = include_str!("../../../docs/examples/example.json");
 
     #[test]
     fn inputs_and_outputs_alternate_ends_and_never_overlap() {

@@ -37,15 +37,10 @@ pub fn export(model: &QuantModel, title: &str) -> Result<Export> {
 /// arena_bytes)`, the flash of its `const` arrays and the SRAM of its arena.
 pub fn footprint(model: &QuantModel) -> Result<(usize, usize)> {
     model.check()?;
-    let tensors = model.layers.iter().flat_map(|l| match l {
-        QuantLayer::Weighted(t) => vec![t],
-        QuantLayer::Separable {
-            depthwise,
-            pointwise,
-        } => vec![depthwise, pointwise],
-        QuantLayer::Pool => vec![],
-    });
-    let weights = tensors
+    let weights = model
+        .layers
+        .iter()
+        .flat_map(QuantLayer::tensors)
         .map(|t| {
             storage::Stored::choose(&t.weights).bytes() + t.bias.len() * CHANNEL_BYTES as usize
         })

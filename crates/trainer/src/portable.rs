@@ -4,7 +4,6 @@
 use crate::{Network, Result};
 use candle_core::{Device, Tensor, Var};
 use sparse_core::FloatModel;
-use sparse_core::quant::{FloatLayer, FloatTensor};
 
 impl Network {
     /// The architecture (with densities after pruning) and the float weights.
@@ -22,15 +21,10 @@ impl Network {
         model.check()?;
         let network = Network::new(&model.architecture, 0, &Device::Cpu)?;
         for (i, layer) in model.layers.iter().enumerate() {
-            let tensors: Vec<&FloatTensor> = match layer {
-                FloatLayer::Weighted(t) => vec![t],
-                FloatLayer::Separable {
-                    depthwise,
-                    pointwise,
-                } => vec![depthwise, pointwise],
-                FloatLayer::Pool => Vec::new(),
-            };
-            let values = tensors.iter().flat_map(|t| [&t.weight, &t.bias]);
+            let values = layer
+                .tensors()
+                .into_iter()
+                .flat_map(|t| [&t.weight, &t.bias]);
             for (var, values) in network.layer_params(i).iter().zip(values) {
                 set(var, values)?;
             }
