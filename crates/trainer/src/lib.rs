@@ -1,6 +1,7 @@
 //! Trains CNNs described by [`sparse_core::Architecture`] with candle, natively and in wasm32.
 //!
-//! [`Network::new`] turns a description into candle variables with a seeded initialisation;
+//! [`Network::new`] turns a description into candle variables with a seeded initialisation
+//! (which [`Trainer`] centres and scales on real images, `init.rs`);
 //! [`Trainer`] runs Adam over shuffled mini-batches that it streams out of one
 //! [`sparse_core::Dataset`], one [`Trainer::step`] at a time, so the page's worker can yield
 //! between batches and the CLI can drive [`Trainer::run`] with a [`TrainObserver`] that draws a
@@ -13,6 +14,7 @@ mod compress;
 mod error;
 mod im2col;
 mod inherit;
+mod init;
 mod network;
 mod pool;
 mod portable;

@@ -297,6 +297,11 @@ impl Network {
         Ok(outputs)
     }
 
+    /// Layer `i` applied to `x` (ReLU included), without noise.
+    pub(crate) fn layer_output(&self, i: usize, x: &Tensor) -> Result<Tensor> {
+        Ok(self.layer_forward(i, x, &mut None)?.0)
+    }
+
     /// Layer `i` applied to `x` (ReLU included), and a dwconv's middle; with `noise`, a
     /// variational layer samples its pre-activations.
     fn layer_forward(
@@ -318,14 +323,7 @@ impl Network {
                 let channels = x.dims4()?.1;
                 let op = conv_op(x, conv, channels)?;
                 let depthwise = sampled(&op, &p[0], &p[1], log_sigma2(0), noise)?;
-                let pointwise = Conv {
-                    filters: conv.filters,
-                    kernel: 1,
-                    stride: 1,
-                    padding: Default::default(),
-                    density: None,
-                };
-                let op = conv_op(&depthwise, &pointwise, 1)?;
+                let op = conv_op(&depthwise, &pointwise(conv), 1)?;
                 let y = sampled(&op, &p[2], &p[3], log_sigma2(1), noise)?;
                 middle = Some(depthwise);
                 y
@@ -376,7 +374,7 @@ impl Network {
 }
 
 /// A layer's linear map of its (already padded) input by a weight tensor.
-enum LinearOp {
+pub(crate) enum LinearOp {
     /// `conv2d(input, w)` with this stride and group count.
     Conv {
         input: Tensor,
@@ -388,7 +386,8 @@ enum LinearOp {
 }
 
 impl LinearOp {
-    fn input(&self) -> &Tensor {
+    /// The (padded) input the map reads.
+    pub(crate) fn input(&self) -> &Tensor {
         match self {
             LinearOp::Conv { input, .. } | LinearOp::Dense(input) => input,
         }
@@ -396,7 +395,12 @@ impl LinearOp {
 
     /// The map applied to `input` (or, for the variance, to another tensor of its shape),
     /// plus `bias` where given.
-    fn apply(&self, input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    pub(crate) fn apply(
+        &self,
+        input: &Tensor,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+    ) -> Result<Tensor> {
         Ok(match self {
             LinearOp::Conv { stride, groups, .. } => conv2d(input, weight, bias, *stride, *groups)?,
             LinearOp::Dense(_) => {
@@ -410,8 +414,19 @@ impl LinearOp {
     }
 }
 
+/// The pointwise (1×1) half of the dwconv `conv`.
+pub(crate) fn pointwise(conv: &Conv) -> Conv {
+    Conv {
+        filters: conv.filters,
+        kernel: 1,
+        stride: 1,
+        padding: Default::default(),
+        density: None,
+    }
+}
+
 /// The convolution of `x` for `conv`, padding first when "same" padding needs it.
-fn conv_op(x: &Tensor, conv: &Conv, groups: usize) -> Result<LinearOp> {
+pub(crate) fn conv_op(x: &Tensor, conv: &Conv, groups: usize) -> Result<LinearOp> {
     let (_, _, h, w) = x.dims4()?;
     let pads = |side| conv.output_side(side).map_or((0, 0), |(_, pad)| pad);
     let ((top, bottom), (left, right)) = (pads(h), pads(w));

@@ -11,6 +11,9 @@ use sparse_core::space::Pruning;
 use sparse_core::{Architecture, Dataset};
 use std::ops::ControlFlow;
 
+/// Images of the batch on which a new network's layers are centred and scaled.
+const INIT_EXAMPLES: usize = 256;
+
 /// How to train: epochs, batch size, Adam's peak learning rate and the seed that fixes the
 /// initial weights and the order of examples. The learning rate follows a cosine from its peak
 /// down to zero over the planned steps, which settles the weights by the end of a short run.
@@ -132,7 +135,7 @@ impl Trainer {
         let mut rng = StdRng::seed_from_u64(config.seed.wrapping_add(1));
         let mut order: Vec<usize> = (0..data.len()).collect();
         order.shuffle(&mut rng);
-        Ok(Self {
+        let trainer = Self {
             network,
             noise: StdRng::seed_from_u64(config.seed.wrapping_add(2)),
             magnitude,
@@ -143,7 +146,21 @@ impl Trainer {
             order,
             epoch: 0,
             batch: 0,
-        })
+        };
+        trainer.initialise_from_data(data, &[])?;
+        Ok(trainer)
+    }
+
+    /// Rescales the layers marked `fresh` (a missing entry: fresh) so that each channel starts
+    /// centred with unit variance on a batch of `data` (see `init.rs`). [`Trainer::new`] does
+    /// this for every layer; call it again after copying a parent's weights into some layers.
+    pub fn initialise_from_data(&self, data: &Dataset, fresh: &[bool]) -> Result<()> {
+        let sample = &self.order[..self.order.len().min(INIT_EXAMPLES)];
+        if sample.is_empty() {
+            return Ok(());
+        }
+        let (x, _) = batch_tensors(data, sample, &self.device)?;
+        self.network.initialise_from_data(&x, fresh)
     }
 
     /// The network being trained.

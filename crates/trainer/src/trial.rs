@@ -70,6 +70,9 @@ impl TrialRun {
         let trainer = Trainer::new(architecture, train, config)?;
         if let Some((parent, inherits_from)) = parent {
             trainer.network().inherit_from(parent, inherits_from)?;
+            // The fresh layers are centred again on what the inherited ones now feed them.
+            let fresh: Vec<bool> = inherits_from.iter().map(Option::is_none).collect();
+            trainer.initialise_from_data(train, &fresh)?;
         }
         Ok(Self { trainer })
     }
