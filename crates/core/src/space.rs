@@ -6,13 +6,19 @@
 //! [`SearchSpace::morph`] applies one network morphism; both only ever return genomes whose
 //! architecture validates. Every gene carries an id that survives morphisms, so a child can
 //! say which parent layer each of its layers inherits weights from
-//! ([`Morph::inherits_from`]).
+//! ([`Morph::inherits_from`]). Samples and morphs avoid two kinds of network that cannot
+//! learn: a downsampling conv with a 1×1 kernel (it never sees three pixels in four) and a
+//! layer that passes on fewer values than there are classes ([`Genome::is_learnable`]).
 
 use crate::Architecture;
 use crate::architecture::{Conv, Dense, Layer, Padding, Pool};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde::{Deserialize, Serialize};
+
+/// Draws [`SearchSpace::sample`] makes before it settles for a genome with a layer narrower
+/// than the class count (only a space with tiny inputs or many classes needs more than a few).
+const SAMPLE_TRIES: usize = 100;
 
 /// How a layer is pruned after (or while) training.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -240,6 +246,15 @@ impl Genome {
         !self.blocks.is_empty() && self.architecture(space).output_shapes().is_ok()
     }
 
+    /// Whether every layer passes on at least as many values as there are classes: a network
+    /// that squeezes an image through fewer numbers (a 1×1×1 map, two features) cannot tell
+    /// the classes apart, however long it trains.
+    pub fn is_learnable(&self, space: &SearchSpace) -> bool {
+        self.architecture(space)
+            .output_shapes()
+            .is_ok_and(|shapes| shapes.iter().all(|s| s.elements() >= space.classes))
+    }
+
     fn fresh_id(&mut self) -> u32 {
         self.next_id += 1;
         self.next_id - 1
@@ -268,8 +283,16 @@ impl SearchSpace {
         (max.powf(rng.random_range(0.0..1.0)).round() as usize).clamp(1, self.max_filters)
     }
 
-    fn sample_kernel(&self, rng: &mut impl Rng) -> usize {
-        *self.kernels.choose(rng).unwrap_or(&3)
+    /// The kernel sides a block of `kind` may use: a downsampling conv's kernel is at least its
+    /// stride of 2, so it reads every input pixel (a 1×1 kernel at stride 2 would discard three
+    /// quarters of its input unseen; with one or two filters such networks barely learn).
+    fn kernels_for(&self, kind: BlockKind) -> Vec<usize> {
+        let wide: Vec<usize> = self.kernels.iter().copied().filter(|&k| k >= 2).collect();
+        if kind == BlockKind::Downsample && !wide.is_empty() {
+            wide
+        } else {
+            self.kernels.clone()
+        }
     }
 
     /// A block that fits an input of side `side`: valid padding only where the kernel fits,
@@ -278,7 +301,7 @@ impl SearchSpace {
         let kind = *[BlockKind::Conv, BlockKind::Dwconv, BlockKind::Downsample]
             .choose(rng)
             .expect("non-empty");
-        let kernel = self.sample_kernel(rng);
+        let kernel = *self.kernels_for(kind).choose(rng).unwrap_or(&3);
         let padding = if kind != BlockKind::Downsample && side >= kernel && rng.random_bool(0.5) {
             Padding::Valid
         } else {
@@ -312,8 +335,20 @@ impl SearchSpace {
         }
     }
 
-    /// A random genome of the space; its architecture always validates.
+    /// A random genome of the space; its architecture always validates, and it is redrawn
+    /// (up to [`SAMPLE_TRIES`] times) until no layer is narrower than the class count.
     pub fn sample(&self, rng: &mut impl Rng) -> Genome {
+        let mut genome = self.sample_once(rng);
+        for _ in 1..SAMPLE_TRIES {
+            if genome.is_learnable(self) {
+                break;
+            }
+            genome = self.sample_once(rng);
+        }
+        genome
+    }
+
+    fn sample_once(&self, rng: &mut impl Rng) -> Genome {
         let mut genome = Genome {
             blocks: Vec::new(),
             hidden: Vec::new(),
@@ -361,6 +396,7 @@ impl SearchSpace {
             if let Some(child) = self.try_morph(parent, kind, rng)
                 && child != *parent
                 && child.is_valid(self)
+                && (child.is_learnable(self) || !parent.is_learnable(self))
             {
                 return Morph {
                     inherits_from: inheritance(parent, &child),
@@ -426,9 +462,8 @@ impl SearchSpace {
             MorphKind::ChangeKernel => {
                 let b = &mut g.blocks[rng.random_range(0..blocks)];
                 let others: Vec<usize> = self
-                    .kernels
-                    .iter()
-                    .copied()
+                    .kernels_for(b.kind)
+                    .into_iter()
                     .filter(|&k| k != b.kernel)
                     .collect();
                 b.kernel = *others.choose(rng)?;
@@ -530,6 +565,7 @@ mod tests {
             // The first layer's input counts towards working memory.
             assert!(report.working_memory_bytes >= 28 * 28);
             assert_eq!(g.layer_pruning().len(), arch.layers.len());
+            assert!(g.is_learnable(&space), "{arch:?}");
             for l in &arch.layers {
                 kinds.insert(l.kind());
             }
@@ -547,6 +583,12 @@ mod tests {
             for _ in 0..100 {
                 let m = space.morph(&g, &mut rng);
                 assert!(m.child.is_valid(&space), "{:?} broke {:?}", m.kind, m.child);
+                assert!(
+                    m.child.is_learnable(&space),
+                    "{:?} squeezed {:?}",
+                    m.kind,
+                    m.child
+                );
                 let parent_layers = g.architecture(&space).layers;
                 let child_layers = m.child.architecture(&space).layers;
                 assert_eq!(m.inherits_from.len(), child_layers.len());
@@ -561,6 +603,54 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 10, "every morphism applies somewhere: {seen:?}");
+    }
+
+    #[test]
+    fn a_layer_narrower_than_the_classes_is_not_learnable() {
+        let space = mnist();
+        let mut g = space.sample(&mut StdRng::seed_from_u64(4));
+        g.hidden.clear();
+        g.blocks.truncate(1);
+        g.blocks[0] = ConvGene {
+            kind: BlockKind::Downsample,
+            filters: 1,
+            kernel: 5,
+            padding: Padding::Same,
+            pool: Some(PoolKind::Max),
+            ..g.blocks[0].clone()
+        };
+        // 28 -> 14 -> 7: 49 values.
+        assert!(g.is_learnable(&space));
+        for pool in [Some(PoolKind::Max), None] {
+            let mut next = g.blocks[0].clone();
+            next.id = g.fresh_id();
+            next.pool = pool;
+            g.blocks.push(next);
+        }
+        // 7 -> 4 -> 2 -> 1: a single value reaches the classifier.
+        assert!(g.is_valid(&space));
+        assert!(!g.is_learnable(&space));
+    }
+
+    #[test]
+    fn downsampling_convs_read_every_pixel_in_samples_and_morphs() {
+        let space = mnist();
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut downsampling_kernels = std::collections::HashSet::new();
+        for _ in 0..200 {
+            let mut g = space.sample(&mut rng);
+            for _ in 0..50 {
+                for b in &g.blocks {
+                    if b.kind == BlockKind::Downsample {
+                        downsampling_kernels.insert(b.kernel);
+                    }
+                }
+                g = space.morph(&g, &mut rng).child;
+            }
+        }
+        let mut seen: Vec<usize> = downsampling_kernels.into_iter().collect();
+        seen.sort_unstable();
+        assert_eq!(seen, vec![3, 5]);
     }
 
     #[test]
