@@ -511,6 +511,21 @@ impl QuantModel {
         argmax(&self.logits(pixels))
     }
 
+    /// The class probabilities for one image: the softmax of the int8 logits, each read at the
+    /// classifier's output scale (what the page's draw-a-digit pad shows).
+    pub fn probabilities(&self, pixels: &[u8]) -> Vec<f32> {
+        let scale = self.output_scale.last().copied().unwrap_or(1.0);
+        let logits: Vec<f32> = self
+            .logits(pixels)
+            .into_iter()
+            .map(|l| l as f32 * scale)
+            .collect();
+        let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
+        let sum: f32 = exp.iter().sum();
+        exp.into_iter().map(|e| e / sum).collect()
+    }
+
     /// Fraction of `data` classified correctly.
     pub fn accuracy(&self, data: &Dataset) -> f64 {
         let correct = (0..data.len())
@@ -632,6 +647,33 @@ mod tests {
         }
         let json = serde_json::to_string(&model).unwrap();
         assert_eq!(serde_json::from_str::<QuantModel>(&json).unwrap(), model);
+    }
+
+    #[test]
+    fn probabilities_are_the_softmax_of_the_scaled_int8_logits() {
+        let (arch, layers) = tiny();
+        let calibration = Calibration {
+            output_max: vec![2.0, 2.0, 3.0],
+            middle_max: vec![None; 3],
+        };
+        let model = quantize(&arch, &layers, &calibration).unwrap();
+        for i in 0..20u32 {
+            let img: Vec<u8> = (0..9).map(|j| ((i * 37 + j * 53) % 256) as u8).collect();
+            let p = model.probabilities(&img);
+            let logits = model.logits(&img);
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+            assert_eq!(argmax_f32(&p), model.predict(&img));
+            // Their ratio is the exponent of the logits' difference at the output scale.
+            let (a, b) = (0, 1);
+            let expected = ((logits[a] - logits[b]) as f32 * model.output_scale[2]).exp();
+            assert!((p[a] / p[b] - expected).abs() < 1e-3 * expected.max(1.0));
+        }
+    }
+
+    fn argmax_f32(p: &[f32]) -> usize {
+        (0..p.len())
+            .max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a)))
+            .unwrap()
     }
 
     #[test]

@@ -26,7 +26,6 @@ mod trial;
 
 pub use error::{Error, Result};
 pub use network::Network;
-pub use portable::classify;
 pub use quantize::quantize;
 pub use reference::{ReferenceRun, reference_benchmark};
 pub use trainer::{BatchReport, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate};

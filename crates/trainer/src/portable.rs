@@ -33,17 +33,6 @@ impl Network {
     }
 }
 
-/// The class probabilities `model` gives one image of raw 0–255 pixels in channel-height-width
-/// order (scaled as in training), for the page's draw-a-digit pad.
-pub fn classify(model: &FloatModel, pixels: &[u8]) -> Result<Vec<f32>> {
-    let network = Network::from_float_model(model)?;
-    let [c, h, w] = model.architecture.input;
-    let values: Vec<f32> = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
-    let x = Tensor::from_vec(values, (1, c, h, w), &Device::Cpu)?;
-    let logits = network.forward(&x)?;
-    Ok(candle_nn::ops::softmax(&logits, 1)?.squeeze(0)?.to_vec1()?)
-}
-
 /// Overwrites `var` with `values`, keeping its shape and type.
 fn set(var: &Var, values: &[f32]) -> Result<()> {
     let tensor = Tensor::from_slice(values, var.shape(), var.device())?.to_dtype(var.dtype())?;
@@ -77,37 +66,6 @@ mod tests {
         let (a, b) = (original.forward(&x).unwrap(), copy.forward(&x).unwrap());
         let diff = (a - b).unwrap().abs().unwrap().max_all().unwrap();
         assert_eq!(diff.to_scalar::<f32>().unwrap(), 0.0);
-    }
-
-    #[test]
-    fn classify_gives_the_network_s_probabilities() {
-        let arch = Architecture::skeleton();
-        let network = Network::new(&arch, 3, &Device::Cpu).unwrap();
-        let model = network.to_float_model().unwrap();
-        let pixels: Vec<u8> = (0..784).map(|i| (i % 256) as u8).collect();
-        let probabilities = classify(&model, &pixels).unwrap();
-        assert_eq!(probabilities.len(), 10);
-        assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
-        let x = Tensor::from_vec(
-            pixels
-                .iter()
-                .map(|&p| f32::from(p) / 255.0)
-                .collect::<Vec<_>>(),
-            (1, 1, 28, 28),
-            &Device::Cpu,
-        )
-        .unwrap();
-        let best = network
-            .forward(&x)
-            .unwrap()
-            .argmax(1)
-            .unwrap()
-            .to_vec1::<u32>()
-            .unwrap()[0];
-        let top = (0..10)
-            .max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b]))
-            .unwrap();
-        assert_eq!(top as u32, best);
     }
 
     #[test]

@@ -6,7 +6,6 @@ use super::confusion_matrix::ConfusionMatrix;
 use super::digit_pad::DigitPad;
 use crate::download::download;
 use crate::protocol::CurvePoint;
-use sparse_core::FloatModel;
 use sparse_core::TrialRecord;
 use sparse_core::architecture::Shape;
 use sparse_core::cost::{Budget, cost};
@@ -27,9 +26,7 @@ pub struct CandidateViewProps {
     pub on_select: Callback<u64>,
     /// Its test confusion matrix, when known.
     pub confusion: Option<Vec<Vec<u32>>>,
-    /// Its trained weights, when kept (for the draw-a-digit pad).
-    pub model: Option<FloatModel>,
-    /// Its int8 model, when kept (for "Download C").
+    /// Its int8 model, when kept (for "Download C" and the draw-a-digit pad).
     pub int8: Option<Rc<QuantModel>>,
 }
 
@@ -221,7 +218,7 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                 if let Some(counts) = &props.confusion {
                     <ConfusionMatrix counts={counts.clone()} />
                 }
-                if let Some(model) = props.model.as_ref().filter(|m| m.architecture.input == [1, 28, 28]) {
+                if let Some(model) = props.int8.as_ref().filter(|m| m.architecture.input == [1, 28, 28]) {
                     <DigitPad model={model.clone()} />
                 }
             </div>

@@ -1,9 +1,10 @@
 //! Draw a digit and see what the selected network makes of it: a 28×28 canvas (shown large)
 //! drawn with the pointer in white on black like MNIST, classified after every stroke by the
-//! candidate's float weights.
+//! candidate's int8 model: integer arithmetic only, what the exported C computes on the chip
+//! (and no tensor library on the page's main thread).
 
-use sparse_core::FloatModel;
-use sparse_train::classify;
+use sparse_core::quant::QuantModel;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
 use yew::prelude::*;
@@ -16,8 +17,8 @@ const BRUSH: f64 = 1.3;
 /// Props of [`DigitPad`].
 #[derive(Properties, PartialEq)]
 pub struct DigitPadProps {
-    /// The network that classifies the drawing.
-    pub model: FloatModel,
+    /// The int8 model that classifies the drawing.
+    pub model: Rc<QuantModel>,
 }
 
 fn context(canvas: &NodeRef) -> Option<CanvasRenderingContext2d> {
@@ -46,7 +47,7 @@ fn pixels(canvas: &NodeRef) -> Option<Vec<u8>> {
 pub fn DigitPad(props: &DigitPadProps) -> Html {
     let canvas = use_node_ref();
     let drawing = use_mut_ref(|| false);
-    let probabilities = use_state(|| None::<Result<Vec<f32>, String>>);
+    let probabilities = use_state(|| None::<Vec<f32>>);
     {
         let canvas = canvas.clone();
         use_effect_with((), move |_| clear(&canvas));
@@ -97,7 +98,7 @@ pub fn DigitPad(props: &DigitPadProps) -> Html {
             if std::mem::replace(&mut *drawing.borrow_mut(), false)
                 && let Some(pixels) = pixels(&canvas)
             {
-                probabilities.set(Some(classify(&model, &pixels).map_err(|e| e.to_string())));
+                probabilities.set(Some(model.probabilities(&pixels)));
             }
         })
     };
@@ -110,8 +111,7 @@ pub fn DigitPad(props: &DigitPadProps) -> Html {
     };
     let verdict = match &*probabilities {
         None => html! { <p class="hint">{ "Draw a digit in the square." }</p> },
-        Some(Err(why)) => html! { <p class="error">{ why }</p> },
-        Some(Ok(p)) => {
+        Some(p) => {
             let best = (0..p.len())
                 .max_by(|&a, &b| p[a].total_cmp(&p[b]))
                 .unwrap_or(0);

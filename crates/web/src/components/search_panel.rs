@@ -1015,7 +1015,6 @@ impl SearchPanel {
                     <CandidateView record={record.clone()}
                         curve={live.map(|r| r.curve(record.id).to_vec()).unwrap_or_default()}
                         confusion={live.and_then(|r| r.confusion(record.id).cloned())}
-                        model={live.and_then(|r| r.model(record.id).cloned())}
                         int8={live.and_then(|r| r.int8_model(record.id).cloned()).map(Rc::new)}
                         {budget} on_select={on_select.clone()} />
                 }
