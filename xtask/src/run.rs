@@ -20,12 +20,16 @@ fn cargo_bin() -> PathBuf {
         .join("bin")
 }
 
-/// A command run in the workspace root, with cargo's bin folder first on PATH so that tools
-/// installed by `cargo install` are found even where the shell has no such PATH entry.
+/// A command run in the workspace root, with cargo's bin folder (tools installed by `cargo
+/// install`) and npm's binaryen (wasm-opt, for Trunk) first on PATH, so that both are found
+/// even where the shell has no such PATH entry.
 pub fn command(program: &str) -> Command {
     let mut cmd = Command::new(program);
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![cargo_bin()];
+    let wasm_opt = root()
+        .join(crate::tools::WASM_OPT_DIR)
+        .join("node_modules/.bin");
+    let mut paths = vec![cargo_bin(), wasm_opt];
     paths.extend(std::env::split_paths(&path));
     cmd.env(
         "PATH",

@@ -1,9 +1,13 @@
 //! Installs, pinned, whatever the build and the tests need and the machine lacks: the wasm32
 //! target, Trunk, wasm-bindgen-cli (at Cargo.lock's wasm-bindgen version), Debian's Chromium,
-//! ChromeDriver and the Cortex-M and AVR toolchains and emulators, and the end-to-end tests' npm packages (from their lockfile). Only the
-//! package registries are used.
+//! ChromeDriver and the Cortex-M and AVR toolchains and emulators, and the npm packages of the
+//! end-to-end tests and of wasm-opt (each from its lockfile). Only the package registries are
+//! used.
 
 use crate::run::{command, output, root, status};
+
+/// The folder whose `node_modules/.bin` holds wasm-opt (see [`crate::run::command`]).
+pub const WASM_OPT_DIR: &str = "xtask/binaryen";
 
 /// The Trunk release the page is built with.
 const TRUNK_VERSION: &str = "0.21.14";
@@ -13,6 +17,9 @@ pub fn ensure_site_tools() -> Result<(), String> {
     ensure_wasm_target()?;
     ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
     ensure_wasm_bindgen()?;
+    // Trunk's release build runs wasm-opt on the page's main module: npm's binaryen, whose
+    // version Trunk.toml names (Debian's wasm-opt 108 breaks on wasm-bindgen's output).
+    ensure_npm_packages(WASM_OPT_DIR)?;
     // Trunk runs offline, and its `cargo metadata` wants every platform's crates present.
     status(command("cargo").args(["fetch", "--locked"]))
 }
@@ -36,7 +43,7 @@ pub fn ensure_test_tools() -> Result<(), String> {
         ("/usr/lib/avr/include/avr/io.h", "avr-libc"),
         ("simavr", "simavr"),
     ])?;
-    ensure_npm_packages()
+    ensure_npm_packages("tests/e2e")
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
@@ -117,11 +124,12 @@ fn ensure_debian(probes: &[(&str, &str)]) -> Result<(), String> {
     )
 }
 
-/// `npm ci` in `tests/e2e` whenever its lockfile differs from the one last installed.
-fn ensure_npm_packages() -> Result<(), String> {
-    let dir = root().join("tests/e2e");
+/// `npm ci` in `dir` (relative to the root) whenever its lockfile differs from the one last
+/// installed there.
+fn ensure_npm_packages(dir: &str) -> Result<(), String> {
+    let dir = root().join(dir);
     let lock = std::fs::read(dir.join("package-lock.json"))
-        .map_err(|e| format!("cannot read tests/e2e/package-lock.json: {e}"))?;
+        .map_err(|e| format!("cannot read {}/package-lock.json: {e}", dir.display()))?;
     let stamp = dir.join("node_modules/.xtask-installed-lock.json");
     if std::fs::read(&stamp).ok().as_deref() == Some(&lock[..]) {
         return Ok(());
