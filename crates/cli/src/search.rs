@@ -294,6 +294,10 @@ fn start(
 
 /// Runs the search and writes its files.
 pub fn run(args: SearchArgs) -> anyhow::Result<()> {
+    let cores = crate::threads::cores();
+    let workers = args.workers.unwrap_or(cores).max(1);
+    let threads_per_worker = (cores / workers).max(1);
+    crate::threads::set_matrix_threads(threads_per_worker);
     let time_limit = args.time_limit.as_deref().map(parse_duration).transpose()?;
     if args.epochs == 0 {
         bail!("--epochs must be at least 1");
@@ -333,12 +337,6 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             .progress_chars("=> "),
     );
     bar.set_position(records.len() as u64);
-    let workers = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1);
-    let threads_per_worker =
-        (std::thread::available_parallelism().map_or(1, usize::from) / workers).max(1);
     let mut log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -68,6 +68,7 @@ enum PruneMethod {
 
 /// Trains, evaluates and prints the result.
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    crate::threads::set_matrix_threads(crate::threads::cores());
     if args.epochs == 0 || args.batch_size == 0 {
         bail!("--epochs and --batch-size must be at least 1");
     }
