@@ -23,6 +23,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+/// Trials a search runs when given neither --trials nor --time-limit.
+const DEFAULT_TRIALS: usize = 20;
+
 /// Every `VALIDATION`-th training image is held out to score candidates.
 const VALIDATION: usize = 6;
 
@@ -37,9 +40,10 @@ pub struct SearchArgs {
     /// The optimizer.
     #[arg(long, value_enum, default_value_t = AlgorithmArg::Mobo)]
     algorithm: AlgorithmArg,
-    /// Trials to run (in total, counting a resumed run's).
-    #[arg(long, default_value_t = 20)]
-    trials: usize,
+    /// Trials to run (in total, counting a resumed run's); default 20, or as many as fit in
+    /// --time-limit when one is given.
+    #[arg(long)]
+    trials: Option<usize>,
     /// Stop starting trials after this long, such as 90s, 30m or 2h.
     #[arg(long, value_name = "DURATION")]
     time_limit: Option<String>,
@@ -332,10 +336,21 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         seed: args.seed,
         ..TrainConfig::default()
     };
-    let bar = ProgressBar::new(args.trials as u64).with_style(
-        ProgressStyle::with_template("{bar:30} trial {pos}/{len}  {msg}  [{elapsed_precise}]")?
-            .progress_chars("=> "),
-    );
+    let trials = match (args.trials, time_limit) {
+        (Some(n), _) => n,
+        (None, Some(_)) => usize::MAX,
+        (None, None) => DEFAULT_TRIALS,
+    };
+    let bar = if trials == usize::MAX {
+        ProgressBar::no_length().with_style(ProgressStyle::with_template(
+            "trial {pos}  {msg}  [{elapsed_precise}]",
+        )?)
+    } else {
+        ProgressBar::new(trials as u64).with_style(
+            ProgressStyle::with_template("{bar:30} trial {pos}/{len}  {msg}  [{elapsed_precise}]")?
+                .progress_chars("=> "),
+        )
+    };
     bar.set_position(records.len() as u64);
     let mut log = std::fs::OpenOptions::new()
         .create(true)
@@ -361,7 +376,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
                 .filter(|t| t.outcome.is_some())
                 .count();
             let out_of_time = time_limit.is_some_and(|limit| started.elapsed() >= limit);
-            let searching = told + in_flight < args.trials && !out_of_time;
+            let searching = told + in_flight < trials && !out_of_time;
             if !searching && in_flight == 0 && finetune.is_none() && args.finetune > 0 {
                 finetune = Some(best_kept(&records, &networks, args.finetune_top));
             }

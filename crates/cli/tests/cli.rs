@@ -605,3 +605,35 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_and_avr()
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no int8 model for trial 999"));
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+#[test]
+fn a_time_limit_without_a_trial_count_runs_until_the_time_is_up() {
+    let dir = std::env::temp_dir().join(format!("sparse-explorer-time-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = sparse_explorer(&[
+        "search",
+        "--flash-bytes",
+        "2800",
+        "--sram-bytes",
+        "2048",
+        "--algorithm",
+        "random",
+        "--train-images",
+        "60",
+        "--test-images",
+        "10",
+        "--time-limit",
+        "4s",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without --time-limit a search stops at 20 trials; these take milliseconds each.
+    let trials = trials_without_timing(&dir).len();
+    assert!(trials > 20, "only {trials} trials in 4 s");
+    let _ = std::fs::remove_dir_all(&dir);
+}
