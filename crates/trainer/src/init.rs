@@ -12,7 +12,7 @@
 
 use crate::network::{LinearOp, Network};
 use crate::{Result, network};
-use candle_core::{D, DType, Tensor, Var};
+use candle_core::{DType, Tensor, Var};
 use sparse_core::architecture::Layer;
 
 /// A channel whose pre-activations vary less than this on the batch (it reads only zeros) is
@@ -60,23 +60,19 @@ impl Network {
 /// Sets `weight` and `bias` so that `op` gives each output channel mean 0 and, unless
 /// `centre_only`, variance 1 on its input.
 fn standardise(op: &LinearOp, weight: &Var, bias: &Var, centre_only: bool) -> Result<()> {
-    let y = op
-        .apply(op.input(), weight, Some(bias))?
-        .to_dtype(DType::F64)?;
+    let y = op.apply(op.input(), weight, Some(bias))?;
     let channels = y.dims()[1];
-    // [channels, every example and position]
-    let per_channel = y.transpose(0, 1)?.flatten_from(1)?;
-    let mean = per_channel.mean(D::Minus1)?;
-    let variance = per_channel
-        .broadcast_sub(&mean.unsqueeze(1)?)?
-        .sqr()?
-        .mean(D::Minus1)?;
-    let mean: Vec<f64> = mean.to_vec1()?;
-    let scale: Vec<f64> = variance
-        .to_vec1::<f64>()?
-        .into_iter()
-        .map(|v| {
-            let std = v.sqrt();
+    // Sums over every axis but the channels', so no copy of `y` is made.
+    let others: Vec<usize> = (0..y.rank()).filter(|&d| d != 1).collect();
+    let count = (y.elem_count() / channels.max(1)) as f64;
+    let sums: Vec<f64> = y.sum(others.clone())?.to_dtype(DType::F64)?.to_vec1()?;
+    let squares: Vec<f64> = y.sqr()?.sum(others)?.to_dtype(DType::F64)?.to_vec1()?;
+    let mean: Vec<f64> = sums.iter().map(|s| s / count).collect();
+    let scale: Vec<f64> = squares
+        .iter()
+        .zip(&mean)
+        .map(|(sq, m)| {
+            let std = (sq / count - m * m).max(0.0).sqrt();
             if centre_only || std < MIN_STD {
                 1.0
             } else {

@@ -11,8 +11,10 @@ use sparse_core::space::Pruning;
 use sparse_core::{Architecture, Dataset};
 use std::ops::ControlFlow;
 
-/// Images of the batch on which a new network's layers are centred and scaled.
-const INIT_EXAMPLES: usize = 256;
+/// Images of the batch on which a new network's layers are centred and scaled: twice the
+/// default training batch, so its forward passes need about the memory of one training step
+/// (im2col copies each input k² times, and a step keeps its backward graph).
+const INIT_EXAMPLES: usize = 64;
 
 /// How to train: epochs, batch size, Adam's peak learning rate and the seed that fixes the
 /// initial weights and the order of examples. The learning rate follows a cosine from its peak
