@@ -391,12 +391,15 @@ impl SearchSpace {
             MorphKind::RemovePool,
             MorphKind::ChangePruning,
         ];
+        // A parent that already squeezes below the class count (a run saved before that rule)
+        // may still have children that do.
+        let must_be_learnable = parent.is_learnable(self);
         for _ in 0..32 {
             let kind = *KINDS.choose(rng).expect("non-empty");
             if let Some(child) = self.try_morph(parent, kind, rng)
                 && child != *parent
                 && child.is_valid(self)
-                && (child.is_learnable(self) || !parent.is_learnable(self))
+                && (!must_be_learnable || child.is_learnable(self))
             {
                 return Morph {
                     inherits_from: inheritance(parent, &child),
