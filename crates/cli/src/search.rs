@@ -11,11 +11,11 @@ use crate::dataset;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use sparse_core::cost::FlashMeasure;
+use sparse_core::cost::{Budget, FlashMeasure};
 use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{Dataset, FloatModel, TrialRecord};
-use sparse_search::{Algorithm, Candidate, Outcome, Search};
+use sparse_search::{Algorithm, Candidate, DEFAULT_MAX_EPOCHS, Outcome, Schedule, Search};
 use sparse_train::{Network, TrainConfig, TrialRun};
 use std::collections::HashMap;
 use std::io::Write;
@@ -47,9 +47,14 @@ pub struct SearchArgs {
     /// Stop starting trials after this long, such as 90s, 30m or 2h.
     #[arg(long, value_name = "DURATION")]
     time_limit: Option<String>,
-    /// Epochs each candidate trains.
+    /// Epochs every new candidate trains first. The best third of the trials at each rung
+    /// train on from their own weights to 3× the epochs, then 9×, … up to --max-epochs.
     #[arg(long, default_value_t = 1)]
     epochs: usize,
+    /// The most epochs a promoted network trains in all (default 27, or --epochs if more);
+    /// equal to --epochs, no candidate is promoted.
+    #[arg(long, value_name = "EPOCHS")]
+    max_epochs: Option<usize>,
     /// After the search (trial count or time limit reached), train the best networks by
     /// validation accuracy this many epochs more, each as one more trial.
     #[arg(long, value_name = "EPOCHS", default_value_t = 0)]
@@ -127,12 +132,26 @@ fn run_trial(
     let started = Instant::now();
     let architecture = candidate.genome.architecture(space);
     let config = TrainConfig {
+        epochs: candidate.epochs,
         pruning: candidate.genome.layer_pruning(),
         seed: config.seed.wrapping_add(candidate.id),
         ..config.clone()
     };
-    let parent = parent.map(|p| (p, candidate.inherits_from.as_slice()));
-    let trained = TrialRun::new(&architecture, train, config, parent).and_then(|mut run| {
+    let started_run = match (candidate.continues, parent) {
+        (true, Some(parent)) => TrialRun::continuing(parent, train, config),
+        (true, None) => {
+            let reason = "the network it would train on is no longer kept".to_string();
+            return (
+                TrialRecord::failed(candidate.id, architecture, candidate.parent, reason),
+                None,
+            );
+        }
+        (false, parent) => {
+            let parent = parent.map(|p| (p, candidate.inherits_from.as_slice()));
+            TrialRun::new(&architecture, train, config, parent)
+        }
+    };
+    let trained = started_run.and_then(|mut run| {
         run.train_to_end(train)?;
         run.finish(train, validation, test)
     });
@@ -151,12 +170,22 @@ fn run_trial(
     }
 }
 
-/// Up to `k` trained trials with kept networks, best validation accuracy last (the order they
-/// are popped in is best first).
-fn best_kept(records: &[TrialRecord], networks: &HashMap<u64, Arc<Network>>, k: usize) -> Vec<u64> {
+/// Whether `record` trained and its pruned network fits `budget`.
+fn fits(record: &TrialRecord, budget: Budget) -> bool {
+    matches!(Outcome::of_record(record), Outcome::Trained(o) if o.fits(budget))
+}
+
+/// Up to `k` trained trials that fit `budget` with kept networks, best validation accuracy
+/// last (the order they are popped in is best first).
+fn best_kept(
+    records: &[TrialRecord],
+    networks: &HashMap<u64, Arc<Network>>,
+    k: usize,
+    budget: Budget,
+) -> Vec<u64> {
     let mut kept: Vec<&TrialRecord> = records
         .iter()
-        .filter(|r| r.val_accuracy.is_some() && networks.contains_key(&r.id))
+        .filter(|r| fits(r, budget) && networks.contains_key(&r.id))
         .collect();
     let val = |r: &TrialRecord| r.val_accuracy.unwrap_or(0.0);
     kept.sort_by(|a, b| val(b).total_cmp(&val(a)));
@@ -182,7 +211,7 @@ fn keep_network(
     networks: &mut HashMap<u64, Arc<Network>>,
     id: u64,
     (network, int8): (Network, QuantModel),
-    search: &Search,
+    search: &mut Search,
 ) -> anyhow::Result<()> {
     let folder = networks_dir(dir);
     std::fs::create_dir_all(&folder)
@@ -195,7 +224,7 @@ fn keep_network(
     write_atomically(&int8_path(dir, id), &serde_json::to_string(&int8)?)?;
     networks.insert(id, Arc::new(network));
     let kept: Vec<u64> = networks.keys().copied().collect();
-    if let Some(dropped) = search.network_to_drop(&kept) {
+    if let Some(dropped) = search.release_network(&kept) {
         networks.remove(&dropped);
         let _ = std::fs::remove_file(folder.join(format!("{dropped}.json")));
         let _ = std::fs::remove_file(int8_path(dir, dropped));
@@ -253,8 +282,12 @@ fn start(
         let path = dir.join("state.json");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot resume: no {}", path.display()))?;
-        let search: Search = serde_json::from_str(&text)
+        let mut search: Search = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a saved search", path.display()))?;
+        if search.schedule().is_none() {
+            // Saved before training by promise: every trial trained --epochs.
+            search.set_schedule(Schedule::fixed(args.epochs));
+        }
         if search.space().input != space.input || search.space().classes != space.classes {
             bail!("the saved search is for other data: resume it with the same --dataset");
         }
@@ -289,9 +322,10 @@ fn start(
         AlgorithmArg::Evolution => Algorithm::evolution(),
         AlgorithmArg::Mobo => Algorithm::mobo(),
     };
+    let schedule = Schedule::by_promise(args.epochs, args.max_epochs.unwrap_or(DEFAULT_MAX_EPOCHS));
     Ok((
         dir,
-        Search::new(space, budget, algorithm, args.seed),
+        Search::new(space, budget, algorithm, args.seed).with_schedule(schedule),
         Vec::new(),
     ))
 }
@@ -305,6 +339,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let time_limit = args.time_limit.as_deref().map(parse_duration).transpose()?;
     if args.epochs == 0 {
         bail!("--epochs must be at least 1");
+    }
+    if args.max_epochs.is_some_and(|m| m < args.epochs) {
+        bail!("--max-epochs must be at least --epochs");
     }
     let mut splits = args.data.load()?;
     if let Some(n) = args.train_images {
@@ -331,8 +368,8 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         budget.flash_bytes,
         budget.sram_bytes
     );
+    // Each trial trains its candidate's epochs, seeded by this seed and its id.
     let config = TrainConfig {
-        epochs: args.epochs,
         seed: args.seed,
         ..TrainConfig::default()
     };
@@ -361,10 +398,6 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let mut networks = load_networks(&dir)?;
     let space = search.space().clone();
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
-    let finetune_config = TrainConfig {
-        epochs: args.finetune,
-        ..config.clone()
-    };
     // The fine-tune's queue, filled once the search proper is over.
     let mut finetune: Option<Vec<u64>> = None;
     std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -378,17 +411,18 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             let out_of_time = time_limit.is_some_and(|limit| started.elapsed() >= limit);
             let searching = told + in_flight < trials && !out_of_time;
             if !searching && in_flight == 0 && finetune.is_none() && args.finetune > 0 {
-                finetune = Some(best_kept(&records, &networks, args.finetune_top));
+                finetune = Some(best_kept(&records, &networks, args.finetune_top, budget));
             }
             while in_flight < workers
                 && (searching || finetune.as_ref().is_some_and(|q| !q.is_empty()))
             {
-                let (candidate, config) = if searching {
-                    (search.ask()?, &config)
+                let candidate = if searching {
+                    search.ask()?
                 } else {
                     let of = finetune.as_mut().and_then(Vec::pop).expect("not empty");
-                    (search.continuation(of)?, &finetune_config)
+                    search.continuation(of, args.finetune)?
                 };
+                let config = &config;
                 let parent = candidate.parent.and_then(|p| networks.get(&p).cloned());
                 let done = done_tx.clone();
                 let space = &space;
@@ -412,8 +446,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             let mut record = finished.record;
             search.tell(record.id, Outcome::of_record(&record))?;
             record.hypervolume = search.hypervolume();
+            record.epochs = Some(search.trials()[record.id as usize].candidate.total_epochs);
             if let Some(network) = finished.network {
-                keep_network(&dir, &mut networks, record.id, network, &search)?;
+                keep_network(&dir, &mut networks, record.id, network, &mut search)?;
             }
             writeln!(log, "{}", serde_json::to_string(&record)?)?;
             log.flush()?;
@@ -430,6 +465,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             write_atomically(&dir.join("state.json"), &serde_json::to_string(&search)?)?;
             let best = records
                 .iter()
+                .filter(|r| fits(r, budget))
                 .filter_map(|r| r.test_accuracy)
                 .fold(0.0, f64::max);
             bar.set_position(records.len() as u64);

@@ -439,6 +439,16 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
     let front: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(whole.join("pareto.json")).unwrap()).unwrap();
     assert!(!front.as_array().unwrap().is_empty());
+    // Training by promise: the best of the one-epoch trials train on from their own weights to
+    // 3 epochs in all, and every record says its total.
+    let epochs = |r: &serde_json::Value| r["epochs"].as_u64().unwrap();
+    let by_id = |id: &serde_json::Value| records.iter().find(|r| r["id"] == *id).unwrap();
+    let promoted: Vec<&serde_json::Value> = records.iter().filter(|r| epochs(r) > 1).collect();
+    assert!(!promoted.is_empty(), "{records:?}");
+    for r in promoted {
+        let parent = by_id(&r["parent"]);
+        assert_eq!((epochs(parent), epochs(r)), (1, 3), "{r}");
+    }
 
     // Stopped after 10 trials and resumed to 12: the same trials as the uninterrupted run,
     // morphed children included (their parents' weights were saved in networks/).
@@ -477,6 +487,16 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
     let parents: Vec<&serde_json::Value> = tuned[12..].iter().map(|r| &r["parent"]).collect();
     assert!(parents.contains(&&best[0]["id"]), "{parents:?}");
     assert_eq!(tuned[12]["status"], "trained");
+    let tuned_parent = tuned
+        .iter()
+        .find(|r| r["id"] == tuned[12]["parent"])
+        .unwrap();
+    assert_eq!(epochs(&tuned[12]), epochs(tuned_parent) + 1);
+
+    // With --max-epochs equal to --epochs, nothing is promoted.
+    let flat = base.join("flat");
+    search(&flat, &["--trials", "8", "--max-epochs", "1"]);
+    assert!(trials_without_timing(&flat).iter().all(|r| epochs(r) == 1));
 
     // Two workers train two trials at once; all are recorded, in the order they finished.
     let parallel = base.join("parallel");

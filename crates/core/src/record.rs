@@ -30,6 +30,10 @@ pub struct TrialRecord {
     pub working_memory_bytes: Option<u64>,
     /// Multiply-accumulates per image.
     pub macs: Option<u64>,
+    /// Epochs its weights trained in all, counting those of the trials it continues (absent
+    /// from runs made before training by promise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epochs: Option<usize>,
     /// Seconds from the start of training to the end of scoring.
     pub train_seconds: f64,
     /// The search's hypervolume once this trial was told (for plots against trials).
@@ -57,6 +61,7 @@ impl TrialRecord {
             model_size_bytes: None,
             working_memory_bytes: None,
             macs: None,
+            epochs: None,
             train_seconds: 0.0,
             hypervolume: 0.0,
         }

@@ -14,10 +14,12 @@
 //! samples and over morphisms of the current Pareto members, whose children inherit weights.
 
 mod encode;
+mod fidelity;
 mod gp;
 mod scale;
 mod search;
 
+pub use fidelity::{DEFAULT_MAX_EPOCHS, PROMOTION_FACTOR, Schedule};
 pub use search::{
     Algorithm, Candidate, Error, KEPT_PARENTS, Objectives, Outcome, Search, Trial,
     pareto_front_of_records,

@@ -1,13 +1,14 @@
 //! The search state, its ask/tell cycle and the optimizers' choices.
 
 use crate::encode::encode;
+use crate::fidelity::{Lift, Schedule, promotable};
 use crate::gp::Gp;
 use crate::scale::{Ranges, transformed};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
 use sparse_core::TrialRecord;
-use sparse_core::cost::{Budget, cost};
+use sparse_core::cost::{Budget, FlashMeasure, cost};
 use sparse_core::pareto::{hypervolume, pareto_front};
 use sparse_core::space::{Genome, SearchSpace};
 
@@ -91,6 +92,16 @@ pub struct Candidate {
     pub parent: Option<u64>,
     /// Per child layer, the parent layer to inherit from (empty without a parent).
     pub inherits_from: Vec<Option<usize>>,
+    /// Epochs this trial trains.
+    #[serde(default)]
+    pub epochs: usize,
+    /// Epochs its network will have trained in all: with those of the trials it continues.
+    #[serde(default)]
+    pub total_epochs: usize,
+    /// Whether it trains its parent's network on as it is (a promotion or a fine-tune: the
+    /// parent's pruned architecture and every weight), rather than a morphed child.
+    #[serde(default)]
+    pub continues: bool,
 }
 
 /// What training a candidate measured, all to be minimised but accuracy.
@@ -104,9 +115,23 @@ pub struct Objectives {
     pub working_memory_bytes: u64,
     /// Multiply-accumulates per image.
     pub macs: u64,
+    /// The export's flash after pruning, where known (for budgets on the export's flash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash_bytes: Option<u64>,
 }
 
 impl Objectives {
+    /// Whether the trained, pruned network fits `budget` (a candidate is asked when its
+    /// pruning promises to fit; whether it did is known only now).
+    pub fn fits(&self, budget: Budget) -> bool {
+        let flash = match budget.flash_measure {
+            FlashMeasure::ModelSize => Some(self.model_size_bytes),
+            FlashMeasure::Export => self.flash_bytes,
+        };
+        flash.is_none_or(|f| f <= budget.flash_bytes)
+            && self.working_memory_bytes <= budget.sram_bytes
+    }
+
     /// The objectives as the search compares them, all to be minimised: validation error,
     /// model size / flash budget, working memory / SRAM budget.
     pub fn normalised(&self, budget: Budget) -> Vec<f64> {
@@ -133,8 +158,8 @@ pub fn pareto_front_of_records(records: &[TrialRecord], budget: Budget) -> Vec<u
     let measured: Vec<(u64, Vec<f64>)> = records
         .iter()
         .filter_map(|r| match Outcome::of_record(r) {
-            Outcome::Trained(o) => Some((r.id, o.normalised(budget))),
-            Outcome::Failed { .. } => None,
+            Outcome::Trained(o) if o.fits(budget) => Some((r.id, o.normalised(budget))),
+            Outcome::Trained(_) | Outcome::Failed { .. } => None,
         })
         .collect();
     front_ids(&measured)
@@ -176,6 +201,7 @@ impl Outcome {
                 model_size_bytes,
                 working_memory_bytes,
                 macs,
+                flash_bytes: cost(&record.architecture).ok().map(|r| r.flash_bytes),
             }),
             _ => Outcome::Failed {
                 reason: record
@@ -210,6 +236,12 @@ pub struct Search {
     rejected: u64,
     /// How many times `ask` has run (the random stream's position).
     asked: u64,
+    /// Epochs per rung (absent in runs saved before training by promise: the driver sets it).
+    #[serde(default)]
+    schedule: Option<Schedule>,
+    /// Trials whose networks the drivers were told to drop (never promoted after).
+    #[serde(default)]
+    released: Vec<u64>,
 }
 
 impl Search {
@@ -224,7 +256,31 @@ impl Search {
             told: Vec::new(),
             rejected: 0,
             asked: 0,
+            schedule: Some(Schedule::fixed(1)),
+            released: Vec::new(),
         }
+    }
+
+    /// The same search training by `schedule`.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = Some(schedule);
+        self
+    }
+
+    /// Epochs per rung, if the search has a schedule (runs saved before training by promise
+    /// have none until [`Search::set_schedule`]).
+    pub fn schedule(&self) -> Option<Schedule> {
+        self.schedule
+    }
+
+    /// Sets the schedule of a search saved without one.
+    pub fn set_schedule(&mut self, schedule: Schedule) {
+        self.schedule = Some(schedule);
+    }
+
+    /// The schedule in force (one epoch, no promotion, if none was set).
+    fn schedule_in_force(&self) -> Schedule {
+        self.schedule.unwrap_or(Schedule::fixed(1))
     }
 
     /// Every trial so far, in the order asked.
@@ -253,15 +309,20 @@ impl Search {
         StdRng::seed_from_u64(self.seed ^ self.asked.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
-    /// Whether `genome` fits the budget (priced by the cost model before any training).
+    /// Whether `genome` promises to fit the budget once pruned (priced by the cost model
+    /// before any training, at the densities its pruning settings promise: see
+    /// [`Genome::expected_architecture`]).
     fn fits(&self, genome: &Genome) -> bool {
-        cost(&genome.architecture(&self.space))
+        cost(&genome.expected_architecture(&self.space))
             .map(|report| report.violations(&self.budget).is_empty())
             .unwrap_or(false)
     }
 
     /// The next candidate to train.
     pub fn ask(&mut self) -> Result<Candidate, Error> {
+        if let Some((of, epochs)) = self.promotion() {
+            return self.continuation(of, epochs);
+        }
         let mut rng = self.rng();
         self.asked += 1;
         let id = self.trials.len() as u64;
@@ -295,19 +356,9 @@ impl Search {
                     let morph = self
                         .space
                         .morph(&self.trials[p as usize].candidate.genome, &mut rng);
-                    Candidate {
-                        id,
-                        genome: morph.child,
-                        parent: Some(p),
-                        inherits_from: morph.inherits_from,
-                    }
+                    self.new_candidate(id, morph.child, Some(p), morph.inherits_from)
                 }
-                None => Candidate {
-                    id,
-                    genome: self.space.sample(&mut rng),
-                    parent: None,
-                    inherits_from: Vec::new(),
-                },
+                None => self.new_candidate(id, self.space.sample(&mut rng), None, Vec::new()),
             };
             if self.fits(&candidate.genome) {
                 break candidate;
@@ -321,10 +372,30 @@ impl Search {
         Ok(candidate)
     }
 
-    /// A candidate that trains trial `of`'s network further: the same genome, every layer
-    /// inheriting from `of` (for a final fine-tune of the best, outside any optimizer's
-    /// choice). `of` must have trained.
-    pub fn continuation(&mut self, of: u64) -> Result<Candidate, Error> {
+    /// A new candidate (sampled, or morphed from `parent`) that trains the first rung's epochs.
+    fn new_candidate(
+        &self,
+        id: u64,
+        genome: Genome,
+        parent: Option<u64>,
+        inherits_from: Vec<Option<usize>>,
+    ) -> Candidate {
+        let epochs = self.schedule_in_force().epochs;
+        Candidate {
+            id,
+            genome,
+            parent,
+            inherits_from,
+            epochs,
+            total_epochs: epochs,
+            continues: false,
+        }
+    }
+
+    /// A candidate that trains trial `of`'s network `epochs` more: the same genome, every
+    /// layer inheriting from `of`. The search asks for these itself (promotions); a driver may
+    /// too, for a final fine-tune of the best. `of` must have trained.
+    pub fn continuation(&mut self, of: u64, epochs: usize) -> Result<Candidate, Error> {
         let trial = self
             .trials
             .get(of as usize)
@@ -337,6 +408,9 @@ impl Search {
             genome,
             parent: Some(of),
             inherits_from: (0..layers).map(Some).collect(),
+            epochs,
+            total_epochs: trial.candidate.total_epochs + epochs,
+            continues: true,
         };
         self.asked += 1;
         self.trials.push(Trial {
@@ -346,15 +420,93 @@ impl Search {
         Ok(candidate)
     }
 
-    /// Which trained network to stop keeping for children to inherit from, once more than
-    /// [`KEPT_PARENTS`] of the `kept` trials' networks are held: the oldest off the Pareto
-    /// front (its members, the likeliest parents, always stay).
-    pub fn network_to_drop(&self, kept: &[u64]) -> Option<u64> {
+    /// Which trained network to stop keeping, once more than [`KEPT_PARENTS`] of the `kept`
+    /// trials' networks are held: the oldest neither on the Pareto front (the likeliest
+    /// parents) nor in line for promotion; failing that, the oldest off the front. The search
+    /// never promotes it afterwards, so the driver must drop it.
+    pub fn release_network(&mut self, kept: &[u64]) -> Option<u64> {
         if kept.len() <= KEPT_PARENTS {
             return None;
         }
         let front = self.pareto_front();
-        kept.iter().copied().filter(|id| !front.contains(id)).min()
+        let in_line = self.in_line_for_promotion(2);
+        let off_front = || kept.iter().copied().filter(|id| !front.contains(id));
+        let dropped = off_front()
+            .filter(|id| !in_line.contains(id))
+            .min()
+            .or_else(|| off_front().min())?;
+        self.released.push(dropped);
+        Some(dropped)
+    }
+
+    /// Trials already promoted (the parents of continuations).
+    fn promoted(&self) -> std::collections::HashSet<u64> {
+        self.trials
+            .iter()
+            .filter(|t| t.candidate.continues)
+            .filter_map(|t| t.candidate.parent)
+            .collect()
+    }
+
+    /// For each rung below the top, highest first: the ids of its trained trials ranking among
+    /// its best `share/factor` that have not been promoted (best first), and how many more
+    /// of its trials may still be promoted (its best `1/factor` in number, less those already).
+    fn in_line_by_rung(&self, share: usize) -> Vec<(Vec<u64>, usize)> {
+        let schedule = self.schedule_in_force();
+        let below_top = schedule.rungs().len().saturating_sub(1);
+        let promoted = self.promoted();
+        let mut ids: Vec<Vec<u64>> = vec![Vec::new(); below_top];
+        let mut points: Vec<Vec<Vec<f64>>> = vec![Vec::new(); below_top];
+        for t in &self.trials {
+            if let Some(Outcome::Trained(o)) = &t.outcome
+                && o.fits(self.budget)
+                && let Some(rung) = schedule.rung_of(t.candidate.total_epochs)
+                && rung < below_top
+            {
+                ids[rung].push(t.candidate.id);
+                points[rung].push(self.normalised(o));
+            }
+        }
+        let factor = schedule.factor.max(2);
+        promotable(&points, factor, share)
+            .into_iter()
+            .zip(ids)
+            .map(|(best, ids)| {
+                let done = ids.iter().filter(|id| promoted.contains(id)).count();
+                let room = (ids.len() / factor).saturating_sub(done);
+                let waiting = best
+                    .into_iter()
+                    .map(|i| ids[i])
+                    .filter(|id| !promoted.contains(id) && !self.released.contains(id))
+                    .collect();
+                (waiting, room)
+            })
+            .rev()
+            .collect()
+    }
+
+    /// The trials a promotion may soon want: in the best `share/factor` of their rung and not
+    /// yet promoted.
+    fn in_line_for_promotion(&self, share: usize) -> Vec<u64> {
+        self.in_line_by_rung(share)
+            .into_iter()
+            .flat_map(|(waiting, _)| waiting)
+            .collect()
+    }
+
+    /// The trial to train on to its next rung, with the epochs to add: the best unpromoted
+    /// trial in the best third (for a factor of 3) of its rung, highest rung first, while
+    /// fewer than a third of the rung's trials have been promoted.
+    fn promotion(&self) -> Option<(u64, usize)> {
+        let of = self
+            .in_line_by_rung(1)
+            .into_iter()
+            .find(|(waiting, room)| *room > 0 && !waiting.is_empty())?
+            .0[0];
+        let schedule = self.schedule_in_force();
+        let rungs = schedule.rungs();
+        let rung = schedule.rung_of(self.trials[of as usize].candidate.total_epochs)?;
+        Some((of, rungs[rung + 1] - rungs[rung]))
     }
 
     /// Records the outcome of candidate `id`.
@@ -374,18 +526,21 @@ impl Search {
         o.normalised(self.budget)
     }
 
-    /// Trained trials with their normalised objectives.
+    /// Trained trials that fit the budget, with their normalised objectives.
     fn measured(&self) -> Vec<(u64, Vec<f64>)> {
         self.trials
             .iter()
             .filter_map(|t| match &t.outcome {
-                Some(Outcome::Trained(o)) => Some((t.candidate.id, self.normalised(o))),
+                Some(Outcome::Trained(o)) if o.fits(self.budget) => {
+                    Some((t.candidate.id, self.normalised(o)))
+                }
                 _ => None,
             })
             .collect()
     }
 
-    /// Ids of the trained trials on the Pareto front of error, model size and working memory.
+    /// Ids of the trained trials that fit the budget on the Pareto front of error, model size
+    /// and working memory.
     pub fn pareto_front(&self) -> Vec<u64> {
         front_ids(&self.measured())
     }
@@ -397,6 +552,45 @@ impl Search {
         hypervolume(&points, &[1.0, 1.0, 1.0])
     }
 
+    /// Each trained genome once, at its most-trained trial, with its objectives as the
+    /// optimizers compare them ([`transformed`]) carried to the top rung by the typical change
+    /// measured between rungs on promoted trials (see `fidelity.rs`).
+    fn full_training_estimates(&self) -> (Vec<&Genome>, Vec<Vec<f64>>) {
+        let schedule = self.schedule_in_force();
+        let rungs = schedule.rungs();
+        let measured = |id: u64| match &self.trials[id as usize].outcome {
+            Some(Outcome::Trained(o)) => Some(transformed(&self.normalised(o))),
+            _ => None,
+        };
+        let rung = |t: &Trial| schedule.rung_of(t.candidate.total_epochs);
+        let mut superseded = std::collections::HashSet::new();
+        let mut pairs = Vec::new();
+        for t in self.trials.iter().filter(|t| t.candidate.continues) {
+            let Some(p) = t.candidate.parent else {
+                continue;
+            };
+            if let Some(after) = measured(t.candidate.id) {
+                superseded.insert(p);
+                if let (Some(before), Some(from), Some(to)) =
+                    (measured(p), rung(&self.trials[p as usize]), rung(t))
+                    && to == from + 1
+                {
+                    pairs.push((from, before, after));
+                }
+            }
+        }
+        let lift = Lift::estimate(&pairs, rungs.len(), 3);
+        self.trials
+            .iter()
+            .filter(|t| !superseded.contains(&t.candidate.id))
+            .filter_map(|t| {
+                let y = measured(t.candidate.id)?;
+                let at = rung(t).unwrap_or(rungs.len() - 1);
+                Some((&t.candidate.genome, lift.to_top(&y, at)))
+            })
+            .unzip()
+    }
+
     /// The Bayesian optimiser's next candidate, or `None` while too few trials are trained (or
     /// nothing in the pool fits), when a random sample is drawn instead.
     fn bayesian_choice(
@@ -406,22 +600,11 @@ impl Search {
         pool: usize,
         rng: &mut StdRng,
     ) -> Option<Candidate> {
-        let trained: Vec<(&Trial, Vec<f64>)> = self
-            .trials
-            .iter()
-            .filter_map(|t| match &t.outcome {
-                Some(Outcome::Trained(o)) => Some((t, self.normalised(o))),
-                _ => None,
-            })
-            .collect();
-        if trained.len() < initial.max(2) {
+        let (genomes, targets) = self.full_training_estimates();
+        if genomes.len() < initial.max(2) {
             return None;
         }
-        let inputs: Vec<Vec<f64>> = trained
-            .iter()
-            .map(|(t, _)| encode(&t.candidate.genome, &self.space))
-            .collect();
-        let targets: Vec<Vec<f64>> = trained.iter().map(|(_, y)| transformed(y)).collect();
+        let inputs: Vec<Vec<f64>> = genomes.iter().map(|g| encode(g, &self.space)).collect();
         let ranges = Ranges::of(&targets);
         let models: Vec<Gp> = (0..3)
             .map(|k| {
@@ -455,21 +638,17 @@ impl Search {
                 let morph = self
                     .space
                     .morph(&self.trials[*parent as usize].candidate.genome, rng);
-                pool_candidates.push(Candidate {
+                pool_candidates.push(self.new_candidate(
                     id,
-                    genome: morph.child,
-                    parent: Some(*parent),
-                    inherits_from: morph.inherits_from,
-                });
+                    morph.child,
+                    Some(*parent),
+                    morph.inherits_from,
+                ));
             }
         }
         for _ in 0..pool {
-            pool_candidates.push(Candidate {
-                id,
-                genome: self.space.sample(rng),
-                parent: None,
-                inherits_from: Vec::new(),
-            });
+            let genome = self.space.sample(rng);
+            pool_candidates.push(self.new_candidate(id, genome, None, Vec::new()));
         }
         let tried: Vec<&Genome> = self.trials.iter().map(|t| &t.candidate.genome).collect();
         let mut best: Option<(f64, Candidate)> = None;
@@ -549,6 +728,7 @@ mod tests {
             model_size_bytes: report.model_size_bytes,
             working_memory_bytes: report.working_memory_bytes,
             macs: report.macs,
+            flash_bytes: None,
         })
     }
 
@@ -569,7 +749,8 @@ mod tests {
             let search = run(algorithm, 1, 60);
             assert_eq!(search.trials().len(), 60);
             for t in search.trials() {
-                let report = cost(&t.candidate.genome.architecture(search.space())).unwrap();
+                let genome = &t.candidate.genome;
+                let report = cost(&genome.expected_architecture(search.space())).unwrap();
                 assert!(report.violations(&search.budget()).is_empty());
             }
             assert!(
@@ -690,8 +871,10 @@ mod tests {
             .unwrap()
             .candidate
             .clone();
-        let c = search.continuation(trained.id).unwrap();
+        let c = search.continuation(trained.id, 4).unwrap();
         assert_eq!((c.id, c.parent), (8, Some(trained.id)));
+        assert!(c.continues);
+        assert_eq!((c.epochs, c.total_epochs), (4, 5));
         assert_eq!(c.genome, trained.genome);
         assert!(
             c.inherits_from
@@ -707,8 +890,8 @@ mod tests {
             .unwrap()
             .candidate
             .id;
-        assert!(search.continuation(failed).is_err());
-        assert!(search.continuation(99).is_err());
+        assert!(search.continuation(failed, 1).is_err());
+        assert!(search.continuation(99, 1).is_err());
     }
 
     #[test]
@@ -723,14 +906,217 @@ mod tests {
                 model_size_bytes: 100,
                 working_memory_bytes: 100,
                 macs: 1000,
+                flash_bytes: None,
             };
             search.tell(c.id, Outcome::Trained(objectives)).unwrap();
         }
         assert_eq!(search.pareto_front(), vec![0]);
         let kept: Vec<u64> = (0..KEPT_PARENTS as u64 + 2).collect();
-        assert_eq!(search.network_to_drop(&kept[..KEPT_PARENTS]), None);
-        assert_eq!(search.network_to_drop(&kept), Some(1));
-        assert_eq!(search.network_to_drop(&kept[1..]), Some(1));
+        assert_eq!(search.release_network(&kept[..KEPT_PARENTS]), None);
+        assert_eq!(search.release_network(&kept), Some(1));
+        let without_1: Vec<u64> = kept.iter().copied().filter(|&id| id != 1).collect();
+        assert_eq!(search.release_network(&without_1), Some(2));
+    }
+
+    /// Like `fake_train`, but longer training lowers the error (a third per rung), and a
+    /// genome's pseudo-random quality spreads trials at a rung.
+    fn fake_train_by_epochs(search: &Search, c: &Candidate) -> Outcome {
+        let report = cost(&c.genome.architecture(search.space())).unwrap();
+        let quality = (report.macs % 97) as f64 / 97.0;
+        let error = (0.02 + 0.2 * quality) / (c.total_epochs as f64).sqrt();
+        Outcome::Trained(Objectives {
+            val_accuracy: 1.0 - error,
+            model_size_bytes: report.model_size_bytes,
+            working_memory_bytes: report.working_memory_bytes,
+            macs: report.macs,
+            flash_bytes: None,
+        })
+    }
+
+    fn by_promise() -> Schedule {
+        Schedule {
+            epochs: 1,
+            factor: 3,
+            max_epochs: 9,
+        }
+    }
+
+    #[test]
+    fn promotions_train_the_best_third_of_each_rung_on_from_their_own_weights() {
+        for algorithm in [Algorithm::Random, Algorithm::evolution(), Algorithm::mobo()] {
+            let budget = Board::preset("arduino-uno").unwrap().budget();
+            let mut search = Search::new(space(), budget, algorithm, 4).with_schedule(by_promise());
+            for _ in 0..60 {
+                let c = search.ask().unwrap();
+                if c.continues {
+                    let parent = &search.trials()[c.parent.unwrap() as usize];
+                    let from = parent.candidate.total_epochs;
+                    assert_eq!(c.total_epochs, from + c.epochs);
+                    assert!([(1, 3), (3, 9)].contains(&(from, c.total_epochs)));
+                    assert_eq!(c.genome, parent.candidate.genome);
+                    // The parent ranks in the best third of the trained trials at its rung.
+                    let rung: Vec<Vec<f64>> = search
+                        .trials()
+                        .iter()
+                        .filter(|t| t.candidate.total_epochs == from)
+                        .filter_map(|t| match &t.outcome {
+                            Some(Outcome::Trained(o)) => Some(search.normalised(o)),
+                            _ => None,
+                        })
+                        .collect();
+                    let Some(Outcome::Trained(mine)) = &parent.outcome else {
+                        panic!("promoted an untrained trial");
+                    };
+                    let mine = search.normalised(mine);
+                    let position = crate::fidelity::ranked(&rung)
+                        .iter()
+                        .position(|&i| rung[i] == mine)
+                        .unwrap();
+                    assert!(position < rung.len() / 3, "{position} of {}", rung.len());
+                } else {
+                    assert_eq!((c.epochs, c.total_epochs), (1, 1));
+                }
+                let outcome = fake_train_by_epochs(&search, &c);
+                search.tell(c.id, outcome).unwrap();
+            }
+            let trials = search.trials();
+            let at = |epochs| {
+                trials
+                    .iter()
+                    .filter(|t| t.candidate.total_epochs == epochs)
+                    .count()
+            };
+            assert!(at(3) >= 1 && at(9) >= 1, "{} {} {}", at(1), at(3), at(9));
+            assert!(
+                at(3) <= at(1) / 3 && at(9) <= at(3) / 3,
+                "{} {} {}",
+                at(1),
+                at(3),
+                at(9)
+            );
+            let mut parents: Vec<u64> = trials
+                .iter()
+                .filter(|t| t.candidate.continues)
+                .filter_map(|t| t.candidate.parent)
+                .collect();
+            let promoted = parents.len();
+            parents.dedup();
+            assert_eq!(parents.len(), promoted, "a trial was promoted twice");
+        }
+    }
+
+    #[test]
+    fn a_released_network_is_never_promoted() {
+        let budget = Board::preset("arduino-uno").unwrap().budget();
+        let mut search =
+            Search::new(space(), budget, Algorithm::Random, 8).with_schedule(by_promise());
+        for _ in 0..3 {
+            let c = search.ask().unwrap();
+            assert!(!c.continues);
+            let outcome = fake_train_by_epochs(&search, &c);
+            search.tell(c.id, outcome).unwrap();
+        }
+        let best = search.in_line_for_promotion(1);
+        assert_eq!(best.len(), 1);
+        search.released.push(best[0]);
+        let next = search.ask().unwrap();
+        assert!(!next.continues, "the released trial was promoted");
+    }
+
+    #[test]
+    fn the_optimizers_compare_genomes_at_full_training() {
+        let budget = Board::preset("arduino-uno").unwrap().budget();
+        let mut search =
+            Search::new(space(), budget, Algorithm::Random, 9).with_schedule(by_promise());
+        for _ in 0..40 {
+            let c = search.ask().unwrap();
+            let outcome = fake_train_by_epochs(&search, &c);
+            search.tell(c.id, outcome).unwrap();
+        }
+        let (genomes, targets) = search.full_training_estimates();
+        let continued = search.trials().iter().filter(|t| t.candidate.continues);
+        assert_eq!(
+            genomes.len(),
+            40 - continued.count(),
+            "one estimate per genome"
+        );
+        // Error falls by √3 per rung in the fake training: a rung-1 trial's log error is
+        // carried down by ln √3 per step, to meet its promoted siblings at the top.
+        let once = search
+            .trials()
+            .iter()
+            .find(|t| t.candidate.total_epochs == 1 && !t.candidate.continues)
+            .unwrap();
+        let Some(Outcome::Trained(o)) = &once.outcome else {
+            panic!()
+        };
+        let measured = transformed(&search.normalised(o))[0];
+        let position = genomes
+            .iter()
+            .position(|g| *g == &once.candidate.genome)
+            .unwrap();
+        let lifted = targets[position][0];
+        assert!(
+            (measured - lifted - 3f64.sqrt().ln() * 2.0).abs() < 1e-9,
+            "{measured} -> {lifted}"
+        );
+    }
+
+    #[test]
+    fn a_search_saved_before_training_by_promise_resumes_without_a_schedule() {
+        let search = run(Algorithm::evolution(), 3, 10);
+        let mut json = serde_json::to_value(&search).unwrap();
+        let state = json.as_object_mut().unwrap();
+        state.remove("schedule");
+        state.remove("released");
+        for t in state["trials"].as_array_mut().unwrap() {
+            let c = t["candidate"].as_object_mut().unwrap();
+            for field in ["epochs", "total_epochs", "continues"] {
+                c.remove(field);
+            }
+        }
+        let mut old: Search = serde_json::from_value(json).unwrap();
+        assert_eq!(old.schedule(), None);
+        old.set_schedule(Schedule::fixed(2));
+        let c = old.ask().unwrap();
+        assert_eq!((c.epochs, c.total_epochs, c.continues), (2, 2, false));
+    }
+
+    #[test]
+    fn pruning_lets_larger_networks_in_and_those_pruned_too_little_stay_off_the_front() {
+        let budget = Budget::new(2800, 2048).measuring_flash_as(FlashMeasure::ModelSize);
+        let mut search = Search::new(space(), budget, Algorithm::Random, 11);
+        let mut larger = 0;
+        for _ in 0..60 {
+            let c = search.ask().unwrap();
+            let unpruned = cost(&c.genome.architecture(search.space())).unwrap();
+            let promised = cost(&c.genome.expected_architecture(search.space())).unwrap();
+            assert!(promised.violations(&budget).is_empty());
+            if unpruned.model_size_bytes > 2800 {
+                larger += 1;
+            }
+            // Trained, it keeps every weight: over budget if it was larger than the budget.
+            let outcome = Outcome::Trained(Objectives {
+                val_accuracy: 0.5 + unpruned.model_size_bytes as f64 / 1e6,
+                model_size_bytes: unpruned.model_size_bytes,
+                working_memory_bytes: unpruned.working_memory_bytes,
+                macs: unpruned.macs,
+                flash_bytes: Some(unpruned.flash_bytes),
+            });
+            search.tell(c.id, outcome).unwrap();
+        }
+        assert!(
+            larger >= 5,
+            "{larger} of 60 larger than the budget before pruning"
+        );
+        for id in search.pareto_front() {
+            let Some(Outcome::Trained(o)) = &search.trials()[id as usize].outcome else {
+                panic!("a failed trial on the front");
+            };
+            assert!(o.model_size_bytes <= 2800, "trial {id} does not fit");
+        }
+        let records: Vec<TrialRecord> = Vec::new();
+        assert!(pareto_front_of_records(&records, budget).is_empty());
     }
 
     #[test]

@@ -46,6 +46,7 @@ impl TrialMeasures {
             model_size_bytes: Some(self.costs.model_size_bytes),
             working_memory_bytes: Some(self.costs.working_memory_bytes),
             macs: Some(self.costs.macs),
+            epochs: None,
             train_seconds,
             hypervolume: 0.0,
         }
@@ -75,6 +76,20 @@ impl TrialRun {
             trainer.initialise_from_data(train, &fresh)?;
         }
         Ok(Self { trainer })
+    }
+
+    /// Trains `parent` on as it is, `config.epochs` more (a promotion or a fine-tune): its
+    /// architecture as trained (Bayesian Compression's smaller layers included) and every
+    /// weight, with `config`'s pruning set up afresh on them.
+    pub fn continuing(parent: &Network, train: &Dataset, config: TrainConfig) -> Result<Self> {
+        let layers = parent.architecture().layers.len();
+        let every_layer: Vec<Option<usize>> = (0..layers).map(Some).collect();
+        Self::new(
+            parent.architecture(),
+            train,
+            config,
+            Some((parent, &every_layer)),
+        )
     }
 
     /// Trains one batch of `train`; `None` once every epoch has run.
@@ -188,5 +203,67 @@ mod tests {
         .unwrap();
         let (start, _) = child.finish(&data, &data, &data).unwrap();
         assert_eq!(start.val_accuracy, 1.0);
+    }
+
+    #[test]
+    fn a_continued_trial_starts_from_every_weight_of_its_parent_as_trained() {
+        let data = halves(64);
+        let config = TrainConfig {
+            epochs: 2,
+            batch_size: 8,
+            ..TrainConfig::default()
+        };
+        let mut run = TrialRun::new(&arch(3), &data, config.clone(), None).unwrap();
+        run.train_to_end(&data).unwrap();
+        let (_, parent) = run.finish(&data, &data, &data).unwrap();
+        // Bayesian Compression may hand on a narrower network than the genome's: the
+        // continuation trains that one, not the genome's width.
+        let narrower = crate::Network::from_float_model(&sparse_core::FloatModel {
+            architecture: arch(2),
+            layers: parent
+                .float_layers()
+                .unwrap()
+                .into_iter()
+                .map(|layer| match layer {
+                    sparse_core::quant::FloatLayer::Weighted(mut t) => {
+                        let rows = t.bias.len().min(2);
+                        if t.weight.len() == 3 * 9 {
+                            t.weight.truncate(rows * 9);
+                            t.bias.truncate(rows);
+                        } else {
+                            // The dense layer reads 3 channels of 6×6; keep the first 2.
+                            let per_unit = t.weight.len() / 2;
+                            t.weight = (0..2)
+                                .flat_map(|u| {
+                                    t.weight[u * per_unit..u * per_unit + 2 * 36].to_vec()
+                                })
+                                .collect();
+                        }
+                        sparse_core::quant::FloatLayer::Weighted(t)
+                    }
+                    other => other,
+                })
+                .collect(),
+        })
+        .unwrap();
+        let standing = TrialRun::continuing(
+            &narrower,
+            &data,
+            TrainConfig {
+                epochs: 0,
+                ..config.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(standing.trainer.network().architecture(), &arch(2));
+        assert_eq!(
+            standing.trainer.network().float_layers().unwrap(),
+            narrower.float_layers().unwrap(),
+            "no layer was re-initialised"
+        );
+        let mut more = TrialRun::continuing(&parent, &data, config).unwrap();
+        more.train_to_end(&data).unwrap();
+        let (measures, _) = more.finish(&data, &data, &data).unwrap();
+        assert_eq!(measures.val_accuracy, 1.0);
     }
 }

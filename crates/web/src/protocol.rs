@@ -22,6 +22,10 @@ pub struct TrialJob {
     pub parent_model: Option<FloatModel>,
     /// Per child layer, the parent layer its weights come from.
     pub inherits_from: Vec<Option<usize>>,
+    /// Whether it trains the parent's network on as it is (a promotion): then
+    /// `parent_model` is required and its architecture is what trains.
+    #[serde(default)]
+    pub continues: bool,
     /// Train on only the first this many training images (a quick demo), if set.
     pub train_images: Option<usize>,
     /// Score on only the first this many test images, if set.

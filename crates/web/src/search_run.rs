@@ -8,7 +8,7 @@ use sparse_core::cost::{Budget, FlashMeasure};
 use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{FloatModel, TrialRecord};
-use sparse_search::{Algorithm, Outcome, Search};
+use sparse_search::{Algorithm, Outcome, Schedule, Search};
 use sparse_train::TrainConfig;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -61,8 +61,12 @@ pub struct SearchSetup {
     pub algorithm: AlgorithmChoice,
     /// Trials to run.
     pub trials: usize,
-    /// Epochs each candidate trains.
+    /// Epochs every new candidate trains first.
     pub epochs: usize,
+    /// The most epochs a promoted network trains in all (the best third of each rung trains
+    /// on to 3× the epochs, 9×, … up to this); at most `epochs`: no promotion.
+    #[serde(default)]
+    pub max_epochs: usize,
     /// Seed of the search and of every trial's training.
     pub seed: u64,
     /// Train on only the first this many training images, if set.
@@ -74,15 +78,23 @@ pub struct SearchSetup {
 }
 
 impl SearchSetup {
+    /// Epochs by rung: the first `epochs`, the best third of each rung on to 3× as many, up to
+    /// `max_epochs`.
+    pub fn schedule(&self) -> Schedule {
+        Schedule::by_promise(self.epochs, self.max_epochs)
+    }
+
     /// A search small enough to show a Pareto front within seconds and evolve it for about a
-    /// minute: 60 trials of two epochs on 6,000 training images (1,000 of them held out for
-    /// validation), scored on 1,000 test images, under `budget`.
+    /// minute: 60 trials on 6,000 training images (1,000 of them held out for validation),
+    /// each first trained one epoch, the promising ones on to 3 and 9, scored on 1,000 test
+    /// images, under `budget`.
     pub fn quick_demo(budget: Budget, workers: usize) -> Self {
         Self {
             budget,
             algorithm: AlgorithmChoice::Mobo,
             trials: 60,
-            epochs: 2,
+            epochs: 1,
+            max_epochs: 9,
             seed: 1,
             train_images: Some(6000),
             test_images: Some(1000),
@@ -162,7 +174,8 @@ impl SearchRun {
     /// A new search over `space` (the dataset's input and classes) as `setup` says.
     pub fn new(setup: SearchSetup, space: SearchSpace) -> Self {
         let budget = setup.budget.measuring_flash_as(FlashMeasure::ModelSize);
-        let search = Search::new(space, budget, setup.algorithm.algorithm(), setup.seed);
+        let search = Search::new(space, budget, setup.algorithm.algorithm(), setup.seed)
+            .with_schedule(setup.schedule());
         Self {
             busy: vec![None; setup.workers.max(1)],
             setup,
@@ -196,10 +209,15 @@ impl SearchRun {
         models: HashMap<u64, FloatModel>,
         int8_models: HashMap<u64, QuantModel>,
     ) -> Self {
+        let mut search = saved.search;
+        if search.schedule().is_none() {
+            // Saved before training by promise: every trial trained the setup's epochs.
+            search.set_schedule(Schedule::fixed(saved.setup.epochs));
+        }
         let mut run = Self {
             busy: vec![None; saved.setup.workers.max(1)],
             setup: saved.setup,
-            search: saved.search,
+            search,
             records: Rc::new(saved.records),
             models,
             int8_models,
@@ -294,13 +312,14 @@ impl SearchRun {
             parent: candidate.parent,
             architecture: candidate.genome.architecture(space),
             config: TrainConfig {
-                epochs: self.setup.epochs,
+                epochs: candidate.epochs,
                 seed: self.setup.seed.wrapping_add(candidate.id),
                 pruning: candidate.genome.layer_pruning(),
                 ..TrainConfig::default()
             },
             parent_model: candidate.parent.and_then(|p| self.models.get(&p).cloned()),
             inherits_from: candidate.inherits_from,
+            continues: candidate.continues,
             train_images: self.setup.train_images,
             test_images: self.setup.test_images,
         })
@@ -342,6 +361,11 @@ impl SearchRun {
             return;
         }
         record.hypervolume = self.search.hypervolume();
+        record.epochs = Some(
+            self.search.trials()[record.id as usize]
+                .candidate
+                .total_epochs,
+        );
         if let Some(model) = model {
             if let Some(int8) = int8 {
                 self.int8_models.insert(record.id, int8);
@@ -413,7 +437,7 @@ impl SearchRun {
     fn keep_model(&mut self, id: u64, model: FloatModel) {
         self.models.insert(id, model);
         let kept: Vec<u64> = self.models.keys().copied().collect();
-        if let Some(dropped) = self.search.network_to_drop(&kept) {
+        if let Some(dropped) = self.search.release_network(&kept) {
             self.models.remove(&dropped);
             self.int8_models.remove(&dropped);
         }
@@ -451,6 +475,7 @@ mod tests {
             model_size_bytes: Some(costs.model_size_bytes),
             working_memory_bytes: Some(costs.working_memory_bytes),
             macs: Some(costs.macs),
+            epochs: None,
             train_seconds: 1.0,
             hypervolume: 0.0,
         }
@@ -532,6 +557,38 @@ mod tests {
             run.done(0, trained(&job, 0.7), Some(model), None);
         }
         assert!(saw_inheritance);
+    }
+
+    #[test]
+    fn promising_trials_train_on_from_their_own_weights() {
+        let mut run = SearchRun::new(setup(30, 1), space());
+        let mut promoted = Vec::new();
+        while let Some(job) = run.next_job(0) {
+            if job.continues {
+                let model = job.parent_model.as_ref().expect("its own network");
+                assert_eq!(model.architecture, job.architecture);
+                promoted.push((job.id, job.config.epochs));
+            } else {
+                assert_eq!(job.config.epochs, 1);
+            }
+            let model = FloatModel {
+                architecture: job.architecture.clone(),
+                layers: Vec::new(),
+            };
+            let accuracy = 0.5 + (job.id % 5) as f64 / 10.0;
+            run.done(0, trained(&job, accuracy), Some(model), None);
+        }
+        assert!(!promoted.is_empty());
+        for (id, epochs) in promoted {
+            let record = run.records().iter().find(|r| r.id == id).unwrap();
+            let parent = run
+                .records()
+                .iter()
+                .find(|r| Some(r.id) == record.parent)
+                .unwrap();
+            assert_eq!(record.epochs, Some(parent.epochs.unwrap() + epochs));
+            assert!([Some(3), Some(9)].contains(&record.epochs));
+        }
     }
 
     #[test]

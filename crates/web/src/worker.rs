@@ -333,13 +333,23 @@ async fn run_trial(
         }
         None => None,
     };
-    let inheritance = parent.as_ref().map(|p| (p, job.inherits_from.as_slice()));
-    let mut run = match TrialRun::new(
-        &job.architecture,
-        &data.train,
-        job.config.clone(),
-        inheritance,
-    ) {
+    let started_run = match (job.continues, parent.as_ref()) {
+        (true, Some(parent)) => TrialRun::continuing(parent, &data.train, job.config.clone()),
+        (true, None) => {
+            let reason = "the network it would train on is no longer kept".to_string();
+            return send_failed(scope, &job, reason, started).await;
+        }
+        (false, parent) => {
+            let inheritance = parent.map(|p| (p, job.inherits_from.as_slice()));
+            TrialRun::new(
+                &job.architecture,
+                &data.train,
+                job.config.clone(),
+                inheritance,
+            )
+        }
+    };
+    let mut run = match started_run {
         Ok(run) => run,
         Err(e) => return send_failed(scope, &job, e.to_string(), started).await,
     };

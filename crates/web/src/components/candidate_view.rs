@@ -18,6 +18,10 @@ use yew::prelude::*;
 pub struct CandidateViewProps {
     /// The candidate.
     pub record: TrialRecord,
+    /// The epochs its parent trained in all, when known (more in the candidate's total
+    /// means it trained its parent's network on: a promotion).
+    #[prop_or_default]
+    pub parent_epochs: Option<usize>,
     /// Its training curve.
     pub curve: Vec<CurvePoint>,
     /// The budget.
@@ -153,7 +157,22 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
             }
         })
         .collect();
+    let continued =
+        matches!((r.epochs, props.parent_epochs), (Some(mine), Some(theirs)) if mine > theirs);
     let parent = match r.parent {
+        Some(p) if continued => {
+            let on_select = props.on_select.clone();
+            html! {
+                <p class="hint">
+                    { "Trained on from " }
+                    <button class="link" onclick={Callback::from(move |_: MouseEvent| on_select.emit(p))}>
+                        { format!("trial {p}") }
+                    </button>
+                    { format!(": that network ranked in the best third of those trained as long, so it was                        promoted and trained on from its own weights, to {} epochs in all.",
+                       r.epochs.unwrap_or_default()) }
+                </p>
+            }
+        }
         Some(p) => {
             let on_select = props.on_select.clone();
             html! {
@@ -188,8 +207,14 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                 <span class="hint">{
                     match (r.val_accuracy, r.int8_test_accuracy) {
                         (Some(v), Some(q)) => format!(
-                            " — {:.2}% validation, {:.2}% int8 test accuracy; {} B model size, {} B working memory",
-                            v * 100.0, q * 100.0, report.model_size_bytes, report.working_memory_bytes),
+                            " — {:.2}% validation, {:.2}% int8 test accuracy; {} B model size, {} B working memory{}",
+                            v * 100.0, q * 100.0, report.model_size_bytes, report.working_memory_bytes,
+                            if report.violations(&props.budget).is_empty() {
+                                String::new()
+                            } else {
+                                format!(". Over the budget ({} B model size, {} B SRAM): its pruning                                          promised to fit but left too many weights, so it is no Pareto member",
+                                        props.budget.flash_bytes, props.budget.sram_bytes)
+                            }),
                         _ => format!(" — failed: {}", r.reason.clone().unwrap_or_default()),
                     }
                 }</span>

@@ -113,8 +113,10 @@ pub enum Field {
     Algorithm,
     /// Trials.
     Trials,
-    /// Epochs per trial.
+    /// Epochs every new candidate trains first.
     Epochs,
+    /// The most epochs a promoted network trains.
+    MaxEpochs,
     /// Seed.
     Seed,
     /// Workers.
@@ -130,6 +132,7 @@ struct Form {
     algorithm: String,
     trials: String,
     epochs: String,
+    max_epochs: String,
     seed: String,
     workers: String,
 }
@@ -190,13 +193,14 @@ impl Form {
             algorithm: AlgorithmChoice::Mobo.id().into(),
             trials: "40".into(),
             epochs: "1".into(),
+            max_epochs: sparse_search::DEFAULT_MAX_EPOCHS.to_string(),
             seed: "1".into(),
             workers: cores().to_string(),
         }
     }
 
     /// The fields as `key=value` pairs, in a fixed order, for the page's URL.
-    fn pairs(&self) -> [(&'static str, &str); 8] {
+    fn pairs(&self) -> [(&'static str, &str); 9] {
         [
             ("board", &self.board),
             ("flash", &self.flash),
@@ -204,6 +208,7 @@ impl Form {
             ("algorithm", &self.algorithm),
             ("trials", &self.trials),
             ("epochs", &self.epochs),
+            ("max-epochs", &self.max_epochs),
             ("seed", &self.seed),
             ("workers", &self.workers),
         ]
@@ -228,6 +233,7 @@ impl Form {
             ("algorithm", &mut form.algorithm),
             ("trials", &mut form.trials),
             ("epochs", &mut form.epochs),
+            ("max-epochs", &mut form.max_epochs),
             ("seed", &mut form.seed),
             ("workers", &mut form.workers),
         ] {
@@ -265,12 +271,20 @@ impl Form {
 
     /// The setup the form describes, or what is wrong with it.
     fn setup(&self) -> Result<SearchSetup, String> {
+        let epochs = number(&self.epochs, "Epochs", 1, 100)? as usize;
+        let max_epochs = number(&self.max_epochs, "Most epochs", 1, 1000)? as usize;
+        if max_epochs < epochs {
+            return Err(format!(
+                "Most epochs ({max_epochs}) must be at least the epochs every trial trains first ({epochs})"
+            ));
+        }
         Ok(SearchSetup {
             budget: self.budget()?,
             algorithm: AlgorithmChoice::from_id(&self.algorithm)
                 .ok_or_else(|| format!("unknown optimizer '{}'", self.algorithm))?,
             trials: number(&self.trials, "Trials", 1, 100_000)? as usize,
-            epochs: number(&self.epochs, "Epochs", 1, 100)? as usize,
+            epochs,
+            max_epochs,
             seed: number(&self.seed, "The seed", 0, u64::MAX)?,
             train_images: None,
             test_images: None,
@@ -627,9 +641,14 @@ impl SearchPanel {
                     <input data-testid="trials" type="number" min="1" value={self.form.trials.clone()}
                         oninput={typed(Field::Trials)} />
                 </label>
-                <label>{ "Epochs per trial" }
+                <label>{ "Epochs per new trial" }
                     <input data-testid="epochs" type="number" min="1" value={self.form.epochs.clone()}
                         oninput={typed(Field::Epochs)} />
+                </label>
+                <label title="The best third of the trials at each rung train on from their own weights to 3× the epochs, then 9×, up to this many in all">
+                    { "Most epochs (promising trials train on)" }
+                    <input data-testid="max-epochs" type="number" min="1" value={self.form.max_epochs.clone()}
+                        oninput={typed(Field::MaxEpochs)} />
                 </label>
                 <label>{ "Seed" }
                     <input data-testid="seed" type="number" min="0" value={self.form.seed.clone()}
@@ -734,6 +753,7 @@ impl Component for SearchPanel {
                     Field::Algorithm => &mut self.form.algorithm,
                     Field::Trials => &mut self.form.trials,
                     Field::Epochs => &mut self.form.epochs,
+                    Field::MaxEpochs => &mut self.form.max_epochs,
                     Field::Seed => &mut self.form.seed,
                     Field::Workers => &mut self.form.workers,
                 };
@@ -1013,6 +1033,7 @@ impl SearchPanel {
                 }</p>
                 if let Some(record) = selected {
                     <CandidateView record={record.clone()}
+                        parent_epochs={record.parent.and_then(|p| records.iter().find(|r| r.id == p)).and_then(|p| p.epochs)}
                         curve={live.map(|r| r.curve(record.id).to_vec()).unwrap_or_default()}
                         confusion={live.and_then(|r| r.confusion(record.id).cloned())}
                         int8={live.and_then(|r| r.int8_model(record.id).cloned()).map(Rc::new)}

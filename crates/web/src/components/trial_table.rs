@@ -20,6 +20,8 @@ pub enum Column {
     WorkingMemory,
     /// Multiply-accumulates.
     Macs,
+    /// Epochs trained in all (with the trials it continues).
+    Epochs,
     /// Seconds to train and score.
     Seconds,
 }
@@ -34,6 +36,7 @@ impl Column {
             Column::ModelSize => "model size B",
             Column::WorkingMemory => "working mem. B",
             Column::Macs => "MACs",
+            Column::Epochs => "epochs",
             Column::Seconds => "seconds",
         }
     }
@@ -47,6 +50,7 @@ impl Column {
             Column::ModelSize => r.model_size_bytes.map(|v| v as f64),
             Column::WorkingMemory => r.working_memory_bytes.map(|v| v as f64),
             Column::Macs => r.macs.map(|v| v as f64),
+            Column::Epochs => r.epochs.map(|v| v as f64),
             Column::Seconds => Some(r.train_seconds),
         }
     }
@@ -143,6 +147,7 @@ pub fn TrialTable(props: &TrialTableProps) -> Html {
                     <td>{ count(r.model_size_bytes) }</td>
                     <td>{ count(r.working_memory_bytes) }</td>
                     <td>{ count(r.macs) }</td>
+                    <td>{ r.epochs.map_or("–".into(), |e| e.to_string()) }</td>
                     <td>{ format!("{:.1}", r.train_seconds) }</td>
                 </tr>
             }
@@ -161,6 +166,7 @@ pub fn TrialTable(props: &TrialTableProps) -> Html {
                         { header(Column::ModelSize) }
                         { header(Column::WorkingMemory) }
                         { header(Column::Macs) }
+                        { header(Column::Epochs) }
                         { header(Column::Seconds) }
                     </tr>
                 </thead>
