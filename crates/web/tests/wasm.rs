@@ -55,6 +55,7 @@ fn every_message_survives_the_codec() {
             config: TrainConfig::default(),
             parent_model: Some(skeleton_model()),
             inherits_from: vec![Some(0), None, Some(2)],
+            continues: true,
             train_images: Some(3000),
             test_images: None,
         })),
