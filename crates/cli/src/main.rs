@@ -9,6 +9,7 @@ mod largest;
 mod mnist;
 mod output;
 mod search;
+mod teacher;
 mod threads;
 mod train;
 mod verify;

@@ -16,7 +16,7 @@ use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{Dataset, FloatModel, TrialRecord};
 use sparse_search::{Algorithm, Candidate, DEFAULT_MAX_EPOCHS, Outcome, Schedule, Search};
-use sparse_train::{Network, TrainConfig, TrialRun};
+use sparse_train::{Network, SoftTargets, TrainConfig, TrialRun};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -73,6 +73,11 @@ pub struct SearchArgs {
     /// small networks train faster one per core than one on all).
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
+    /// Distil from a teacher: train a larger network once (kept as DIR/teacher.json; a
+    /// resumed run that has one keeps using it) and train every candidate on a mix of the
+    /// labels and the teacher's softened outputs (half each, temperature 2).
+    #[arg(long)]
+    teacher: bool,
     /// Seed of the search and of every trial's training.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -127,6 +132,7 @@ fn run_trial(
     data: (&Dataset, &Dataset, &Dataset),
     parent: Option<&Network>,
     config: &TrainConfig,
+    teacher: Option<&(Arc<SoftTargets>, f64)>,
 ) -> (TrialRecord, Option<(Network, QuantModel)>) {
     let (train, validation, test) = data;
     let started = Instant::now();
@@ -152,6 +158,9 @@ fn run_trial(
         }
     };
     let trained = started_run.and_then(|mut run| {
+        if let Some((targets, weight)) = teacher {
+            run.distil_from(targets.clone(), *weight)?;
+        }
         run.train_to_end(train)?;
         run.finish(train, validation, test)
     });
@@ -396,6 +405,8 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         .context("cannot open trials.jsonl")?;
     let started = Instant::now();
     let mut networks = load_networks(&dir)?;
+    let teacher = crate::teacher::targets(&dir, &train, &validation, args.seed, args.teacher)?;
+    let teacher = teacher.as_ref();
     let space = search.space().clone();
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
     // The fine-tune's queue, filled once the search proper is over.
@@ -431,8 +442,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
                     .num_threads(threads_per_worker)
                     .build()?;
                 scope.spawn(move || {
-                    let (record, network) = pool
-                        .install(|| run_trial(space, &candidate, data, parent.as_deref(), config));
+                    let (record, network) = pool.install(|| {
+                        run_trial(space, &candidate, data, parent.as_deref(), config, teacher)
+                    });
                     // The receiver outlives every worker (both live in this scope).
                     let _ = done.send(Finished { record, network });
                 });

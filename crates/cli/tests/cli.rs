@@ -657,3 +657,54 @@ fn a_time_limit_without_a_trial_count_runs_until_the_time_is_up() {
     assert!(trials > 20, "only {trials} trials in 4 s");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_search_with_a_teacher_keeps_it_in_the_run_folder_and_resumes_with_it() {
+    let data = temp_file("teacher-bars.csv", &bars_csv(300));
+    let dir = std::env::temp_dir().join(format!("sparse-explorer-teacher-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let search = |extra: &[&str]| {
+        let mut args = vec![
+            "search",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--flash-bytes",
+            "4000",
+            "--sram-bytes",
+            "600",
+            "--workers",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        sparse_explorer(&args)
+    };
+    let out = search(&["--trials", "3", "--teacher", "--out", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("teacher: "));
+    let teacher = std::fs::read_to_string(dir.join("teacher.json")).unwrap();
+    // Resumed without the flag, the run keeps its teacher (not trained again).
+    let out = search(&["--resume", dir.to_str().unwrap(), "--trials", "5"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("teacher: "));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("teacher.json")).unwrap(),
+        teacher
+    );
+    let records = trials_without_timing(&dir);
+    assert_eq!(records.len(), 5);
+    assert!(records.iter().any(|r| r["status"] == "trained"));
+    // A teacher file that is not one is refused with its name.
+    std::fs::write(dir.join("teacher.json"), "{}").unwrap();
+    let out = search(&["--resume", dir.to_str().unwrap(), "--trials", "6"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("teacher.json is not a saved teacher"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

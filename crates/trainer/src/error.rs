@@ -32,6 +32,9 @@ pub enum Error {
         /// Examples given.
         found: usize,
     },
+    /// A teacher's soft targets do not match the training set.
+    #[error("the teacher's targets do not fit: {0}")]
+    Teacher(String),
     /// A tensor operation failed.
     #[error("tensor operation failed: {0}")]
     Candle(#[from] candle_core::Error),

@@ -6,11 +6,13 @@
 //! [`sparse_core::Dataset`], one [`Trainer::step`] at a time, so the page's worker can yield
 //! between batches and the CLI can drive [`Trainer::run`] with a [`TrainObserver`] that draws a
 //! progress bar. [`evaluate`] scores a trained network on held-out data; [`quantize`] turns
-//! it into core's integer-only `QuantModel`. [`TrialRun`] is one search trial from build to
+//! it into core's integer-only `QuantModel`. [`SoftTargets`] hold a teacher's softened outputs for
+//! knowledge distillation ([`Trainer::distil_from`]). [`TrialRun`] is one search trial from build to
 //! measures, the same in the CLI and the page's workers.
 
 mod batch;
 mod compress;
+mod distill;
 mod error;
 mod im2col;
 mod inherit;
@@ -24,6 +26,7 @@ mod reference;
 mod trainer;
 mod trial;
 
+pub use distill::{Distillation, SoftTargets, teacher_architecture};
 pub use error::{Error, Result};
 pub use network::Network;
 pub use quantize::quantize;

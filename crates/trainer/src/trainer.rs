@@ -1,6 +1,7 @@
 //! Mini-batch Adam training, one step at a time, with progress reports and cancellation.
 
 use crate::batch::batch_tensors;
+use crate::distill::{SoftTargets, soft_cross_entropy};
 use crate::prune::{MagnitudePruner, pruned_architecture};
 use crate::{Error, Network, Result};
 use candle_core::{D, Device, Tensor};
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sparse_core::space::Pruning;
 use sparse_core::{Architecture, Dataset};
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// Images of the batch on which a new network's layers are centred and scaled: twice the
 /// default training batch, so its forward passes need about the memory of one training step
@@ -100,6 +102,8 @@ pub struct Trainer {
     order: Vec<usize>,
     epoch: usize,
     batch: usize,
+    /// A teacher's soft targets and the share of the loss they get.
+    teacher: Option<(Arc<SoftTargets>, f64)>,
 }
 
 impl Trainer {
@@ -148,6 +152,7 @@ impl Trainer {
             order,
             epoch: 0,
             batch: 0,
+            teacher: None,
         };
         trainer.initialise_from_data(data, &[])?;
         Ok(trainer)
@@ -163,6 +168,26 @@ impl Trainer {
         }
         let (x, _) = batch_tensors(data, sample, &self.device)?;
         self.network.initialise_from_data(&x, fresh)
+    }
+
+    /// From now on, learns from `targets` (a teacher's softened outputs for every image of the
+    /// training set, in its order) as well as from the labels: the loss is `(1 − weight)` of
+    /// the labels' cross-entropy plus `weight` of the soft targets' (see `distill.rs`).
+    pub fn distil_from(&mut self, targets: Arc<SoftTargets>, weight: f64) -> Result<()> {
+        let classes = self.network.architecture().classes;
+        if targets.len() != self.order.len() || targets.classes() != classes {
+            return Err(Error::Teacher(format!(
+                "{} images of {} classes, for a training set of {} images of {classes}",
+                targets.len(),
+                targets.classes(),
+                self.order.len()
+            )));
+        }
+        if !(0.0..=1.0).contains(&weight) {
+            return Err(Error::Teacher(format!("weight {weight} is not in [0, 1]")));
+        }
+        self.teacher = Some((targets, weight));
+        Ok(())
     }
 
     /// The network being trained.
@@ -225,8 +250,16 @@ impl Trainer {
         } else {
             self.network.forward(&x)?
         };
-        let data_loss = candle_nn::loss::cross_entropy(&logits, &y)?;
-        let loss = data_loss.to_scalar::<f32>()?;
+        let label_loss = candle_nn::loss::cross_entropy(&logits, &y)?;
+        let loss = label_loss.to_scalar::<f32>()?;
+        let data_loss = match &self.teacher {
+            Some((targets, weight)) => {
+                let soft = targets.batch(indices, &self.device)?;
+                let soft_loss = soft_cross_entropy(&logits, &soft, targets.temperature())?;
+                ((label_loss * (1.0 - weight))? + (soft_loss * *weight)?)?
+            }
+            None => label_loss,
+        };
         let loss_t = if variational {
             // The KL term of the whole training set, per example as the data term is; its
             // weight warms up from 0 to 1 over the first half of training.
@@ -320,17 +353,24 @@ pub fn evaluate(network: &Network, data: &Dataset) -> Result<f64> {
     Ok(correct / data.len() as f64)
 }
 
-/// The class `network` predicts for each image of `data`, computed in batches of 500.
-pub fn predict(network: &Network, data: &Dataset) -> Result<Vec<u32>> {
+/// `network`'s logits for every image of `data` as one `[images, classes]` tensor, computed in
+/// batches of 500.
+pub(crate) fn predict_logits(network: &Network, data: &Dataset) -> Result<Tensor> {
     let device = Device::Cpu;
-    let mut predictions = Vec::with_capacity(data.len());
     let indices: Vec<usize> = (0..data.len()).collect();
+    let mut parts = Vec::new();
     for chunk in indices.chunks(500) {
         let (x, _) = batch_tensors(data, chunk, &device)?;
-        let logits = network.forward(&x)?.detach();
-        predictions.extend(logits.argmax(D::Minus1)?.to_vec1::<u32>()?);
+        parts.push(network.forward(&x)?.detach());
     }
-    Ok(predictions)
+    Ok(Tensor::cat(&parts, 0)?)
+}
+
+/// The class `network` predicts for each image of `data`, computed in batches of 500.
+pub fn predict(network: &Network, data: &Dataset) -> Result<Vec<u32>> {
+    Ok(predict_logits(network, data)?
+        .argmax(D::Minus1)?
+        .to_vec1::<u32>()?)
 }
 
 #[cfg(test)]
@@ -397,6 +437,58 @@ mod tests {
         assert!(reports.last().unwrap().loss < reports[0].loss);
         assert_eq!(evaluate(trainer.network(), &data).unwrap(), 1.0);
         assert!(trainer.step(&data).unwrap().is_none());
+    }
+
+    /// The trained weights, flattened.
+    fn weights(trainer: &Trainer) -> Vec<f32> {
+        trainer
+            .network()
+            .vars()
+            .iter()
+            .flat_map(|v| v.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn distilling_from_a_teacher_that_outputs_the_labels_is_plain_training() {
+        let data = halves(64);
+        let trained = |teacher: Option<(Arc<SoftTargets>, f64)>| {
+            let mut t = Trainer::new(&tiny_arch(), &data, config(3)).unwrap();
+            if let Some((targets, weight)) = teacher {
+                t.distil_from(targets, weight).unwrap();
+            }
+            while t.step(&data).unwrap().is_some() {}
+            weights(&t)
+        };
+        let one_hot: Vec<f32> = data
+            .labels()
+            .iter()
+            .flat_map(|&l| [f32::from(l == 0), f32::from(l == 1)])
+            .collect();
+        let labels = Arc::new(SoftTargets::from_probabilities(2, 1.0, one_hot).unwrap());
+        let plain = trained(None);
+        let distilled = trained(Some((labels, 0.5)));
+        let gap = plain
+            .iter()
+            .zip(&distilled)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(gap < 1e-4, "weights differ by up to {gap}");
+        // A teacher that says the opposite of the labels, at full weight, teaches the opposite.
+        let flipped: Vec<f32> = data
+            .labels()
+            .iter()
+            .flat_map(|&l| [f32::from(l == 1), f32::from(l == 0)])
+            .collect();
+        let liar = Arc::new(SoftTargets::from_probabilities(2, 1.0, flipped).unwrap());
+        let mut t = Trainer::new(&tiny_arch(), &data, config(3)).unwrap();
+        t.distil_from(liar, 1.0).unwrap();
+        while t.step(&data).unwrap().is_some() {}
+        assert_eq!(evaluate(t.network(), &data).unwrap(), 0.0);
+        // Targets for another training set are refused.
+        let short = Arc::new(SoftTargets::from_probabilities(2, 1.0, vec![0.5; 20]).unwrap());
+        let mut t = Trainer::new(&tiny_arch(), &data, config(1)).unwrap();
+        assert!(matches!(t.distil_from(short, 0.5), Err(Error::Teacher(_))));
     }
 
     #[test]

@@ -92,6 +92,16 @@ impl TrialRun {
         )
     }
 
+    /// Learns from a teacher's soft targets for `train` as well as from its labels (see
+    /// [`Trainer::distil_from`]).
+    pub fn distil_from(
+        &mut self,
+        targets: std::sync::Arc<crate::SoftTargets>,
+        weight: f64,
+    ) -> Result<()> {
+        self.trainer.distil_from(targets, weight)
+    }
+
     /// Trains one batch of `train`; `None` once every epoch has run.
     pub fn step(&mut self, train: &Dataset) -> Result<Option<BatchReport>> {
         self.trainer.step(train)
