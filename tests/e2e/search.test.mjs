@@ -204,8 +204,9 @@ test('an impossible budget is explained and nothing is trained', async () => {
 
 test('the setup lives in the URL, and a link reproduces it', async () => {
   const { page } = await openLoadedPage(live, {
-    query: '?board=custom&flash=5000&sram=1000&trials=7&algorithm=random',
+    query: '?board=custom&flash=5000&sram=1000&trials=7&algorithm=random&shift=1',
   });
+  assert.equal(await page.getByTestId('shift').inputValue(), '1');
   assert.equal(await page.getByTestId('flash-bytes').inputValue(), '5000');
   assert.equal(await page.getByTestId('sram-bytes').inputValue(), '1000');
   assert.equal(await page.getByTestId('trials').inputValue(), '7');

@@ -51,10 +51,14 @@ pub struct SearchArgs {
     /// train on from their own weights to 3× the epochs, then 9×, … up to --max-epochs.
     #[arg(long, default_value_t = 1)]
     epochs: usize,
-    /// The most epochs a promoted network trains in all (default 27, or --epochs if more);
+    /// The most epochs a promoted network trains in all (default 81, or --epochs if more);
     /// equal to --epochs, no candidate is promoted.
     #[arg(long, value_name = "EPOCHS")]
     max_epochs: Option<usize>,
+    /// Augmentation: every trial moves each training image by up to this many pixels each
+    /// way, drawn per image and step (0: none).
+    #[arg(long, value_name = "PIXELS", default_value_t = sparse_search::DEFAULT_SHIFT)]
+    shift: usize,
     /// After the search (trial count or time limit reached), train the best networks by
     /// validation accuracy this many epochs more, each as one more trial.
     #[arg(long, value_name = "EPOCHS", default_value_t = 0)]
@@ -380,6 +384,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     // Each trial trains its candidate's epochs, seeded by this seed and its id.
     let config = TrainConfig {
         seed: args.seed,
+        shift: args.shift,
         ..TrainConfig::default()
     };
     let trials = match (args.trials, time_limit) {
@@ -404,6 +409,11 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         .open(dir.join("trials.jsonl"))
         .context("cannot open trials.jsonl")?;
     let started = Instant::now();
+    // Search time already spent by the sessions this one resumes.
+    let earlier_seconds = records
+        .iter()
+        .filter_map(|r| r.search_seconds)
+        .fold(0.0, f64::max);
     let mut networks = load_networks(&dir)?;
     let teacher = crate::teacher::targets(&dir, &train, &validation, args.seed, args.teacher)?;
     let teacher = teacher.as_ref();
@@ -458,6 +468,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             let mut record = finished.record;
             search.tell(record.id, Outcome::of_record(&record))?;
             record.hypervolume = search.hypervolume();
+            record.search_seconds = Some(earlier_seconds + started.elapsed().as_secs_f64());
             record.epochs = Some(search.trials()[record.id as usize].candidate.total_epochs);
             if let Some(network) = finished.network {
                 keep_network(&dir, &mut networks, record.id, network, &mut search)?;

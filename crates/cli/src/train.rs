@@ -41,6 +41,10 @@ pub struct TrainArgs {
     /// Fraction of each layer's weights magnitude pruning removes.
     #[arg(long, default_value_t = 0.8)]
     sparsity: f64,
+    /// Augmentation: move each training image by up to N pixels each way, drawn per image and
+    /// step.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    shift: usize,
     /// Train on only the first N training images (a quick run); the test set stays whole.
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
@@ -131,6 +135,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         learning_rate: args.learning_rate,
         seed: args.seed,
+        shift: args.shift,
     };
     let mut trainer = Trainer::new(&architecture, &train, config)?;
     let steps = (trainer.batches_per_epoch() * args.epochs) as u64;

@@ -379,7 +379,9 @@ fn trials_without_timing(dir: &std::path::Path) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| {
             let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("train_seconds");
+            let fields = v.as_object_mut().unwrap();
+            fields.remove("train_seconds");
+            fields.remove("search_seconds");
             v
         })
         .collect()
@@ -458,6 +460,20 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
     let resume = split.to_str().unwrap().to_string();
     search(&split, &["--resume", &resume, "--trials", "12"]);
     assert_eq!(trials_without_timing(&split), records);
+    // Search time runs on across the resume, for plots against wall-clock time.
+    let seconds: Vec<f64> = std::fs::read_to_string(split.join("trials.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["search_seconds"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        seconds.windows(2).all(|w| w[0] <= w[1]) && seconds[0] > 0.0,
+        "{seconds:?}"
+    );
 
     // --finetune trains the two best networks (by validation accuracy) one epoch more, as two
     // more trials inheriting every layer from them.

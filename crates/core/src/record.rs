@@ -36,6 +36,10 @@ pub struct TrialRecord {
     pub epochs: Option<usize>,
     /// Seconds from the start of training to the end of scoring.
     pub train_seconds: f64,
+    /// Wall-clock seconds of the search (summed over resumed sessions) when it was told this
+    /// trial, for plots against time (absent from runs made before, and from the page's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_seconds: Option<f64>,
     /// The search's hypervolume once this trial was told (for plots against trials).
     #[serde(default)]
     pub hypervolume: f64,
@@ -63,6 +67,7 @@ impl TrialRecord {
             macs: None,
             epochs: None,
             train_seconds: 0.0,
+            search_seconds: None,
             hypervolume: 0.0,
         }
     }

@@ -9,8 +9,17 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The most epochs a promoted network trains in all, unless the user says otherwise.
-pub const DEFAULT_MAX_EPOCHS: usize = 27;
+/// The most epochs a promoted network trains in all, unless the user says otherwise. With
+/// shifted images, longer is better: the 2.4 KB network below reached 98.77% int8 after 81
+/// epochs (but 97.86% unshifted, overfitted).
+pub const DEFAULT_MAX_EPOCHS: usize = 81;
+
+/// How many pixels each way a search's trials move each training image (augmentation), unless
+/// the user says otherwise. The validation split holds the training set's writers, a test set
+/// other hands: on MNIST, a 2.4 KB network (conv 4 and conv 8, 5×5 stride 2, half their
+/// weights pruned) trained 27 epochs went from 98.27% int8 test accuracy unshifted to 98.54%
+/// with one pixel and 98.65% with two (98.26% with three).
+pub const DEFAULT_SHIFT: usize = 2;
 
 /// Each rung trains this many times the epochs of the one below and promotes its best
 /// `1/PROMOTION_FACTOR`.

@@ -19,7 +19,7 @@ mod gp;
 mod scale;
 mod search;
 
-pub use fidelity::{DEFAULT_MAX_EPOCHS, PROMOTION_FACTOR, Schedule};
+pub use fidelity::{DEFAULT_MAX_EPOCHS, DEFAULT_SHIFT, PROMOTION_FACTOR, Schedule};
 pub use search::{
     Algorithm, Candidate, Error, KEPT_PARENTS, Objectives, Outcome, Search, Trial,
     pareto_front_of_records,

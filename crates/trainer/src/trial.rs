@@ -48,6 +48,7 @@ impl TrialMeasures {
             macs: Some(self.costs.macs),
             epochs: None,
             train_seconds,
+            search_seconds: None,
             hypervolume: 0.0,
         }
     }

@@ -67,6 +67,10 @@ pub struct SearchSetup {
     /// on to 3× the epochs, 9×, … up to this); at most `epochs`: no promotion.
     #[serde(default)]
     pub max_epochs: usize,
+    /// Pixels each way every trial moves each training image (augmentation; runs saved
+    /// before it trained without).
+    #[serde(default)]
+    pub shift: usize,
     /// Seed of the search and of every trial's training.
     pub seed: u64,
     /// Train on only the first this many training images, if set.
@@ -95,6 +99,7 @@ impl SearchSetup {
             trials: 60,
             epochs: 1,
             max_epochs: 9,
+            shift: sparse_search::DEFAULT_SHIFT,
             seed: 1,
             train_images: Some(6000),
             test_images: Some(1000),
@@ -315,6 +320,7 @@ impl SearchRun {
                 epochs: candidate.epochs,
                 seed: self.setup.seed.wrapping_add(candidate.id),
                 pruning: candidate.genome.layer_pruning(),
+                shift: self.setup.shift,
                 ..TrainConfig::default()
             },
             parent_model: candidate.parent.and_then(|p| self.models.get(&p).cloned()),
@@ -477,6 +483,7 @@ mod tests {
             macs: Some(costs.macs),
             epochs: None,
             train_seconds: 1.0,
+            search_seconds: None,
             hypervolume: 0.0,
         }
     }
@@ -564,6 +571,8 @@ mod tests {
         let mut run = SearchRun::new(setup(30, 1), space());
         let mut promoted = Vec::new();
         while let Some(job) = run.next_job(0) {
+            // Every trial, new or promoted, trains on shifted images as the setup says.
+            assert_eq!(job.config.shift, run.setup().shift);
             if job.continues {
                 let model = job.parent_model.as_ref().expect("its own network");
                 assert_eq!(model.architecture, job.architecture);

@@ -117,6 +117,8 @@ pub enum Field {
     Epochs,
     /// The most epochs a promoted network trains.
     MaxEpochs,
+    /// Pixels of shift (augmentation).
+    Shift,
     /// Seed.
     Seed,
     /// Workers.
@@ -133,6 +135,7 @@ struct Form {
     trials: String,
     epochs: String,
     max_epochs: String,
+    shift: String,
     seed: String,
     workers: String,
 }
@@ -194,13 +197,14 @@ impl Form {
             trials: "40".into(),
             epochs: "1".into(),
             max_epochs: sparse_search::DEFAULT_MAX_EPOCHS.to_string(),
+            shift: sparse_search::DEFAULT_SHIFT.to_string(),
             seed: "1".into(),
             workers: cores().to_string(),
         }
     }
 
     /// The fields as `key=value` pairs, in a fixed order, for the page's URL.
-    fn pairs(&self) -> [(&'static str, &str); 9] {
+    fn pairs(&self) -> [(&'static str, &str); 10] {
         [
             ("board", &self.board),
             ("flash", &self.flash),
@@ -209,6 +213,7 @@ impl Form {
             ("trials", &self.trials),
             ("epochs", &self.epochs),
             ("max-epochs", &self.max_epochs),
+            ("shift", &self.shift),
             ("seed", &self.seed),
             ("workers", &self.workers),
         ]
@@ -234,6 +239,7 @@ impl Form {
             ("trials", &mut form.trials),
             ("epochs", &mut form.epochs),
             ("max-epochs", &mut form.max_epochs),
+            ("shift", &mut form.shift),
             ("seed", &mut form.seed),
             ("workers", &mut form.workers),
         ] {
@@ -285,6 +291,7 @@ impl Form {
             trials: number(&self.trials, "Trials", 1, 100_000)? as usize,
             epochs,
             max_epochs,
+            shift: number(&self.shift, "Shift", 0, 8)? as usize,
             seed: number(&self.seed, "The seed", 0, u64::MAX)?,
             train_images: None,
             test_images: None,
@@ -650,6 +657,11 @@ impl SearchPanel {
                     <input data-testid="max-epochs" type="number" min="1" value={self.form.max_epochs.clone()}
                         oninput={typed(Field::MaxEpochs)} />
                 </label>
+                <label title="Augmentation: each training image moves by up to this many pixels each way, so candidates learn what new handwriting looks like (0: none)">
+                    { "Shift (pixels)" }
+                    <input data-testid="shift" type="number" min="0" max="8" value={self.form.shift.clone()}
+                        oninput={typed(Field::Shift)} />
+                </label>
                 <label>{ "Seed" }
                     <input data-testid="seed" type="number" min="0" value={self.form.seed.clone()}
                         oninput={typed(Field::Seed)} />
@@ -754,6 +766,7 @@ impl Component for SearchPanel {
                     Field::Trials => &mut self.form.trials,
                     Field::Epochs => &mut self.form.epochs,
                     Field::MaxEpochs => &mut self.form.max_epochs,
+                    Field::Shift => &mut self.form.shift,
                     Field::Seed => &mut self.form.seed,
                     Field::Workers => &mut self.form.workers,
                 };
