@@ -125,7 +125,8 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         "h" => value * 3600.0,
         _ => bail!("--time-limit must look like 90s, 30m or 2h, not '{text}'"),
     };
-    Ok(Duration::from_secs_f64(seconds))
+    Duration::try_from_secs_f64(seconds)
+        .with_context(|| format!("--time-limit {text} is longer than any run could last"))
 }
 
 /// Trains one candidate and measures it; a failure is an outcome, never an error. Returns the
@@ -297,6 +298,9 @@ fn start(
             .with_context(|| format!("cannot resume: no {}", path.display()))?;
         let mut search: Search = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a saved search", path.display()))?;
+        search
+            .check()
+            .with_context(|| format!("{} cannot be resumed", path.display()))?;
         if search.schedule().is_none() {
             // Saved before training by promise: every trial trained --epochs.
             search.set_schedule(Schedule::fixed(args.epochs));
@@ -356,6 +360,13 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     if args.max_epochs.is_some_and(|m| m < args.epochs) {
         bail!("--max-epochs must be at least --epochs");
     }
+    // Each trial trains its candidate's epochs, seeded by this seed and its id.
+    let config = TrainConfig {
+        seed: args.seed,
+        shift: args.shift,
+        ..TrainConfig::default()
+    };
+    config.check()?;
     let mut splits = args.data.load()?;
     if let Some(n) = args.train_images {
         splits.train = splits.train.head(n as usize);
@@ -364,6 +375,13 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         splits.test = splits.test.head(n as usize);
     }
     let (train, validation) = splits.train.hold_out(VALIDATION);
+    if validation.is_empty() {
+        bail!(
+            "{} training images are too few to search: every {VALIDATION}th is held out to score \
+             candidates, so at least {VALIDATION} are needed",
+            splits.train.len()
+        );
+    }
     let s = train.shape();
     let classes = train.classes().max(splits.test.classes());
     let space = SearchSpace::sparse([s.channels, s.height, s.width], classes);
@@ -381,12 +399,6 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         budget.flash_bytes,
         budget.sram_bytes
     );
-    // Each trial trains its candidate's epochs, seeded by this seed and its id.
-    let config = TrainConfig {
-        seed: args.seed,
-        shift: args.shift,
-        ..TrainConfig::default()
-    };
     let trials = match (args.trials, time_limit) {
         (Some(n), _) => n,
         (None, Some(_)) => usize::MAX,
@@ -510,4 +522,28 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         "out": dir,
     });
     crate::output::print(&summary.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_their_units_and_impossible_ones_are_explained() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_duration("1.5h").unwrap(), Duration::from_secs(5400));
+        let error = |text: &str| parse_duration(text).unwrap_err().to_string();
+        assert_eq!(
+            error("1e300s"),
+            "--time-limit 1e300s is longer than any run could last"
+        );
+        for bad in ["NaN", "-5m", "0", "5d", "m", "inf"] {
+            assert!(
+                error(bad).contains("must look like 90s, 30m or 2h"),
+                "{bad}"
+            );
+        }
+    }
 }

@@ -113,6 +113,13 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             arch
         }
     };
+    if test.classes() > architecture.classes {
+        bail!(
+            "the test split has labels up to {}, but the architecture classifies into {} classes",
+            test.classes() - 1,
+            architecture.classes
+        );
+    }
     if !(0.0..1.0).contains(&args.sparsity) {
         bail!("--sparsity must be in [0, 1), not {}", args.sparsity);
     }

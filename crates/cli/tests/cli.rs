@@ -45,6 +45,31 @@ fn bad_arguments_get_one_clear_line() {
         String::from_utf8_lossy(&out.stderr)
             .contains("--epochs and --batch-size must be at least 1")
     );
+    // A learning rate of NaN once trained nothing and reported success.
+    let out = sparse_explorer(&["train", "--learning-rate", "NaN", "--limit", "100"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the learning rate must be a positive number, not NaN"),
+        "{stderr}"
+    );
+    // A time limit past what a Duration holds once panicked.
+    let never = std::env::temp_dir().join(format!("sparse-explorer-never-{}", std::process::id()));
+    let out = sparse_explorer(&[
+        "search",
+        "--time-limit",
+        "1e300s",
+        "--out",
+        never.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--time-limit 1e300s is longer than any run could last")
+            && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    assert!(!never.exists(), "a refused search leaves no folder behind");
 }
 
 /// Writes `json` to a file in a fresh temporary folder and returns its path.
@@ -260,6 +285,100 @@ fn bars_csv(rows: usize) -> String {
         csv.push('\n');
     }
     csv
+}
+
+#[test]
+fn labels_beyond_the_architectures_classes_are_refused() {
+    // A label 12 against a 10-class network once trained and reported 0% accuracy.
+    let csv = bars_csv(40).replacen("\n0,", "\n12,", 1);
+    let data = temp_file("label-12.csv", &csv);
+    let arch = temp_file(
+        "ten-classes.json",
+        r#"{"input":[1,8,8],"classes":10,"layers":[{"dense":{"units":10}}]}"#,
+    );
+    let out = sparse_explorer(&[
+        "train",
+        "--dataset",
+        data.to_str().unwrap(),
+        "--arch",
+        arch.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("labels up to 12, but the architecture classifies into 10 classes"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_edited_state_is_refused_on_resume_with_what_is_wrong() {
+    let data = temp_file("state-bars.csv", &bars_csv(120));
+    let dir = std::env::temp_dir().join(format!("sparse-explorer-edited-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let common = [
+        "--flash-bytes",
+        "4000",
+        "--sram-bytes",
+        "600",
+        "--workers",
+        "1",
+        "--trials",
+        "3",
+    ];
+    let mut args = vec!["search", "--dataset", data.to_str().unwrap(), "--out"];
+    args.push(dir.to_str().unwrap());
+    args.extend(common);
+    assert!(sparse_explorer(&args).status.success());
+    // max_filters 0 once panicked on resume.
+    let state = dir.join("state.json");
+    let text = std::fs::read_to_string(&state).unwrap();
+    let mut saved: serde_json::Value = serde_json::from_str(&text).unwrap();
+    saved["space"]["max_filters"] = 0.into();
+    std::fs::write(&state, saved.to_string()).unwrap();
+    let mut args = vec!["search", "--dataset", data.to_str().unwrap(), "--resume"];
+    args.push(dir.to_str().unwrap());
+    args.extend(common);
+    let out = sparse_explorer(&args);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("state.json cannot be resumed: the saved search is not consistent: the space allows no convolution")
+            && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_search_on_too_few_images_to_validate_is_refused() {
+    // Five training images hold out none for validation: every trial once scored NaN and was
+    // recorded as trained.
+    let train = temp_file("five-bars.csv", &bars_csv(5));
+    let test = temp_file("test-bars.csv", &bars_csv(4));
+    let out_dir = std::env::temp_dir().join(format!("sparse-explorer-five-{}", std::process::id()));
+    let out = sparse_explorer(&[
+        "search",
+        "--dataset",
+        train.to_str().unwrap(),
+        "--test",
+        test.to_str().unwrap(),
+        "--flash-bytes",
+        "4000",
+        "--sram-bytes",
+        "600",
+        "--trials",
+        "1",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("5 training images are too few to search"),
+        "{stderr}"
+    );
+    assert!(!out_dir.exists());
 }
 
 #[test]

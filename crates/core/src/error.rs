@@ -11,6 +11,14 @@ pub enum Error {
         /// What the decompressor said.
         reason: String,
     },
+    /// The bytes inflate to more than a dataset file may hold.
+    #[error("{file}: the gzip stream inflates past {limit_mib} MiB, more than a dataset may hold")]
+    TooLarge {
+        /// Which file: "images" or "labels".
+        file: &'static str,
+        /// The limit, in MiB.
+        limit_mib: usize,
+    },
     /// The file does not start with the IDX magic number expected for its kind.
     #[error(
         "{file}: not an IDX {expected} file (magic number {found:#010x}, expected {magic:#010x})"

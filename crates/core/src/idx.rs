@@ -34,18 +34,34 @@ pub fn parse_idx_pair(images: &[u8], labels: &[u8]) -> Result<Dataset> {
     Dataset::new(shape, pixels.to_vec(), label_bytes.to_vec())
 }
 
+/// The most bytes a gzipped IDX file may inflate to: 256 MiB, over 300,000 images of 28×28
+/// (a few KB of crafted gzip could otherwise claim gigabytes).
+pub const MAX_INFLATED_BYTES: usize = 256 << 20;
+
 /// Inflates `bytes` when they start with the gzip magic number; borrows them otherwise.
 fn gunzip_if_needed<'a>(bytes: &'a [u8], file: &'static str) -> Result<Cow<'a, [u8]>> {
+    gunzip_at_most(bytes, file, MAX_INFLATED_BYTES)
+}
+
+/// As [`gunzip_if_needed`], refusing a stream that inflates past `limit` bytes.
+fn gunzip_at_most<'a>(bytes: &'a [u8], file: &'static str, limit: usize) -> Result<Cow<'a, [u8]>> {
     if !bytes.starts_with(&GZIP_MAGIC) {
         return Ok(Cow::Borrowed(bytes));
     }
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes)
+        .take(limit as u64 + 1)
         .read_to_end(&mut out)
         .map_err(|e| Error::Gzip {
             file,
             reason: e.to_string(),
         })?;
+    if out.len() > limit {
+        return Err(Error::TooLarge {
+            file,
+            limit_mib: limit >> 20,
+        });
+    }
     Ok(Cow::Owned(out))
 }
 
@@ -121,6 +137,22 @@ mod tests {
             ),
             idx(LABELS_MAGIC, &[2], &[7, 3]),
         )
+    }
+
+    #[test]
+    fn a_gzip_stream_that_inflates_past_the_limit_is_refused_before_it_is_held() {
+        // 3 MiB of zeros gzip to a few KB; with a 2 MiB limit only 2 MiB + 1 byte is inflated.
+        let bomb = gzip(&vec![0u8; 3 << 20]);
+        assert!(bomb.len() < 64 << 10);
+        let error = gunzip_at_most(&bomb, "images", 2 << 20).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "images: the gzip stream inflates past 2 MiB, more than a dataset may hold"
+        );
+        assert_eq!(
+            gunzip_at_most(&bomb, "images", 3 << 20).unwrap().len(),
+            3 << 20
+        );
     }
 
     #[test]

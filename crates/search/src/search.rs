@@ -34,6 +34,9 @@ pub enum Error {
     /// `tell` named a candidate that was never asked or was already told.
     #[error("no candidate {0} is waiting for a result")]
     UnknownCandidate(u64),
+    /// A saved search (edited, or damaged) breaks a rule every search keeps.
+    #[error("the saved search is not consistent: {0}")]
+    Inconsistent(String),
 }
 
 /// The optimizer.
@@ -259,6 +262,93 @@ impl Search {
             schedule: Some(Schedule::fixed(1)),
             released: Vec::new(),
         }
+    }
+
+    /// Checks what a saved search must hold before it is trusted (a state file may have been
+    /// edited or damaged): a space every genome can be drawn from, settings that can run,
+    /// trials numbered in order with earlier parents and valid genomes, told and released ids
+    /// that exist, and measures that are numbers.
+    pub fn check(&self) -> Result<(), Error> {
+        let bad = |what: String| Err(Error::Inconsistent(what));
+        let space = &self.space;
+        if space.input.contains(&0) || space.classes == 0 {
+            return bad(format!(
+                "the space's input {:?} and {} classes",
+                space.input, space.classes
+            ));
+        }
+        if space.max_blocks == 0 || space.max_filters == 0 {
+            return bad("the space allows no convolution (max_blocks or max_filters is 0)".into());
+        }
+        if space.kernels.is_empty() || space.kernels.contains(&0) {
+            return bad(format!("the space's kernels {:?}", space.kernels));
+        }
+        let (fewest, most) = space.hidden_units;
+        if fewest == 0 || fewest > most {
+            return bad(format!("the space's hidden units {fewest} to {most}"));
+        }
+        if self.budget.flash_bytes == 0 || self.budget.sram_bytes == 0 {
+            return bad("a budget of 0 bytes".into());
+        }
+        match self.algorithm {
+            Algorithm::Evolution { population, sample } if population == 0 || sample == 0 => {
+                return bad("aging evolution with an empty population or sample".into());
+            }
+            Algorithm::Mobo { pool: 0, .. } => return bad("mobo with a pool of 0".into()),
+            _ => {}
+        }
+        if let Some(s) = &self.schedule
+            && (s.epochs == 0 || s.factor < 2 || s.max_epochs < s.epochs)
+        {
+            return bad(format!("the schedule {s:?}"));
+        }
+        for (i, trial) in self.trials.iter().enumerate() {
+            let c = &trial.candidate;
+            if c.id != i as u64 {
+                return bad(format!("trial {i} has id {}", c.id));
+            }
+            if c.parent.is_some_and(|p| p >= c.id) {
+                return bad(format!(
+                    "trial {i}'s parent {:?} is not an earlier trial",
+                    c.parent
+                ));
+            }
+            if !c.genome.is_valid(space) {
+                return bad(format!("trial {i}'s genome does not validate in the space"));
+            }
+            if let Some(Outcome::Trained(o)) = &trial.outcome
+                && !(0.0..=1.0).contains(&o.val_accuracy)
+            {
+                return bad(format!(
+                    "trial {i}'s validation accuracy {}",
+                    o.val_accuracy
+                ));
+            }
+        }
+        let mut told = vec![false; self.trials.len()];
+        for &id in &self.told {
+            match told.get_mut(id as usize) {
+                Some(seen) if !*seen && self.trials[id as usize].outcome.is_some() => *seen = true,
+                _ => {
+                    return bad(format!(
+                        "told trial {id} is unknown, repeated or without outcome"
+                    ));
+                }
+            }
+        }
+        if let Some(i) =
+            (0..self.trials.len()).find(|&i| told[i] != self.trials[i].outcome.is_some())
+        {
+            return bad(format!("trial {i} has an outcome but was never told"));
+        }
+        if let Some(id) = self
+            .released
+            .iter()
+            .find(|&&id| id as usize >= self.trials.len())
+        {
+            return bad(format!("released trial {id} is unknown"));
+        }
+        Ok(())
     }
 
     /// The same search training by `schedule`.
@@ -824,6 +914,51 @@ mod tests {
             "a resumed search differs from an uninterrupted one"
         );
         assert!(run(Algorithm::evolution(), 4, 40) != a);
+    }
+
+    #[test]
+    fn a_saved_search_is_checked_before_it_is_trusted() {
+        let budget = Board::preset("arduino-uno").unwrap().budget();
+        let mut search = Search::new(space(), budget, Algorithm::mobo(), 3);
+        for _ in 0..12 {
+            let c = search.ask().unwrap();
+            let o = fake_train(&search, &c);
+            search.tell(c.id, o).unwrap();
+        }
+        search.ask().unwrap(); // one in flight
+        search.check().unwrap();
+        let saved: serde_json::Value = serde_json::to_value(&search).unwrap();
+        // Each edit once panicked on resume (or later); now each is named.
+        type Edit = fn(&mut serde_json::Value);
+        let edits: [(&str, Edit); 7] = [
+            ("no convolution", |v| v["space"]["max_filters"] = 0.into()),
+            ("kernels", |v| v["space"]["kernels"] = serde_json::json!([])),
+            ("not an earlier trial", |v| {
+                v["trials"][10]["candidate"]["parent"] = 999.into()
+            }),
+            ("trial 3 has id 7", |v| {
+                v["trials"][3]["candidate"]["id"] = 7.into()
+            }),
+            ("told trial 99 is unknown", |v| {
+                v["told"].as_array_mut().unwrap().push(99.into())
+            }),
+            ("never told", |v| {
+                v["told"].as_array_mut().unwrap().truncate(5)
+            }),
+            ("released trial 500 is unknown", |v| {
+                v["released"] = serde_json::json!([500])
+            }),
+        ];
+        for (expected, edit) in edits {
+            let mut damaged = saved.clone();
+            edit(&mut damaged);
+            let search: Search = serde_json::from_value(damaged).unwrap();
+            let error = search.check().unwrap_err().to_string();
+            assert!(
+                error.starts_with("the saved search is not consistent") && error.contains(expected),
+                "{expected}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The trainer's error type: candle failures, unbuildable architectures and divergence.
+//! The trainer's error type: candle failures, unbuildable architectures, unusable settings and
+//! divergence.
 
 /// Why training could not go on.
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +14,25 @@ pub enum Error {
         expected: [usize; 3],
         /// `[channels, height, width]` of the dataset.
         found: [usize; 3],
+    },
+    /// The architecture is too large to build.
+    #[error("the architecture has {parameters} parameters; the trainer builds at most {limit}")]
+    TooLarge {
+        /// Its weights and biases.
+        parameters: u64,
+        /// The most the trainer builds.
+        limit: u64,
+    },
+    /// The dataset has labels the architecture has no output for.
+    #[error(
+        "the dataset has labels up to {largest}, but the architecture classifies into {classes} classes (labels 0 to {})",
+        classes.saturating_sub(1)
+    )]
+    LabelsBeyondClasses {
+        /// The largest label found.
+        largest: usize,
+        /// The architecture's class count.
+        classes: usize,
     },
     /// The loss became NaN or infinite: the run cannot recover and is ended with this reason.
     #[error("training diverged at epoch {epoch}, batch {batch}: the loss became {loss}")]
@@ -32,6 +52,12 @@ pub enum Error {
         /// Examples given.
         found: usize,
     },
+    /// A training setting no run could use (a learning rate that is not a positive number).
+    #[error("{0}")]
+    Config(String),
+    /// A split a trial is scored on holds no image (its accuracy would be NaN).
+    #[error("there are no {0} images to score the trial on")]
+    NothingToScore(&'static str),
     /// A teacher's soft targets do not match the training set.
     #[error("the teacher's targets do not fit: {0}")]
     Teacher(String),

@@ -31,5 +31,7 @@ pub use error::{Error, Result};
 pub use network::Network;
 pub use quantize::quantize;
 pub use reference::{ReferenceRun, reference_benchmark};
-pub use trainer::{BatchReport, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate};
+pub use trainer::{
+    BatchReport, MAX_SHIFT, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate,
+};
 pub use trial::{TrialMeasures, TrialRun};

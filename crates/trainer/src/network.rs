@@ -2,15 +2,20 @@
 //! dwconv and dense layer, initialised from a seed, and the forward pass the description
 //! implies.
 
-use crate::Result;
 use crate::compress::GroupScales;
 use crate::im2col::conv2d;
 use crate::pool::{Reduce, pool};
+use crate::{Error, Result};
 use candle_core::{DType, Device, Tensor, Var};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sparse_core::Architecture;
 use sparse_core::architecture::{Conv, Layer, Shape};
 use sparse_core::quant::{FloatLayer, FloatTensor};
+
+/// The most weights a network may have: 50 million (with Adam's two moments, 600 MB of f32),
+/// far past any microcontroller, so a mistyped architecture is refused instead of aborting
+/// the process when its memory cannot be had.
+const MAX_PARAMETERS: u64 = 50_000_000;
 
 /// A trainable CNN: the description it was built from and its candle variables, per layer in
 /// the order weight, bias (and for a dwconv: depthwise weight, bias, pointwise weight, bias).
@@ -73,6 +78,14 @@ impl Network {
         dtype: DType,
     ) -> Result<Self> {
         let shapes = architecture.output_shapes()?;
+        let costs = sparse_core::cost::cost(architecture)?;
+        // (Activations are bounded by the architecture's own validation.)
+        if costs.parameters > MAX_PARAMETERS {
+            return Err(Error::TooLarge {
+                parameters: costs.parameters,
+                limit: MAX_PARAMETERS,
+            });
+        }
         let mut init = Init {
             rng: StdRng::seed_from_u64(seed),
             dtype,
@@ -488,6 +501,25 @@ mod tests {
         assert_eq!(net.parameter_count(), 80 + 1168 + 4010);
         let x = Tensor::zeros((3, 1, 28, 28), DType::F32, &Device::Cpu).unwrap();
         assert_eq!(net.forward(&x).unwrap().dims(), &[3, 10]);
+    }
+
+    #[test]
+    fn an_architecture_too_large_to_hold_is_refused_before_any_allocation() {
+        // Hundreds of millions of weights could abort the process when the allocation failed.
+        let huge: Architecture = serde_json::from_str(
+            r#"{"input":[1,28,28],"classes":10,"layers":[
+              {"dense":{"units":1000000}},{"dense":{"units":10}}]}"#,
+        )
+        .unwrap();
+        let Err(error) = Network::new(&huge, 0, &Device::Cpu) else {
+            panic!("built a network of 795 million weights");
+        };
+        assert!(
+            error
+                .to_string()
+                .starts_with("the architecture has 795000010 parameters"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -58,6 +58,29 @@ impl Default for TrainConfig {
     }
 }
 
+impl TrainConfig {
+    /// Refuses settings no run could use: a learning rate that is not a positive finite number
+    /// (NaN would train nothing and report success) or a shift wider than any image.
+    pub fn check(&self) -> Result<()> {
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(Error::Config(format!(
+                "the learning rate must be a positive number, not {}",
+                self.learning_rate
+            )));
+        }
+        if self.shift > MAX_SHIFT {
+            return Err(Error::Config(format!(
+                "a shift of {} pixels is more than the {MAX_SHIFT} allowed",
+                self.shift
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The widest shift augmentation allows, in pixels.
+pub const MAX_SHIFT: usize = 8;
+
 /// What one training step did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BatchReport {
@@ -119,6 +142,13 @@ impl Trainer {
     /// Builds the network for `architecture` and an Adam optimiser for a dataset of
     /// `examples` images shaped as the architecture's input.
     pub fn new(architecture: &Architecture, data: &Dataset, config: TrainConfig) -> Result<Self> {
+        config.check()?;
+        if data.classes() > architecture.classes {
+            return Err(Error::LabelsBeyondClasses {
+                largest: data.classes() - 1,
+                classes: architecture.classes,
+            });
+        }
         let s = data.shape();
         let found = [s.channels, s.height, s.width];
         if found != architecture.input {
@@ -254,7 +284,7 @@ impl Trainer {
         let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
         self.optimizer
             .set_learning_rate(self.config.learning_rate * cosine);
-        let reach = self.config.shift.min(64) as i32;
+        let reach = self.config.shift as i32;
         let shifts: Vec<(isize, isize)> = if reach > 0 {
             (0..indices.len())
                 .map(|_| {
@@ -564,6 +594,67 @@ mod tests {
         assert_eq!(
             old.shift, 0,
             "configs saved before augmentation train unshifted"
+        );
+    }
+
+    #[test]
+    fn unusable_settings_are_refused_with_a_reason() {
+        let data = halves(16);
+        for (config, expected) in [
+            (
+                TrainConfig {
+                    learning_rate: f64::NAN,
+                    ..config(1)
+                },
+                "the learning rate must be a positive number, not NaN",
+            ),
+            (
+                TrainConfig {
+                    learning_rate: 0.0,
+                    ..config(1)
+                },
+                "not 0",
+            ),
+            (
+                TrainConfig {
+                    learning_rate: f64::INFINITY,
+                    ..config(1)
+                },
+                "not inf",
+            ),
+            (
+                TrainConfig {
+                    shift: MAX_SHIFT + 1,
+                    ..config(1)
+                },
+                "a shift of 9 pixels is more than the 8 allowed",
+            ),
+        ] {
+            let Err(error) = Trainer::new(&tiny_arch(), &data, config) else {
+                panic!("{expected}: accepted");
+            };
+            assert!(error.to_string().contains(expected), "{error}");
+        }
+        assert!(config(1).check().is_ok());
+    }
+
+    #[test]
+    fn labels_the_network_has_no_output_for_are_refused() {
+        // Labels 0 to 5 against a 2-class network once failed deep in candle ("gather invalid
+        // index") or trained to 0% accuracy.
+        let data = halves(12);
+        let mut labels = data.labels().to_vec();
+        labels[3] = 5;
+        let pixels: Vec<u8> = (0..data.len())
+            .flat_map(|i| data.image(i).to_vec())
+            .collect();
+        let wrong = Dataset::new(data.shape(), pixels, labels).unwrap();
+        let Err(error) = Trainer::new(&tiny_arch(), &wrong, config(1)) else {
+            panic!("accepted labels beyond the classes");
+        };
+        assert_eq!(
+            error.to_string(),
+            "the dataset has labels up to 5, but the architecture classifies into 2 classes (labels 0 to 1)"
         );
     }
 

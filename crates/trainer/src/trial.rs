@@ -3,7 +3,7 @@
 //! search is told and the user is shown. Timing is the caller's (wasm has no clock here).
 
 use crate::trainer::predict;
-use crate::{BatchReport, Network, Result, TrainConfig, Trainer, evaluate, quantize};
+use crate::{BatchReport, Error, Network, Result, TrainConfig, Trainer, evaluate, quantize};
 use serde::{Deserialize, Serialize};
 use sparse_core::cost::{CostReport, cost};
 use sparse_core::quant::QuantModel;
@@ -127,6 +127,12 @@ impl TrialRun {
         validation: &Dataset,
         test: &Dataset,
     ) -> Result<(TrialMeasures, Network)> {
+        // An accuracy over no images is NaN, which a search would take for a score.
+        for (split, data) in [("validation", validation), ("test", test)] {
+            if data.is_empty() {
+                return Err(Error::NothingToScore(split));
+            }
+        }
         let architecture = self.trainer.pruned_architecture()?;
         let costs = cost(&architecture)?;
         let network = self.trainer.into_network();
@@ -214,6 +220,28 @@ mod tests {
         .unwrap();
         let (start, _) = child.finish(&data, &data, &data).unwrap();
         assert_eq!(start.val_accuracy, 1.0);
+    }
+
+    #[test]
+    fn a_trial_with_no_image_to_score_on_fails_instead_of_scoring_nan() {
+        let data = halves(64);
+        let (_, none) = data.head(4).hold_out(6);
+        assert!(none.is_empty());
+        let config = TrainConfig {
+            batch_size: 8,
+            ..TrainConfig::default()
+        };
+        for (validation, test, split) in [(&none, &data, "validation"), (&data, &none, "test")] {
+            let mut run = TrialRun::new(&arch(2), &data, config.clone(), None).unwrap();
+            run.train_to_end(&data).unwrap();
+            let Err(error) = run.finish(&data, validation, test) else {
+                panic!("scored on an empty {split} split");
+            };
+            assert_eq!(
+                error.to_string(),
+                format!("there are no {split} images to score the trial on")
+            );
+        }
     }
 
     #[test]

@@ -291,7 +291,7 @@ impl Form {
             trials: number(&self.trials, "Trials", 1, 100_000)? as usize,
             epochs,
             max_epochs,
-            shift: number(&self.shift, "Shift", 0, 8)? as usize,
+            shift: number(&self.shift, "Shift", 0, sparse_train::MAX_SHIFT as u64)? as usize,
             seed: number(&self.seed, "The seed", 0, u64::MAX)?,
             train_images: None,
             test_images: None,
@@ -659,7 +659,7 @@ impl SearchPanel {
                 </label>
                 <label title="Augmentation: each training image moves by up to this many pixels each way, so candidates learn what new handwriting looks like (0: none)">
                     { "Shift (pixels)" }
-                    <input data-testid="shift" type="number" min="0" max="8" value={self.form.shift.clone()}
+                    <input data-testid="shift" type="number" min="0" max={sparse_train::MAX_SHIFT.to_string()} value={self.form.shift.clone()}
                         oninput={typed(Field::Shift)} />
                 </label>
                 <label>{ "Seed" }
