@@ -10,6 +10,18 @@ fn sparse_explorer(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs the binary with `args`, which it must refuse with a message holding `expected` (and no
+/// panic).
+fn refused(args: &[&str], expected: &str) {
+    let out = sparse_explorer(args);
+    assert!(!out.status.success(), "accepted {args:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(expected) && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn short_training_run_prints_accuracy_and_a_json_summary() {
     let out = sparse_explorer(&[
@@ -46,28 +58,21 @@ fn bad_arguments_get_one_clear_line() {
             .contains("--epochs and --batch-size must be at least 1")
     );
     // A learning rate of NaN once trained nothing and reported success.
-    let out = sparse_explorer(&["train", "--learning-rate", "NaN", "--limit", "100"]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("the learning rate must be a positive number, not NaN"),
-        "{stderr}"
+    refused(
+        &["train", "--learning-rate", "NaN", "--limit", "100"],
+        "the learning rate must be a positive number, not NaN",
     );
     // A time limit past what a Duration holds once panicked.
     let never = std::env::temp_dir().join(format!("sparse-explorer-never-{}", std::process::id()));
-    let out = sparse_explorer(&[
-        "search",
-        "--time-limit",
-        "1e300s",
-        "--out",
-        never.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("--time-limit 1e300s is longer than any run could last")
-            && !stderr.contains("panicked"),
-        "{stderr}"
+    refused(
+        &[
+            "search",
+            "--time-limit",
+            "1e300s",
+            "--out",
+            never.to_str().unwrap(),
+        ],
+        "--time-limit 1e300s is longer than any run could last",
     );
     assert!(!never.exists(), "a refused search leaves no folder behind");
 }
@@ -296,18 +301,15 @@ fn labels_beyond_the_architectures_classes_are_refused() {
         "ten-classes.json",
         r#"{"input":[1,8,8],"classes":10,"layers":[{"dense":{"units":10}}]}"#,
     );
-    let out = sparse_explorer(&[
-        "train",
-        "--dataset",
-        data.to_str().unwrap(),
-        "--arch",
-        arch.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("labels up to 12, but the architecture classifies into 10 classes"),
-        "{stderr}"
+    refused(
+        &[
+            "train",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--arch",
+            arch.to_str().unwrap(),
+        ],
+        "labels up to 12, but the architecture classifies into 10 classes",
     );
 }
 
@@ -339,13 +341,9 @@ fn an_edited_state_is_refused_on_resume_with_what_is_wrong() {
     let mut args = vec!["search", "--dataset", data.to_str().unwrap(), "--resume"];
     args.push(dir.to_str().unwrap());
     args.extend(common);
-    let out = sparse_explorer(&args);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("state.json cannot be resumed: the saved search is not consistent: the space allows no convolution")
-            && !stderr.contains("panicked"),
-        "{stderr}"
+    refused(
+        &args,
+        "state.json cannot be resumed: the saved search is not consistent: the space allows no convolution",
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -357,26 +355,23 @@ fn a_search_on_too_few_images_to_validate_is_refused() {
     let train = temp_file("five-bars.csv", &bars_csv(5));
     let test = temp_file("test-bars.csv", &bars_csv(4));
     let out_dir = std::env::temp_dir().join(format!("sparse-explorer-five-{}", std::process::id()));
-    let out = sparse_explorer(&[
-        "search",
-        "--dataset",
-        train.to_str().unwrap(),
-        "--test",
-        test.to_str().unwrap(),
-        "--flash-bytes",
-        "4000",
-        "--sram-bytes",
-        "600",
-        "--trials",
-        "1",
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("5 training images are too few to search"),
-        "{stderr}"
+    refused(
+        &[
+            "search",
+            "--dataset",
+            train.to_str().unwrap(),
+            "--test",
+            test.to_str().unwrap(),
+            "--flash-bytes",
+            "4000",
+            "--sram-bytes",
+            "600",
+            "--trials",
+            "1",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        "5 training images are too few to search",
     );
     assert!(!out_dir.exists());
 }
