@@ -19,9 +19,10 @@ pub struct BudgetArgs {
     #[arg(long, value_name = "N", requires = "flash_bytes")]
     sram_bytes: Option<u64>,
     /// What the flash budget bounds: the int8 export's flash (weights in their stored format
-    /// plus per-channel constants), or SpArSe's model size (non-zero parameters, one byte each).
-    #[arg(long, value_enum, default_value_t = MeasureArg::Export)]
-    flash_measure: MeasureArg,
+    /// plus per-channel constants; the default), or SpArSe's model size (non-zero parameters,
+    /// one byte each).
+    #[arg(long, value_enum)]
+    flash_measure: Option<MeasureArg>,
 }
 
 /// `--flash-measure` values.
@@ -49,8 +50,21 @@ impl BudgetArgs {
     /// The budget of `board` with the flash measured as asked.
     pub fn budget_of(&self, board: &Board) -> Budget {
         board.budget().measuring_flash_as(match self.flash_measure {
-            MeasureArg::Export => FlashMeasure::Export,
-            MeasureArg::ModelSize => FlashMeasure::ModelSize,
+            None | Some(MeasureArg::Export) => FlashMeasure::Export,
+            Some(MeasureArg::ModelSize) => FlashMeasure::ModelSize,
         })
+    }
+
+    /// The budget options given, as their flags.
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("--board", self.board.is_some()),
+            ("--flash-bytes", self.flash_bytes.is_some()),
+            ("--sram-bytes", self.sram_bytes.is_some()),
+            ("--flash-measure", self.flash_measure.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
     }
 }

@@ -11,27 +11,32 @@ use std::path::{Path, PathBuf};
 const HOLD_OUT: usize = 7;
 
 /// The dataset options shared by `train` and `search`.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct DatasetArgs {
-    /// Dataset: `mnist` (built in), a folder of IDX files (train-images…, train-labels…, and
-    /// optionally t10k-… or test-… for the test split), or a CSV file (one row per image,
-    /// the label in a column named `label` or else the last).
-    #[arg(long, default_value = "mnist", value_name = "mnist|PATH")]
-    dataset: String,
+    /// Dataset: `mnist` (built in, the default), a folder of IDX files (train-images…,
+    /// train-labels…, and optionally t10k-… or test-… for the test split), or a CSV file (one
+    /// row per image, the label in a column named `label` or else the last).
+    #[arg(long, value_name = "mnist|PATH")]
+    pub dataset: Option<String>,
     /// A CSV file of test images; without it a folder's test files are used, or every 7th
     /// example is held out.
     #[arg(long, value_name = "PATH")]
-    test: Option<PathBuf>,
+    pub test: Option<PathBuf>,
     /// Image shape of CSV rows, as CxHxW, where they are not one square channel.
     #[arg(long, value_name = "CxHxW")]
-    shape: Option<String>,
+    pub shape: Option<String>,
 }
 
 impl DatasetArgs {
+    /// The dataset named: `mnist` unless another was given.
+    pub fn name(&self) -> &str {
+        self.dataset.as_deref().unwrap_or("mnist")
+    }
+
     /// Loads the dataset these options name.
     pub fn load(&self) -> anyhow::Result<Splits> {
         let shape = self.shape.as_deref().map(parse_shape).transpose()?;
-        load(&self.dataset, self.test.as_deref(), shape)
+        load(self.name(), self.test.as_deref(), shape)
     }
 }
 

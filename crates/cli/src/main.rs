@@ -8,6 +8,8 @@ mod export;
 mod largest;
 mod mnist;
 mod output;
+mod run_folder;
+mod run_settings;
 mod search;
 mod teacher;
 mod threads;

@@ -4,10 +4,13 @@
 //! appended to `DIR/trials.jsonl` and `DIR/pareto.json` and `DIR/state.json` are rewritten, so
 //! a killed run loses at most the trials in flight and `--resume DIR` carries on; trained
 //! networks that children may inherit from are kept in `DIR/networks/`. With
-//! `--workers N`, N trials train at once, each on its own thread pool.
+//! `--workers N`, N trials train at once, each on its own thread pool; a trial that panics is
+//! recorded as failed and the search goes on.
 
 use crate::budget::BudgetArgs;
 use crate::dataset;
+use crate::run_folder::{RecordLog, write_atomically};
+use crate::run_settings::{RunData, RunSettings};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,8 +20,8 @@ use sparse_core::space::SearchSpace;
 use sparse_core::{Dataset, FloatModel, TrialRecord};
 use sparse_search::{Algorithm, Candidate, DEFAULT_MAX_EPOCHS, Outcome, Schedule, Search};
 use sparse_train::{Network, SoftTargets, TrainConfig, TrialRun};
-use std::collections::HashMap;
-use std::io::Write;
+use std::collections::{BTreeSet, HashMap};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
@@ -37,9 +40,9 @@ pub struct SearchArgs {
     /// The budget candidates must fit.
     #[command(flatten)]
     budget: BudgetArgs,
-    /// The optimizer.
-    #[arg(long, value_enum, default_value_t = AlgorithmArg::Mobo)]
-    algorithm: AlgorithmArg,
+    /// The optimizer (default mobo).
+    #[arg(long, value_enum)]
+    algorithm: Option<AlgorithmArg>,
     /// Trials to run (in total, counting a resumed run's); default 20, or as many as fit in
     /// --time-limit when one is given.
     #[arg(long)]
@@ -47,18 +50,19 @@ pub struct SearchArgs {
     /// Stop starting trials after this long, such as 90s, 30m or 2h.
     #[arg(long, value_name = "DURATION")]
     time_limit: Option<String>,
-    /// Epochs every new candidate trains first. The best third of the trials at each rung
-    /// train on from their own weights to 3× the epochs, then 9×, … up to --max-epochs.
-    #[arg(long, default_value_t = 1)]
-    epochs: usize,
+    /// Epochs every new candidate trains first (default 1). The best third of the trials at
+    /// each rung train on from their own weights to 3× the epochs, then 9×, … up to
+    /// --max-epochs.
+    #[arg(long)]
+    epochs: Option<usize>,
     /// The most epochs a promoted network trains in all (default 81, or --epochs if more);
     /// equal to --epochs, no candidate is promoted.
     #[arg(long, value_name = "EPOCHS")]
     max_epochs: Option<usize>,
     /// Augmentation: every trial moves each training image by up to this many pixels each
-    /// way, drawn per image and step (0: none).
-    #[arg(long, value_name = "PIXELS", default_value_t = sparse_search::DEFAULT_SHIFT)]
-    shift: usize,
+    /// way, drawn per image and step (default 2; 0: none).
+    #[arg(long, value_name = "PIXELS")]
+    shift: Option<usize>,
     /// After the search (trial count or time limit reached), train the best networks by
     /// validation accuracy this many epochs more, each as one more trial.
     #[arg(long, value_name = "EPOCHS", default_value_t = 0)]
@@ -74,21 +78,22 @@ pub struct SearchArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     test_images: Option<u64>,
     /// Trials trained at once, each on an equal share of the cores (default: one per core;
-    /// small networks train faster one per core than one on all).
-    #[arg(long, value_name = "N")]
-    workers: Option<usize>,
+    /// small networks train faster one per core than one on all; at most 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    workers: Option<u64>,
     /// Distil from a teacher: train a larger network once (kept as DIR/teacher.json; a
     /// resumed run that has one keeps using it) and train every candidate on a mix of the
     /// labels and the teacher's softened outputs (half each, temperature 2).
     #[arg(long)]
     teacher: bool,
-    /// Seed of the search and of every trial's training.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Folder for trials.jsonl, pareto.json and state.json.
+    /// Seed of the search and of every trial's training (default 0).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Folder for trials.jsonl, pareto.json, state.json and run.json.
     #[arg(long, value_name = "DIR", required_unless_present = "resume")]
     out: Option<PathBuf>,
-    /// Continue the run saved in DIR.
+    /// Continue the run saved in DIR, with the data and settings it started with (only
+    /// --trials, --time-limit, --workers and --finetune may be given with it).
     #[arg(long, value_name = "DIR")]
     resume: Option<PathBuf>,
 }
@@ -127,6 +132,26 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     };
     Duration::try_from_secs_f64(seconds)
         .with_context(|| format!("--time-limit {text} is longer than any run could last"))
+}
+
+/// Runs `trial`, a trial of `candidate`, recording a panic inside it as the trial's failure
+/// (with the panic's message), so that one broken trial neither stops nor hangs the search.
+fn caught(
+    space: &SearchSpace,
+    candidate: &Candidate,
+    trial: impl FnOnce() -> (TrialRecord, Option<(Network, QuantModel)>),
+) -> (TrialRecord, Option<(Network, QuantModel)>) {
+    std::panic::catch_unwind(AssertUnwindSafe(trial)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        let architecture = candidate.genome.architecture(space);
+        let reason = format!("training panicked: {message}");
+        let record = TrialRecord::failed(candidate.id, architecture, candidate.parent, reason);
+        (record, None)
+    })
 }
 
 /// Trains one candidate and measures it; a failure is an outcome, never an error. Returns the
@@ -273,51 +298,170 @@ fn load_networks(dir: &Path) -> anyhow::Result<HashMap<u64, Arc<Network>>> {
     Ok(networks)
 }
 
-/// Writes `text` to `path` through a temporary file, so a kill never leaves half a file.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+/// A run to carry on with: its folder, search and settings, its data split for training,
+/// validation and test, and the records of the trials told so far.
+struct Run {
+    /// Held while the run goes on: one process per run folder.
+    _lock: std::fs::File,
+    dir: PathBuf,
+    search: Search,
+    settings: RunSettings,
+    train: Dataset,
+    validation: Dataset,
+    test: Dataset,
+    test_source: String,
+    records: Vec<TrialRecord>,
 }
 
-/// The records of a saved run, one per told trial.
-fn read_records(dir: &Path) -> anyhow::Result<Vec<TrialRecord>> {
-    let path = dir.join("trials.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    TrialRecord::parse_jsonl(&path.display().to_string(), &text).map_err(anyhow::Error::msg)
+/// `data`'s images split into those trained on and those held out to score candidates, or why
+/// they are too few to search.
+fn held_out(data: &RunData) -> anyhow::Result<(Dataset, Dataset)> {
+    let (train, validation) = data.train.hold_out(VALIDATION);
+    if validation.is_empty() {
+        bail!(
+            "{} training images are too few to search: every {VALIDATION}th is held out to score \
+             candidates, so at least {VALIDATION} are needed",
+            data.train.len()
+        );
+    }
+    Ok((train, validation))
+}
+
+/// The search space for `data`: SpArSe's, for its image shape and classes.
+fn space_of(data: &RunData) -> SearchSpace {
+    let s = data.train.shape();
+    let classes = data.train.classes().max(data.test.classes());
+    SearchSpace::sparse([s.channels, s.height, s.width], classes)
 }
 
 /// The search to run: resumed from `--resume DIR`, or new in `--out DIR`.
-fn start(
-    args: &SearchArgs,
-    space: SearchSpace,
-) -> anyhow::Result<(PathBuf, Search, Vec<TrialRecord>)> {
-    if let Some(dir) = &args.resume {
-        let path = dir.join("state.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot resume: no {}", path.display()))?;
-        let mut search: Search = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a saved search", path.display()))?;
-        search
-            .check()
-            .with_context(|| format!("{} cannot be resumed", path.display()))?;
-        if search.schedule().is_none() {
-            // Saved before training by promise: every trial trained --epochs.
-            search.set_schedule(Schedule::fixed(args.epochs));
-        }
-        if search.space().input != space.input || search.space().classes != space.classes {
-            bail!("the saved search is for other data: resume it with the same --dataset");
-        }
-        let mut records = read_records(dir)?;
-        // A trial appended just before a kill but never saved in the state is run again.
-        let told: usize = search
-            .trials()
-            .iter()
-            .filter(|t| t.outcome.is_some())
-            .count();
-        records.truncate(told);
-        return Ok((dir.clone(), search, records));
+fn start(args: &SearchArgs) -> anyhow::Result<Run> {
+    match &args.resume {
+        Some(dir) => resume(args, dir),
+        None => begin(args),
     }
+}
+
+/// The settings the flags ask for (the data's fingerprints still to be taken).
+fn settings_of(args: &SearchArgs) -> RunSettings {
+    RunSettings {
+        dataset: args.data.name().to_string(),
+        test: args.data.test.clone(),
+        shape: args.data.shape.clone(),
+        train_images: args.train_images,
+        test_images: args.test_images,
+        shift: args.shift.unwrap_or(sparse_search::DEFAULT_SHIFT),
+        teacher: args.teacher,
+        fingerprints: [0, 0],
+    }
+}
+
+/// Refuses flags that would change the run saved as `search` (with `saved` settings, absent
+/// from runs saved before run.json): a resumed run keeps what it started with.
+fn refuse_changes(
+    args: &SearchArgs,
+    dir: &Path,
+    search: &Search,
+    saved: Option<&RunSettings>,
+) -> anyhow::Result<()> {
+    let mut given = args.budget.given();
+    let mut check = |flag: &'static str, is_given: bool| {
+        if is_given {
+            given.push(flag);
+        }
+    };
+    check("--out", args.out.is_some());
+    check("--algorithm", args.algorithm.is_some());
+    check("--seed", args.seed.is_some());
+    check("--max-epochs", args.max_epochs.is_some());
+    // A run saved before training by promise has no schedule: --epochs sets it.
+    check(
+        "--epochs",
+        args.epochs.is_some() && search.schedule().is_some(),
+    );
+    if let Some(saved) = saved {
+        let data = &args.data;
+        check(
+            "--dataset",
+            data.dataset.as_ref().is_some_and(|d| *d != saved.dataset),
+        );
+        check("--test", data.test.is_some());
+        check("--shape", data.shape.is_some());
+        check("--train-images", args.train_images.is_some());
+        check("--test-images", args.test_images.is_some());
+        check("--shift", args.shift.is_some());
+        check("--teacher", args.teacher);
+    }
+    if !given.is_empty() {
+        bail!(
+            "{} cannot be given with --resume: the run in {} goes on with the settings it \
+             started with (only --trials, --time-limit, --workers and --finetune may change)",
+            given.join(", "),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// The run saved in `dir`, checked against its data, with the records of its told trials.
+fn resume(args: &SearchArgs, dir: &Path) -> anyhow::Result<Run> {
+    let path = dir.join("state.json");
+    if !path.exists() {
+        bail!("cannot resume: no {}", path.display());
+    }
+    let lock = crate::run_folder::lock(dir)?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot resume: no {}", path.display()))?;
+    let mut search: Search = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a saved search", path.display()))?;
+    search
+        .check()
+        .with_context(|| format!("{} cannot be resumed", path.display()))?;
+    let saved = RunSettings::read(dir)?;
+    refuse_changes(args, dir, &search, saved.as_ref())?;
+    if search.schedule().is_none() {
+        // Saved before training by promise: every trial trained --epochs.
+        search.set_schedule(Schedule::fixed(args.epochs.unwrap_or(1)));
+    }
+    let mut settings = saved.clone().unwrap_or_else(|| settings_of(args));
+    let data = settings.load()?;
+    let space = space_of(&data);
+    if search.space().input != space.input || search.space().classes != space.classes {
+        bail!("the saved search is for other data: resume it with the same --dataset");
+    }
+    match &saved {
+        Some(saved) => saved.check_same_data(&data)?,
+        None => {
+            // A run saved before run.json: from now on its data is pinned too.
+            settings.fingerprints = data.fingerprints();
+            settings.write(dir)?;
+        }
+    }
+    let (train, validation) = held_out(&data)?;
+    let told: BTreeSet<u64> = search
+        .trials()
+        .iter()
+        .filter(|t| t.outcome.is_some())
+        .map(|t| t.candidate.id)
+        .collect();
+    let records = crate::run_folder::told_records(dir, &told)?;
+    // pareto.json may have been written for a record the state never counted.
+    write_front(dir, &search, &records)?;
+    Ok(Run {
+        _lock: lock,
+        dir: dir.to_path_buf(),
+        search,
+        settings,
+        train,
+        validation,
+        test: data.test,
+        test_source: data.test_source,
+        records,
+    })
+}
+
+/// A new run in `--out DIR`, its settings saved before any training.
+fn begin(args: &SearchArgs) -> anyhow::Result<Run> {
     let dir = args
         .out
         .clone()
@@ -328,64 +472,100 @@ fn start(
             dir.display()
         );
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    crate::run_folder::check_unused(&dir, &networks_dir(&dir))?;
     let board = args
         .budget
         .board()?
         .context("give a budget: --board ID, or --flash-bytes N --sram-bytes N")?;
     let budget = args.budget.budget_of(&board);
-    let algorithm = match args.algorithm {
+    let mut settings = settings_of(args);
+    let data = settings.load()?;
+    settings.fingerprints = data.fingerprints();
+    let (train, validation) = held_out(&data)?;
+    let algorithm = match args.algorithm.unwrap_or(AlgorithmArg::Mobo) {
         AlgorithmArg::Random => Algorithm::Random,
         AlgorithmArg::Evolution => Algorithm::evolution(),
         AlgorithmArg::Mobo => Algorithm::mobo(),
     };
-    let schedule = Schedule::by_promise(args.epochs, args.max_epochs.unwrap_or(DEFAULT_MAX_EPOCHS));
-    Ok((
+    let epochs = args.epochs.unwrap_or(1);
+    let schedule = Schedule::by_promise(epochs, args.max_epochs.unwrap_or(DEFAULT_MAX_EPOCHS));
+    let search = Search::new(space_of(&data), budget, algorithm, args.seed.unwrap_or(0))
+        .with_schedule(schedule);
+    // An impossible budget is refused before any folder is made.
+    search.clone().ask()?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let lock = crate::run_folder::lock(&dir)?;
+    // No state yet: a teacher here was left by a run killed before it saved one, trained for
+    // that run's data and seed, not necessarily this one's.
+    let _ = std::fs::remove_file(crate::teacher::teacher_path(&dir));
+    settings.write(&dir)?;
+    // From here on a kill leaves a run that --resume continues.
+    write_atomically(&dir.join("state.json"), &serde_json::to_string(&search)?)?;
+    Ok(Run {
+        _lock: lock,
         dir,
-        Search::new(space, budget, algorithm, args.seed).with_schedule(schedule),
-        Vec::new(),
-    ))
+        search,
+        settings,
+        train,
+        validation,
+        test: data.test,
+        test_source: data.test_source,
+        records: Vec::new(),
+    })
+}
+
+/// Writes `DIR/pareto.json`: the records of the search's Pareto members.
+fn write_front(dir: &Path, search: &Search, records: &[TrialRecord]) -> anyhow::Result<()> {
+    let front: Vec<&TrialRecord> = search
+        .pareto_front()
+        .iter()
+        .filter_map(|id| records.iter().find(|r| r.id == *id))
+        .collect();
+    write_atomically(
+        &dir.join("pareto.json"),
+        &serde_json::to_string_pretty(&front)?,
+    )
 }
 
 /// Runs the search and writes its files.
 pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let cores = crate::threads::cores();
-    let workers = args.workers.unwrap_or(cores).max(1);
+    let workers = args.workers.map_or(cores, |w| w as usize);
     let threads_per_worker = (cores / workers).max(1);
     crate::threads::set_matrix_threads(threads_per_worker);
     let time_limit = args.time_limit.as_deref().map(parse_duration).transpose()?;
-    if args.epochs == 0 {
+    let epochs = args.epochs.unwrap_or(1);
+    if epochs == 0 {
         bail!("--epochs must be at least 1");
     }
-    if args.max_epochs.is_some_and(|m| m < args.epochs) {
+    if args.max_epochs.is_some_and(|m| m < epochs) {
         bail!("--max-epochs must be at least --epochs");
     }
-    // Each trial trains its candidate's epochs, seeded by this seed and its id.
+    // The flags' training settings are checked before any folder is made.
+    let shift = args.shift.unwrap_or(sparse_search::DEFAULT_SHIFT);
+    TrainConfig {
+        shift,
+        ..TrainConfig::default()
+    }
+    .check()?;
+    let Run {
+        _lock,
+        dir,
+        mut search,
+        settings,
+        train,
+        validation,
+        test,
+        test_source,
+        mut records,
+    } = start(&args)?;
+    // Each trial trains its candidate's epochs, seeded by the run's seed and its id.
     let config = TrainConfig {
-        seed: args.seed,
-        shift: args.shift,
+        seed: search.seed(),
+        shift: settings.shift,
         ..TrainConfig::default()
     };
     config.check()?;
-    let mut splits = args.data.load()?;
-    if let Some(n) = args.train_images {
-        splits.train = splits.train.head(n as usize);
-    }
-    if let Some(n) = args.test_images {
-        splits.test = splits.test.head(n as usize);
-    }
-    let (train, validation) = splits.train.hold_out(VALIDATION);
-    if validation.is_empty() {
-        bail!(
-            "{} training images are too few to search: every {VALIDATION}th is held out to score \
-             candidates, so at least {VALIDATION} are needed",
-            splits.train.len()
-        );
-    }
-    let s = train.shape();
-    let classes = train.classes().max(splits.test.classes());
-    let space = SearchSpace::sparse([s.channels, s.height, s.width], classes);
-    let (dir, mut search, mut records) = start(&args, space)?;
     let budget = search.budget();
     let flash = match budget.flash_measure {
         FlashMeasure::Export => "flash",
@@ -395,7 +575,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         "searching {} images ({} for validation, test: {}), budget {} B {flash}, {} B SRAM",
         train.len(),
         validation.len(),
-        splits.test_source,
+        test_source,
         budget.flash_bytes,
         budget.sram_bytes
     );
@@ -415,11 +595,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         )
     };
     bar.set_position(records.len() as u64);
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("trials.jsonl"))
-        .context("cannot open trials.jsonl")?;
+    let mut log = RecordLog::open(&dir)?;
     let started = Instant::now();
     // Search time already spent by the sessions this one resumes.
     let earlier_seconds = records
@@ -427,12 +603,25 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         .filter_map(|r| r.search_seconds)
         .fold(0.0, f64::max);
     let mut networks = load_networks(&dir)?;
-    let teacher = crate::teacher::targets(&dir, &train, &validation, args.seed, args.teacher)?;
+    let teacher =
+        crate::teacher::targets(&dir, &train, &validation, config.seed, settings.teacher)?;
     let teacher = teacher.as_ref();
     let space = search.space().clone();
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
     // The fine-tune's queue, filled once the search proper is over.
     let mut finetune: Option<Vec<u64>> = None;
+    // Why the search could not ask for another candidate, once it could not: the trials in
+    // flight still finish and are recorded before the run stops.
+    let mut stopped: Option<sparse_search::Error> = None;
+    // Trials in flight when an earlier session was stopped: trained again first, with their
+    // ids (lowest last, popped first), so none stays untold.
+    let mut interrupted: Vec<Candidate> = search
+        .trials()
+        .iter()
+        .rev()
+        .filter(|t| t.outcome.is_none())
+        .map(|t| t.candidate.clone())
+        .collect();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let mut in_flight = 0;
         loop {
@@ -442,15 +631,28 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
                 .filter(|t| t.outcome.is_some())
                 .count();
             let out_of_time = time_limit.is_some_and(|limit| started.elapsed() >= limit);
-            let searching = told + in_flight < trials && !out_of_time;
-            if !searching && in_flight == 0 && finetune.is_none() && args.finetune > 0 {
+            let searching = told + in_flight < trials && !out_of_time && stopped.is_none();
+            if !searching
+                && in_flight == 0
+                && finetune.is_none()
+                && args.finetune > 0
+                && stopped.is_none()
+            {
                 finetune = Some(best_kept(&records, &networks, args.finetune_top, budget));
             }
             while in_flight < workers
                 && (searching || finetune.as_ref().is_some_and(|q| !q.is_empty()))
             {
-                let candidate = if searching {
-                    search.ask()?
+                let candidate = if searching && let Some(candidate) = interrupted.pop() {
+                    candidate
+                } else if searching {
+                    match search.ask() {
+                        Ok(candidate) => candidate,
+                        Err(e) => {
+                            stopped = Some(e);
+                            break;
+                        }
+                    }
                 } else {
                     let of = finetune.as_mut().and_then(Vec::pop).expect("not empty");
                     search.continuation(of, args.finetune)?
@@ -459,13 +661,15 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
                 let parent = candidate.parent.and_then(|p| networks.get(&p).cloned());
                 let done = done_tx.clone();
                 let space = &space;
-                let data = (&train, &validation, &splits.test);
+                let data = (&train, &validation, &test);
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(threads_per_worker)
                     .build()?;
                 scope.spawn(move || {
-                    let (record, network) = pool.install(|| {
-                        run_trial(space, &candidate, data, parent.as_deref(), config, teacher)
+                    let (record, network) = caught(space, &candidate, || {
+                        pool.install(|| {
+                            run_trial(space, &candidate, data, parent.as_deref(), config, teacher)
+                        })
                     });
                     // The receiver outlives every worker (both live in this scope).
                     let _ = done.send(Finished { record, network });
@@ -473,7 +677,22 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
                 in_flight += 1;
             }
             if in_flight == 0 {
-                return Ok(());
+                return match stopped.take() {
+                    None => Ok(()),
+                    // The failed ask's draws are saved, so a resume draws anew instead of
+                    // replaying the same unlucky stream.
+                    Some(e) => {
+                        write_atomically(
+                            &dir.join("state.json"),
+                            &serde_json::to_string(&search)?,
+                        )?;
+                        Err(anyhow::Error::new(e).context(format!(
+                            "the search stopped after {} trials ({} may draw anew with --resume)",
+                            records.len(),
+                            dir.display()
+                        )))
+                    }
+                };
             }
             let finished = done_rx.recv().context("a training worker vanished")?;
             in_flight -= 1;
@@ -485,18 +704,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             if let Some(network) = finished.network {
                 keep_network(&dir, &mut networks, record.id, network, &mut search)?;
             }
-            writeln!(log, "{}", serde_json::to_string(&record)?)?;
-            log.flush()?;
+            log.append(&record)?;
             records.push(record);
-            let front: Vec<&TrialRecord> = search
-                .pareto_front()
-                .iter()
-                .filter_map(|id| records.iter().find(|r| r.id == *id))
-                .collect();
-            write_atomically(
-                &dir.join("pareto.json"),
-                &serde_json::to_string_pretty(&front)?,
-            )?;
+            write_front(&dir, &search, &records)?;
             write_atomically(&dir.join("state.json"), &serde_json::to_string(&search)?)?;
             let best = records
                 .iter()
@@ -527,6 +737,25 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trial_that_panics_is_recorded_as_failed_with_the_panic_message() {
+        let space = SearchSpace::sparse([1, 28, 28], 10);
+        let budget = sparse_core::boards::Board::custom(64_000, 64_000).budget();
+        let mut search = Search::new(space.clone(), budget, Algorithm::Random, 3);
+        let candidate = search.ask().unwrap();
+        let (record, network) = caught(&space, &candidate, || panic!("a kernel broke"));
+        assert!(network.is_none());
+        assert_eq!(record.id, candidate.id);
+        assert_eq!(record.status, "failed");
+        assert_eq!(
+            record.reason.as_deref(),
+            Some("training panicked: a kernel broke")
+        );
+        // The search takes it as any failed trial and goes on.
+        search.tell(record.id, Outcome::of_record(&record)).unwrap();
+        assert_eq!(search.ask().unwrap().id, candidate.id + 1);
+    }
 
     #[test]
     fn durations_parse_with_their_units_and_impossible_ones_are_explained() {

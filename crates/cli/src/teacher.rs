@@ -16,7 +16,7 @@ use std::sync::Arc;
 const TEACHER_EPOCHS: usize = 3;
 
 /// Where a run keeps its teacher.
-fn teacher_path(dir: &Path) -> PathBuf {
+pub fn teacher_path(dir: &Path) -> PathBuf {
     dir.join("teacher.json")
 }
 

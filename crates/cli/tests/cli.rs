@@ -338,9 +338,7 @@ fn an_edited_state_is_refused_on_resume_with_what_is_wrong() {
     let mut saved: serde_json::Value = serde_json::from_str(&text).unwrap();
     saved["space"]["max_filters"] = 0.into();
     std::fs::write(&state, saved.to_string()).unwrap();
-    let mut args = vec!["search", "--dataset", data.to_str().unwrap(), "--resume"];
-    args.push(dir.to_str().unwrap());
-    args.extend(common);
+    let args = ["search", "--resume", dir.to_str().unwrap(), "--trials", "4"];
     refused(
         &args,
         "state.json cannot be resumed: the saved search is not consistent: the space allows no convolution",
@@ -373,6 +371,28 @@ fn a_search_on_too_few_images_to_validate_is_refused() {
         ],
         "5 training images are too few to search",
     );
+    assert!(!out_dir.exists());
+}
+
+#[test]
+fn an_impossible_budget_is_refused_before_any_folder_is_made() {
+    let data = temp_file("tiny-budget-bars.csv", &bars_csv(60));
+    let out_dir = std::env::temp_dir().join(format!("sparse-explorer-tiny-{}", std::process::id()));
+    refused(
+        &[
+            "search",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--flash-bytes",
+            "10",
+            "--sram-bytes",
+            "10",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        "no architecture of the search space fits 10 bytes of flash and 10 bytes of SRAM",
+    );
+    // So the same --out takes the run with a budget that fits.
     assert!(!out_dir.exists());
 }
 
@@ -507,23 +527,23 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
     let base = std::env::temp_dir().join(format!("sparse-explorer-search-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     let search = |out: &std::path::Path, extra: &[&str]| {
-        let mut args = vec![
-            "search",
-            "--dataset",
-            data.to_str().unwrap(),
-            "--flash-bytes",
-            "4000",
-            "--sram-bytes",
-            "600",
-            "--seed",
-            "7",
-        ];
+        let mut args = vec!["search"];
         args.extend_from_slice(extra);
         if !extra.contains(&"--workers") {
             // One at a time: the order of results, hence the run, repeats by seed.
             args.extend(["--workers", "1"]);
         }
         if !extra.contains(&"--resume") {
+            // A resumed run keeps its data, budget and seed.
+            args.extend(["--dataset", data.to_str().unwrap()]);
+            args.extend([
+                "--flash-bytes",
+                "4000",
+                "--sram-bytes",
+                "600",
+                "--seed",
+                "7",
+            ]);
             args.extend(["--out", out.to_str().unwrap()]);
         }
         let out = sparse_explorer(&args);
@@ -637,6 +657,138 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
         .collect();
     ids.sort();
     assert_eq!(ids, (0..6).collect::<Vec<_>>());
+}
+
+/// The lines of a run's trials.jsonl.
+fn log_lines(dir: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("trials.jsonl")).unwrap();
+    text.lines().map(String::from).collect()
+}
+
+#[test]
+fn a_resumed_run_keeps_its_settings_and_a_log_that_agrees_with_its_state() {
+    let data = temp_file("resume-bars.csv", &bars_csv(120));
+    let dir = std::env::temp_dir().join(format!("sparse-explorer-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = dir.to_str().unwrap();
+    let out = sparse_explorer(&[
+        "search",
+        "--dataset",
+        data.to_str().unwrap(),
+        "--flash-bytes",
+        "4000",
+        "--sram-bytes",
+        "600",
+        "--workers",
+        "1",
+        "--trials",
+        "3",
+        "--out",
+        run,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Flags that would change the run are refused, not silently ignored or applied.
+    refused(
+        &["search", "--resume", run, "--seed", "1", "--trials", "4"],
+        "--seed cannot be given with --resume",
+    );
+    refused(
+        &[
+            "search",
+            "--resume",
+            run,
+            "--board",
+            "uno",
+            "--algorithm",
+            "random",
+            "--shift",
+            "0",
+            "--train-images",
+            "60",
+            "--trials",
+            "4",
+        ],
+        "--board, --algorithm, --train-images, --shift cannot be given with --resume",
+    );
+    refused(
+        &[
+            "search",
+            "--resume",
+            run,
+            "--dataset",
+            "mnist",
+            "--trials",
+            "4",
+        ],
+        "--dataset cannot be given with --resume",
+    );
+    // Other data of the same shape at the same path is noticed.
+    let original = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(&data, original.replacen(",200", ",201", 1)).unwrap();
+    refused(
+        &["search", "--resume", run, "--trials", "4"],
+        "are not those the run started on",
+    );
+    std::fs::write(&data, &original).unwrap();
+
+    // A kill after a record was appended but before the state was saved leaves a line the
+    // state does not count, perhaps cut short: the resume drops it and runs that trial again.
+    let told = log_lines(&dir);
+    let mut log = told.join("\n") + "\n";
+    log += &told[2].replace("\"id\":2", "\"id\":3");
+    log += "\n{\"id\":4,\"archi";
+    std::fs::write(dir.join("trials.jsonl"), log).unwrap();
+    let out = sparse_explorer(&["search", "--resume", run, "--trials", "5", "--workers", "1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("dropped 2 line(s)"), "{stderr}");
+    let lines = log_lines(&dir);
+    assert_eq!(lines[..3], told[..]);
+    let ids: Vec<u64> = lines
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4]);
+
+    // A log that lost its records no longer resumes as an empty history.
+    std::fs::rename(dir.join("trials.jsonl"), dir.join("moved.jsonl")).unwrap();
+    refused(
+        &["search", "--resume", run, "--trials", "6"],
+        "which should hold the 5 trials state.json tells",
+    );
+    // Nor does a new run append to another run's log.
+    std::fs::remove_file(dir.join("state.json")).unwrap();
+    std::fs::rename(dir.join("moved.jsonl"), dir.join("trials.jsonl")).unwrap();
+    refused(
+        &[
+            "search",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--flash-bytes",
+            "4000",
+            "--sram-bytes",
+            "600",
+            "--trials",
+            "1",
+            "--out",
+            run,
+        ],
+        "holds another run's trials.jsonl but no state.json",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Needs Debian's gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, gcc-avr,
@@ -794,21 +946,23 @@ fn a_search_with_a_teacher_keeps_it_in_the_run_folder_and_resumes_with_it() {
     let dir = std::env::temp_dir().join(format!("sparse-explorer-teacher-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let search = |extra: &[&str]| {
-        let mut args = vec![
-            "search",
-            "--dataset",
-            data.to_str().unwrap(),
-            "--flash-bytes",
-            "4000",
-            "--sram-bytes",
-            "600",
-            "--workers",
-            "1",
-        ];
+        let mut args = vec!["search", "--workers", "1"];
         args.extend_from_slice(extra);
         sparse_explorer(&args)
     };
-    let out = search(&["--trials", "3", "--teacher", "--out", dir.to_str().unwrap()]);
+    let out = search(&[
+        "--dataset",
+        data.to_str().unwrap(),
+        "--flash-bytes",
+        "4000",
+        "--sram-bytes",
+        "600",
+        "--trials",
+        "3",
+        "--teacher",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert!(
         out.status.success(),
         "{}",

@@ -187,12 +187,7 @@ fn quantize_tensor(t: &FloatTensor, s_in: f32, s_out: f32, max_code: i64) -> Opt
         // The largest accumulator this channel can reach must fit an int32, which the
         // evaluator and the C export use.
         let start = q.weights.len() - per_channel;
-        let reach: i64 = q.weights[start..]
-            .iter()
-            .map(|&v| (v as i64).abs() * max_code)
-            .sum::<i64>()
-            + (bias as i64).abs();
-        if reach > i32::MAX as i64 {
+        if accumulator_reach(&q.weights[start..], bias, max_code) > i32::MAX as i64 {
             return None;
         }
         let (m, shift) = fixed_point(bias_scale / s_out as f64);
@@ -201,6 +196,23 @@ fn quantize_tensor(t: &FloatTensor, s_in: f32, s_out: f32, max_code: i64) -> Opt
         q.weight_scale.push(s_w);
     }
     Some(q)
+}
+
+/// The largest |accumulator| of one output channel with `weights` and `bias` over inputs of at
+/// most `max_code` in magnitude.
+fn accumulator_reach(weights: &[i8], bias: i32, max_code: i64) -> i64 {
+    let products: i64 = weights.iter().map(|&v| (v as i64).abs() * max_code).sum();
+    products + (bias as i64).abs()
+}
+
+/// The largest input code of each of a layer's weight tensors: 255 after a ReLU or from the
+/// pixels, 127 from a dwconv's signed middle.
+fn max_input_codes(layer: &QuantLayer) -> &'static [i64] {
+    match layer {
+        QuantLayer::Weighted(_) => &[255],
+        QuantLayer::Separable { .. } => &[255, 127],
+        QuantLayer::Pool => &[],
+    }
 }
 
 /// An output scale from a calibrated maximum: `max / levels`, never zero.
@@ -414,6 +426,22 @@ impl QuantModel {
                     return Err(problem(
                         "has a weight of -128 or a requantisation outside the int8 scheme".into(),
                     ));
+                }
+            }
+            // Every accumulator must fit the int32 the evaluator and the C code add in.
+            for (t, &max_code) in tensors.iter().zip(max_input_codes(q)) {
+                let per_channel = t.weights.len() / t.bias.len().max(1);
+                let widest = (0..t.bias.len())
+                    .map(|c| {
+                        let weights = &t.weights[c * per_channel..(c + 1) * per_channel];
+                        accumulator_reach(weights, t.bias[c], max_code)
+                    })
+                    .max()
+                    .unwrap_or(0);
+                if widest > i32::MAX as i64 {
+                    return Err(problem(format!(
+                        "can overflow its int32 accumulators (one reaches {widest})"
+                    )));
                 }
             }
             input = output;
@@ -700,6 +728,27 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("has 2 layers")
+        );
+    }
+
+    #[test]
+    fn check_refuses_a_model_whose_accumulators_overflow_int32() {
+        // An edited model file once exported C with undefined behaviour and made verify panic.
+        let (arch, layers) = tiny();
+        let calibration = Calibration {
+            output_max: vec![1.0; 3],
+            middle_max: vec![None; 3],
+        };
+        let mut model = quantize(&arch, &layers, &calibration).unwrap();
+        if let QuantLayer::Weighted(t) = &mut model.layers[2] {
+            t.bias[1] = i32::MAX - 10;
+        }
+        let error = model.check().unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "invalid architecture: layer 3, dense 2, can overflow its int32 accumulators"
+            ),
+            "{error}"
         );
     }
 

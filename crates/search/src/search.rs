@@ -393,6 +393,11 @@ impl Search {
         self.budget
     }
 
+    /// The seed the search was started with.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// A random stream for the next ask, derived from the seed and the ask count, so that the
     /// state needs no generator of its own to be saved.
     fn rng(&self) -> StdRng {
@@ -441,7 +446,9 @@ impl Search {
                     tries: MAX_REJECTIONS_PER_ASK,
                 });
             }
-            let candidate = match parent {
+            // A parent whose every morph is too big for the budget must not stop the search:
+            // half the tries are morphs, the rest fresh samples.
+            let candidate = match parent.filter(|_| tries <= MAX_REJECTIONS_PER_ASK / 2) {
                 Some(p) => {
                     let morph = self
                         .space
@@ -1263,5 +1270,19 @@ mod tests {
             err.to_string()
                 .starts_with("no architecture of the search space fits 10 bytes")
         );
+    }
+
+    #[test]
+    fn a_failed_ask_moves_the_saved_stream_on() {
+        // The state saved after a failed ask draws anew when resumed, so one unlucky stream of
+        // draws cannot block a run for good.
+        let tiny = Budget::new(10, 10);
+        let mut search = Search::new(space(), tiny, Algorithm::Random, 0);
+        let before = search.clone();
+        search.ask().unwrap_err();
+        let saved: Search = serde_json::from_str(&serde_json::to_string(&search).unwrap()).unwrap();
+        assert_eq!(saved.rejected(), MAX_REJECTIONS_PER_ASK as u64);
+        let first_draw = |s: &Search| s.space.sample(&mut s.rng());
+        assert_ne!(first_draw(&saved), first_draw(&before));
     }
 }
