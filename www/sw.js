@@ -2,12 +2,17 @@
 // most file names, so nothing is listed here: at install it reads index.html for the files the
 // page links (scripts, wasm, style, icon) and adds the workers and MNIST, all under one cache
 // per build. Pages are network-first (a new build is picked up when online), everything else
-// cache-first, and whatever is fetched is cached as it goes.
-const CACHE = 'sparse-explorer-v1';
+// cache-first, and whatever is fetched is cached as it goes. `cargo xtask stamp` (Trunk's
+// post-build hook) sets BUILD from the site's contents and names the worker's files by it, so
+// a new build gets a new cache, the old ones are dropped, and a page only ever meets the
+// worker of its own build.
+const BUILD = 'dev';
+const CACHE = `sparse-explorer-${BUILD}`;
+const WORKER = BUILD === 'dev' ? 'worker' : `worker-${BUILD}`;
 const ALWAYS = [
   './',
-  'worker.js',
-  'worker_bg.wasm',
+  `${WORKER}.js`,
+  `${WORKER}_bg.wasm`,
   'data/mnist/train-images.idx3-ubyte.gz',
   'data/mnist/train-labels.idx1-ubyte.gz',
   'data/mnist/t10k-images.idx3-ubyte.gz',
@@ -22,8 +27,10 @@ async function precache() {
   const linked = [...html.matchAll(/(?:href|src)="([^"#]+)"/g)]
     .map((m) => m[1])
     .filter((url) => !url.startsWith('http') && !url.startsWith('data:'));
-  // wasm-bindgen's loaders import their .wasm next to them.
-  const wasm = linked.filter((u) => u.endsWith('.js')).map((u) => u.replace(/\.js$/, '_bg.wasm'));
+  // wasm-bindgen's loaders import their .wasm next to them (the page's is preloaded too).
+  const wasm = linked
+    .filter((u) => /app-[0-9a-f]+\.js$/.test(u))
+    .map((u) => u.replace(/\.js$/, '_bg.wasm'));
   const wanted = [...new Set([...ALWAYS.slice(1), ...linked, ...wasm])];
   await Promise.all(
     wanted.map(async (url) => {
@@ -41,7 +48,13 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) =>
+        Promise.all(
+          keys
+            .filter((k) => k.startsWith('sparse-explorer-') && k !== CACHE)
+            .map((k) => caches.delete(k)),
+        ),
+      )
       .then(() => self.clients.claim()),
   );
 });

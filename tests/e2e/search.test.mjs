@@ -179,6 +179,43 @@ test('a reload offers the saved search, which resumes from IndexedDB', async () 
   await page.close();
 });
 
+test('a saved search that cannot be read is shown and downloadable, never silently wiped', async () => {
+  const { page, errors } = await openLoadedPage(live);
+  const damaged = '{"schema": 99}';
+  await page.evaluate(
+    (text) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('sparse-explorer', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('saved');
+        open.onerror = reject;
+        open.onsuccess = () => {
+          const tx = open.result.transaction('saved', 'readwrite');
+          tx.objectStore('saved').put(text, 'run');
+          tx.oncomplete = () => {
+            open.result.close();
+            resolve();
+          };
+          tx.onerror = reject;
+        };
+      }),
+    damaged,
+  );
+  await page.reload();
+  const notice = page.getByTestId('saved-unreadable');
+  await notice.waitFor({ timeout: 60_000 });
+  assert.match(await notice.textContent(), /cannot be resumed: the saved search cannot be read/);
+  assert.equal(await page.getByTestId('resume-run').count(), 0);
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('download-saved').click(),
+  ]);
+  assert.equal(fs.readFileSync(await file.path(), 'utf8'), damaged);
+  await page.getByTestId('discard-unreadable').click();
+  await notice.waitFor({ state: 'detached' });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('an impossible budget is explained and nothing is trained', async () => {
   const { page } = await openLoadedPage(live);
   await page.getByTestId('flash-bytes').fill('10');

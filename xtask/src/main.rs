@@ -4,6 +4,7 @@
 mod bench;
 mod run;
 mod site;
+mod stamp;
 mod suites;
 mod tools;
 
@@ -14,6 +15,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   build   build the page into dist/ (installs the wasm toolchain first)
   serve   build the page and serve it on http://127.0.0.1:8080, rebuilding on change
+  stamp   name a built site by its contents (Trunk's post-build hook runs it; or: stamp DIR)
   test    run every test: native, wasm (headless Chromium) and browser end-to-end
   bench   the trainer's speed on the reference network, natively and as wasm in node
           (--peers: then TF.js and PyTorch from ../shared/bench/peers)";
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "build" => site::build(),
         "serve" => site::serve(),
+        "stamp" => stamp::stamp(std::env::args().nth(2).as_deref()),
         "test" => suites::test_all(),
         "bench" => bench::bench(std::env::args().any(|a| a == "--peers")),
         _ => {

@@ -11,6 +11,21 @@ use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 use yew_agent::reactor::ReactorSpawner;
 
+/// The training worker's script: named by the build (`cargo xtask stamp` renames it and tells
+/// the page in a `<meta name="sparse-explorer-worker">`), so a page never starts another
+/// build's worker; `worker.js` in a page built without the stamp.
+pub fn worker_script() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector("meta[name='sparse-explorer-worker']")
+                .ok()
+                .flatten()
+        })
+        .and_then(|meta| meta.get_attribute("content"))
+        .unwrap_or_else(|| "worker.js".into())
+}
+
 /// What the pool tells the page about one of its workers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PoolEvent {
@@ -76,7 +91,7 @@ impl WorkerPool {
     fn spawn(&self, index: usize, generation: u32) -> UnboundedSender<ToWorker> {
         let bridge = ReactorSpawner::<TrainReactor, JsCodec>::new()
             .as_module(false)
-            .spawn("worker.js");
+            .spawn(&worker_script());
         let (mut sink, mut stream) = bridge.split();
         let (sender, mut inbox) = unbounded::<ToWorker>();
         spawn_local(async move {

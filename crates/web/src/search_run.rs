@@ -144,10 +144,20 @@ pub enum Phase {
     Failed(String),
 }
 
+/// The version of [`SavedRun`]'s format this page writes (saves made before versions are 1).
+pub const SAVED_SCHEMA: u32 = 2;
+
+fn first_schema() -> u32 {
+    1
+}
+
 /// What a search saves to resume after a reload: all but the weights (saved one by one) and
 /// the trials in flight (lost).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SavedRun {
+    /// The version of this format it was written in.
+    #[serde(default = "first_schema")]
+    pub schema: u32,
     /// The setup.
     pub setup: SearchSetup,
     /// The engine's whole state.
@@ -158,6 +168,41 @@ pub struct SavedRun {
     pub dataset: String,
     /// Trials whose weights were kept (saved apart).
     pub kept: Vec<u64>,
+}
+
+impl SavedRun {
+    /// Reads a saved search and checks it before it is trusted (the saved text may come from
+    /// another version of the page, or be damaged): a known schema, a consistent state, and
+    /// records of exactly the trials the state told; otherwise says what is wrong.
+    pub fn parse(text: &str) -> Result<SavedRun, String> {
+        let saved: SavedRun = serde_json::from_str(text)
+            .map_err(|e| format!("the saved search cannot be read: {e}"))?;
+        if saved.schema > SAVED_SCHEMA {
+            return Err(format!(
+                "the saved search was made by a newer version of the page (format {}, this page \
+                 reads up to {SAVED_SCHEMA})",
+                saved.schema
+            ));
+        }
+        saved.search.check().map_err(|e| e.to_string())?;
+        let told: std::collections::BTreeSet<u64> = saved
+            .search
+            .trials()
+            .iter()
+            .filter(|t| t.outcome.is_some())
+            .map(|t| t.candidate.id)
+            .collect();
+        let recorded: std::collections::BTreeSet<u64> =
+            saved.records.iter().map(|r| r.id).collect();
+        if recorded != told || saved.records.len() != told.len() {
+            return Err("the saved search's trials disagree with its state".into());
+        }
+        let asked = saved.search.trials().len() as u64;
+        if saved.kept.iter().any(|&id| id >= asked) {
+            return Err("the saved search keeps weights of trials it never asked".into());
+        }
+        Ok(saved)
+    }
 }
 
 /// A running (or finished) search in the page.
@@ -199,6 +244,7 @@ impl SearchRun {
         let mut kept: Vec<u64> = self.models.keys().copied().collect();
         kept.sort();
         SavedRun {
+            schema: SAVED_SCHEMA,
             setup: self.setup.clone(),
             search: self.search.clone(),
             records: self.records.to_vec(),
@@ -625,9 +671,10 @@ mod tests {
         let lost = run.next_job(1).unwrap();
         let saved = run.saved("MNIST");
         let text = serde_json::to_string(&saved).unwrap();
-        let back: SavedRun = serde_json::from_str(&text).unwrap();
+        let back = SavedRun::parse(&text).unwrap();
         assert_eq!(back, saved);
         assert_eq!(back.kept, vec![0, 1, 2]);
+        assert_eq!(back.schema, SAVED_SCHEMA);
         let models = back
             .kept
             .iter()
@@ -645,6 +692,41 @@ mod tests {
         assert_eq!(resumed.records().len(), 6);
         assert!(!ids.contains(&lost.id));
         assert_eq!(resumed.phase(), &Phase::Finished);
+    }
+
+    #[test]
+    fn a_saved_search_is_checked_before_it_is_offered() {
+        let mut run = SearchRun::new(setup(6, 1), space());
+        for _ in 0..2 {
+            let job = run.next_job(0).unwrap();
+            run.done(0, trained(&job, 0.8), None, None);
+        }
+        let saved = serde_json::to_value(run.saved("MNIST")).unwrap();
+        let error = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut value = saved.clone();
+            edit(&mut value);
+            SavedRun::parse(&value.to_string()).unwrap_err()
+        };
+        // A save from before the schema field reads as format 1.
+        let mut old = saved.clone();
+        old.as_object_mut().unwrap().remove("schema");
+        assert_eq!(SavedRun::parse(&old.to_string()).unwrap().schema, 1);
+        assert!(
+            error(&|v| v["schema"] = 3.into()).starts_with("the saved search was made by a newer")
+        );
+        assert!(
+            error(&|v| v["search"]["space"]["max_filters"] = 0.into()).contains("not consistent")
+        );
+        assert_eq!(
+            error(&|v| v["records"].as_array_mut().unwrap().truncate(1)),
+            "the saved search's trials disagree with its state"
+        );
+        assert!(error(&|v| v["kept"] = serde_json::json!([40])).contains("never asked"));
+        assert!(
+            SavedRun::parse("{")
+                .unwrap_err()
+                .starts_with("the saved search cannot be read")
+        );
     }
 
     #[test]

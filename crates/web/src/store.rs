@@ -100,6 +100,60 @@ pub async fn put(key: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Every key saved.
+pub async fn keys() -> Result<Vec<String>, String> {
+    let db = open().await?;
+    let store = db
+        .transaction_with_str(STORE)
+        .and_then(|t| t.object_store(STORE))
+        .map_err(|_| "IndexedDB refused a read")?;
+    let request = store
+        .get_all_keys()
+        .map_err(|_| "IndexedDB refused a read")?;
+    let keys = finish(&request).await?;
+    db.close();
+    Ok(js_sys::Array::from(&keys)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect())
+}
+
+/// Deletes the texts saved under `keys`.
+pub async fn delete(keys: &[String]) -> Result<(), String> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let db = open().await?;
+    let store = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .and_then(|t| t.object_store(STORE))
+        .map_err(|_| "IndexedDB refused a write")?;
+    for key in keys {
+        let request = store
+            .delete(&JsValue::from_str(key))
+            .map_err(|_| "IndexedDB refused a write")?;
+        finish(&request).await?;
+    }
+    db.close();
+    Ok(())
+}
+
+/// The keys among `keys` that hold the weights of a trial no longer kept: those starting with
+/// one of `prefixes` and ending in an id outside `kept` (saved weights stay as many as the
+/// search keeps, not one set per trial ever kept).
+pub fn stale_weight_keys(keys: &[String], prefixes: &[&str], kept: &[u64]) -> Vec<String> {
+    keys.iter()
+        .filter(|key| {
+            prefixes.iter().any(|prefix| {
+                key.strip_prefix(prefix)
+                    .and_then(|id| id.parse::<u64>().ok())
+                    .is_some_and(|id| !kept.contains(&id))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
 /// Deletes everything saved.
 pub async fn clear() -> Result<(), String> {
     let db = open().await?;
@@ -111,4 +165,21 @@ pub async fn clear() -> Result<(), String> {
     finish(&request).await?;
     db.close();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_weights_of_trials_no_longer_kept_are_stale() {
+        let keys: Vec<String> = ["run", "model:1", "model:2", "int8:2", "int8:7", "model:x"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(
+            stale_weight_keys(&keys, &["model:", "int8:"], &[2]),
+            vec!["model:1".to_string(), "int8:7".to_string()]
+        );
+    }
 }

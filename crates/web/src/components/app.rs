@@ -21,7 +21,7 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 #[function_component]
 pub fn App() -> Html {
     html! {
-        <ReactorProvider<TrainReactor, JsCodec> path="worker.js">
+        <ReactorProvider<TrainReactor, JsCodec> path={crate::pool::worker_script()}>
             <Explorer />
         </ReactorProvider<TrainReactor, JsCodec>>
     }

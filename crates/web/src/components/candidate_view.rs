@@ -42,6 +42,29 @@ struct DownloadCProps {
     int8: Option<Rc<QuantModel>>,
     /// The cost model's flash for the weights, to compare with the export's.
     cost_flash_bytes: u64,
+    /// The search's budget, which the export may exceed.
+    budget: Budget,
+}
+
+/// Why a model whose `(weight, arena)` bytes the C export needs does not fit `budget` on the
+/// chip, though the search (which budgets SpArSe's model size) let it in; `None` if it fits.
+fn export_overrun((weights, arena): (usize, usize), budget: Budget) -> Option<String> {
+    let mut over = Vec::new();
+    if weights as u64 > budget.flash_bytes {
+        over.push(format!(
+            "{weights} B of flash for its weights, over the {} B flash budget (the search \
+             budgets SpArSe's model size, one byte per non-zero weight; the export also stores \
+             where the non-zeros are, and each channel's constants)",
+            budget.flash_bytes
+        ));
+    }
+    if arena as u64 > budget.sram_bytes {
+        over.push(format!(
+            "{arena} B of SRAM for its activations, over the {} B SRAM budget",
+            budget.sram_bytes
+        ));
+    }
+    (!over.is_empty()).then(|| format!("Its C export needs {}.", over.join(", and ")))
 }
 
 #[function_component]
@@ -85,6 +108,9 @@ fn DownloadC(props: &DownloadCProps) -> Html {
                 " int8 weights in flash, one static arena, no malloc or floats: \
                  int model_predict(const uint8_t *pixels)."
             }</span>
+            if let Some(overrun) = (*footprint).and_then(|f| export_overrun(f, props.budget)) {
+                <p class="error" data-testid="c-over-budget">{ overrun }</p>
+            }
             if let Some((weights, arena)) = *footprint {
                 <p class="hint" data-testid="c-footprint">{ format!(
                     "On the chip: {weights} B of flash for the weights (the cost model counted {} B; \
@@ -237,7 +263,8 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                  widest layer sets the chip's SRAM need, however few weights it has."
             }</p>
             if r.is_trained() {
-                <DownloadC id={r.id} int8={props.int8.clone()} cost_flash_bytes={report.flash_bytes} />
+                <DownloadC id={r.id} int8={props.int8.clone()} cost_flash_bytes={report.flash_bytes}
+                    budget={props.budget} />
             }
             <div class="candidate-extras">
                 if let Some(counts) = &props.confusion {
@@ -254,5 +281,30 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                 </svg>
             }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_over_the_budget_is_named_and_one_that_fits_is_not() {
+        let budget = Budget::new(2800, 2048);
+        assert_eq!(export_overrun((2800, 2048), budget), None);
+        let flash = export_overrun((3100, 1000), budget).unwrap();
+        assert!(
+            flash.starts_with(
+                "Its C export needs 3100 B of flash for its weights, over the 2800 B flash budget"
+            ),
+            "{flash}"
+        );
+        let both = export_overrun((2801, 2049), budget).unwrap();
+        assert!(
+            both.ends_with(
+                ", and 2049 B of SRAM for its activations, over the 2048 B SRAM budget."
+            ),
+            "{both}"
+        );
     }
 }

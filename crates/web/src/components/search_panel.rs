@@ -84,6 +84,12 @@ pub enum Msg {
     Tick,
     /// A search saved before the page was (re)loaded was found.
     SavedFound(Box<SavedRun>),
+    /// A saved search was found but cannot be resumed: its text (kept to download) and why.
+    SavedUnreadable(String, String),
+    /// Download the unreadable saved search.
+    DownloadUnreadable,
+    /// Saving to IndexedDB worked (`None`) or failed, and why.
+    SaveOutcome(Option<String>),
     /// Resume the saved search.
     ResumeSaved,
     /// Forget the saved search.
@@ -156,6 +162,11 @@ pub struct SearchPanel {
     order: SortOrder,
     /// A search saved by an earlier visit, offered for resuming.
     saved_offer: Option<Box<SavedRun>>,
+    /// A saved search that cannot be resumed: its text and why (offered for download, wiped
+    /// only by Discard or a new search).
+    unreadable: Option<(String, String)>,
+    /// Why the latest save to IndexedDB failed, while it does.
+    save_error: Option<String>,
     /// A run opened from a file: its name and trials.
     imported: Option<(String, Rc<Vec<TrialRecord>>)>,
     /// When each worker last said something.
@@ -312,14 +323,17 @@ impl SearchPanel {
             info.class_counts.len(),
         );
         self.saved_offer = None;
+        self.unreadable = None;
         self.imported = None;
         let run = SearchRun::new(setup, space);
         let first_save = serde_json::to_string(&run.saved(&info.name)).ok();
+        let link = ctx.link().clone();
         spawn_local(async move {
-            let _ = store::clear().await;
+            let mut saved = store::clear().await;
             if let Some(text) = first_save {
-                let _ = store::put(RUN_KEY, &text).await;
+                saved = saved.and(store::put(RUN_KEY, &text).await);
             }
+            link.send_message(Msg::SaveOutcome(saved.err()));
         });
         self.launch(ctx, run);
     }
@@ -346,7 +360,9 @@ impl SearchPanel {
         let (Some(run), Some(info)) = (&self.run, &ctx.props().dataset) else {
             return;
         };
-        let text = serde_json::to_string(&run.saved(&info.name)).ok();
+        let saved = run.saved(&info.name);
+        let kept = saved.kept.clone();
+        let text = serde_json::to_string(&saved).ok();
         let model = new_model.and_then(|id| {
             let json = serde_json::to_string(run.model(id)?).ok()?;
             Some((format!("{MODEL_KEY}{id}"), json))
@@ -355,13 +371,23 @@ impl SearchPanel {
             let json = serde_json::to_string(run.int8_model(id)?).ok()?;
             Some((format!("{INT8_KEY}{id}"), json))
         });
+        let link = ctx.link().clone();
         spawn_local(async move {
+            let mut saved = Ok(());
             for (key, json) in model.into_iter().chain(int8) {
-                let _ = store::put(&key, &json).await;
+                saved = saved.and(store::put(&key, &json).await);
             }
             if let Some(text) = text {
-                let _ = store::put(RUN_KEY, &text).await;
+                saved = saved.and(store::put(RUN_KEY, &text).await);
             }
+            // The weights of trials the search no longer keeps go, so saved weights stay as
+            // many as the search keeps.
+            if saved.is_ok() {
+                let keys = store::keys().await.unwrap_or_default();
+                let stale = store::stale_weight_keys(&keys, &[MODEL_KEY, INT8_KEY], &kept);
+                saved = store::delete(&stale).await;
+            }
+            link.send_message(Msg::SaveOutcome(saved.err()));
         });
     }
 
@@ -701,6 +727,8 @@ impl Component for SearchPanel {
                 ascending: false,
             },
             saved_offer: None,
+            unreadable: None,
+            save_error: None,
             imported: None,
             last_heard: Vec::new(),
             crash_seen: false,
@@ -730,9 +758,11 @@ impl Component for SearchPanel {
             });
             let link = ctx.link().clone();
             spawn_local(async move {
-                let text = store::get(RUN_KEY).await.ok().flatten();
-                if let Some(saved) = text.and_then(|t| serde_json::from_str::<SavedRun>(&t).ok()) {
-                    link.send_message(Msg::SavedFound(Box::new(saved)));
+                if let Some(text) = store::get(RUN_KEY).await.ok().flatten() {
+                    link.send_message(match SavedRun::parse(&text) {
+                        Ok(saved) => Msg::SavedFound(Box::new(saved)),
+                        Err(why) => Msg::SavedUnreadable(text, why),
+                    });
                 }
             });
         }
@@ -822,9 +852,33 @@ impl Component for SearchPanel {
                     self.saved_offer = Some(saved);
                 }
             }
+            Msg::SavedUnreadable(text, why) => {
+                if self.run.is_none() {
+                    self.unreadable = Some((text, why));
+                }
+            }
+            Msg::DownloadUnreadable => {
+                if let Some((text, _)) = &self.unreadable
+                    && download(
+                        "sparse-explorer-saved-search.json",
+                        text.as_bytes(),
+                        "application/json",
+                    )
+                    .is_none()
+                {
+                    self.form_error = Some("the browser refused the download".into());
+                }
+            }
+            Msg::SaveOutcome(outcome) => {
+                if self.save_error == outcome {
+                    return false;
+                }
+                self.save_error = outcome;
+            }
             Msg::ResumeSaved => self.resume_saved(ctx),
             Msg::DiscardSaved => {
                 self.saved_offer = None;
+                self.unreadable = None;
                 spawn_local(async {
                     let _ = store::clear().await;
                 });
@@ -913,6 +967,12 @@ impl Component for SearchPanel {
                 if let Some(why) = &self.pool_error {
                     <p class="error">{ why }</p>
                 }
+                if let Some(why) = &self.save_error {
+                    <p class="error" data-testid="save-error">{ format!(
+                        "This browser did not save the search ({why}): it goes on, but a reload \
+                         could not resume it. Free some storage for this site, or export the \
+                         trials (trials.jsonl) to keep them.") }</p>
+                }
             </>
         };
         let offer = match &self.saved_offer {
@@ -927,6 +987,21 @@ impl Component for SearchPanel {
                         <button data-testid="resume-run" disabled={ctx.props().dataset.is_none()}
                             onclick={link.callback(|_| Msg::ResumeSaved)}>{ "Resume saved search" }</button>
                         <button class="secondary" data-testid="discard-run"
+                            onclick={link.callback(|_| Msg::DiscardSaved)}>{ "Discard it" }</button>
+                    </div>
+                </div>
+            },
+            _ => html! {},
+        };
+        let unreadable = match &self.unreadable {
+            Some((_, why)) if self.run.is_none() => html! {
+                <div class="offer" role="status" data-testid="saved-unreadable">
+                    <p>{ format!("A search saved in this browser cannot be resumed: {why}. \
+                                  It stays saved until you discard it or start a new search.") }</p>
+                    <div class="controls">
+                        <button class="secondary" data-testid="download-saved"
+                            onclick={link.callback(|_| Msg::DownloadUnreadable)}>{ "Download it" }</button>
+                        <button class="secondary" data-testid="discard-unreadable"
                             onclick={link.callback(|_| Msg::DiscardSaved)}>{ "Discard it" }</button>
                     </div>
                 </div>
@@ -962,6 +1037,7 @@ impl Component for SearchPanel {
                      three counts at once: error, model size (flash) and working memory (SRAM)."
                 }</p>
                 { offer }
+                { unreadable }
                 { self.view_setup(ctx) }
                 <label class="import">{ "Open a run (trials.jsonl from this page or from sparse-explorer search): " }
                     <input type="file" data-testid="import-run" accept=".jsonl,.json,application/x-ndjson"
