@@ -81,11 +81,14 @@ pub struct SearchArgs {
     /// small networks train faster one per core than one on all; at most 256).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
     workers: Option<u64>,
-    /// Distil from a teacher: train a larger network once (kept as DIR/teacher.json; a
-    /// resumed run that has one keeps using it) and train every candidate on a mix of the
-    /// labels and the teacher's softened outputs (half each, temperature 2).
-    #[arg(long)]
+    /// Distil from a teacher (the default): train a larger network once (kept as
+    /// DIR/teacher.json; a resumed run keeps using it) and train every candidate on a mix of
+    /// the labels and the teacher's softened outputs (half each, temperature 2).
+    #[arg(long, overrides_with = "no_teacher")]
     teacher: bool,
+    /// Train candidates on the labels alone, with no teacher.
+    #[arg(long, overrides_with = "teacher")]
+    no_teacher: bool,
     /// Seed of the search and of every trial's training (default 0).
     #[arg(long)]
     seed: Option<u64>,
@@ -351,7 +354,7 @@ fn settings_of(args: &SearchArgs) -> RunSettings {
         train_images: args.train_images,
         test_images: args.test_images,
         shift: args.shift.unwrap_or(sparse_search::DEFAULT_SHIFT),
-        teacher: args.teacher,
+        teacher: !args.no_teacher,
         fingerprints: [0, 0],
     }
 }
@@ -391,6 +394,7 @@ fn refuse_changes(
         check("--test-images", args.test_images.is_some());
         check("--shift", args.shift.is_some());
         check("--teacher", args.teacher);
+        check("--no-teacher", args.no_teacher);
     }
     if !given.is_empty() {
         bail!(
@@ -432,7 +436,9 @@ fn resume(args: &SearchArgs, dir: &Path) -> anyhow::Result<Run> {
     match &saved {
         Some(saved) => saved.check_same_data(&data)?,
         None => {
-            // A run saved before run.json: from now on its data is pinned too.
+            // A run saved before run.json: from now on its data is pinned too, and it has a
+            // teacher exactly when it kept one (teachers were not the default then).
+            settings.teacher = crate::teacher::teacher_path(dir).exists();
             settings.fingerprints = data.fingerprints();
             settings.write(dir)?;
         }

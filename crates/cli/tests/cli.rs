@@ -327,6 +327,7 @@ fn an_edited_state_is_refused_on_resume_with_what_is_wrong() {
         "1",
         "--trials",
         "3",
+        "--no-teacher",
     ];
     let mut args = vec!["search", "--dataset", data.to_str().unwrap(), "--out"];
     args.push(dir.to_str().unwrap());
@@ -544,7 +545,7 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
                 "--seed",
                 "7",
             ]);
-            args.extend(["--out", out.to_str().unwrap()]);
+            args.extend(["--out", out.to_str().unwrap(), "--no-teacher"]);
         }
         let out = sparse_explorer(&args);
         assert!(
@@ -683,6 +684,7 @@ fn a_resumed_run_keeps_its_settings_and_a_log_that_agrees_with_its_state() {
         "1",
         "--trials",
         "3",
+        "--no-teacher",
         "--out",
         run,
     ]);
@@ -812,6 +814,7 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_and_avr()
         "3",
         "--workers",
         "1",
+        "--no-teacher",
         "--out",
         run.to_str().unwrap(),
     ]);
@@ -926,6 +929,7 @@ fn a_time_limit_without_a_trial_count_runs_until_the_time_is_up() {
         "10",
         "--time-limit",
         "4s",
+        "--no-teacher",
         "--out",
         dir.to_str().unwrap(),
     ]);
@@ -941,7 +945,7 @@ fn a_time_limit_without_a_trial_count_runs_until_the_time_is_up() {
 }
 
 #[test]
-fn a_search_with_a_teacher_keeps_it_in_the_run_folder_and_resumes_with_it() {
+fn a_search_distils_by_default_keeps_its_teacher_in_the_run_folder_and_resumes_with_it() {
     let data = temp_file("teacher-bars.csv", &bars_csv(300));
     let dir = std::env::temp_dir().join(format!("sparse-explorer-teacher-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -959,7 +963,6 @@ fn a_search_with_a_teacher_keeps_it_in_the_run_folder_and_resumes_with_it() {
         "600",
         "--trials",
         "3",
-        "--teacher",
         "--out",
         dir.to_str().unwrap(),
     ]);
@@ -970,7 +973,12 @@ fn a_search_with_a_teacher_keeps_it_in_the_run_folder_and_resumes_with_it() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("teacher: "));
     let teacher = std::fs::read_to_string(dir.join("teacher.json")).unwrap();
-    // Resumed without the flag, the run keeps its teacher (not trained again).
+    // The teacher cannot be switched off part way.
+    refused(
+        &["search", "--resume", dir.to_str().unwrap(), "--no-teacher"],
+        "--no-teacher cannot be given with --resume",
+    );
+    // Resumed, the run keeps its teacher (not trained again).
     let out = search(&["--resume", dir.to_str().unwrap(), "--trials", "5"]);
     assert!(
         out.status.success(),
@@ -990,5 +998,26 @@ fn a_search_with_a_teacher_keeps_it_in_the_run_folder_and_resumes_with_it() {
     let out = search(&["--resume", dir.to_str().unwrap(), "--trials", "6"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("teacher.json is not a saved teacher"));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // --no-teacher trains on the labels alone, and its resume trains no teacher either.
+    let out = search(&[
+        "--dataset",
+        data.to_str().unwrap(),
+        "--flash-bytes",
+        "4000",
+        "--sram-bytes",
+        "600",
+        "--trials",
+        "2",
+        "--no-teacher",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let out = search(&["--resume", dir.to_str().unwrap(), "--trials", "3"]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("teacher: "));
+    assert!(!dir.join("teacher.json").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -110,6 +110,8 @@ fn a_search_killed_at_random_moments_resumes_without_losing_or_repeating_trials(
         &trials,
         "--workers",
         &workers,
+        // Without a teacher, so the kills land among trials rather than in its training.
+        "--no-teacher",
         "--out",
         run,
     ];
