@@ -1,7 +1,8 @@
-//! `cargo xtask build|serve|test`: the project's automation, in Rust so that it needs nothing
+//! `cargo xtask build|serve|test|bench|fuzz`: the project's automation, in Rust so that it needs nothing
 //! but cargo. Every command first installs what it lacks (see `tools`).
 
 mod bench;
+mod fuzz;
 mod run;
 mod site;
 mod stamp;
@@ -18,7 +19,9 @@ commands:
   stamp   name a built site by its contents (Trunk's post-build hook runs it; or: stamp DIR)
   test    run every test: native, wasm (headless Chromium) and browser end-to-end
   bench   the trainer's speed on the reference network, natively and as wasm in node
-          (--peers: then TF.js and PyTorch from ../shared/bench/peers)";
+          (--peers: then TF.js and PyTorch from ../shared/bench/peers)
+  fuzz    fuzz every parser of user files under libFuzzer ([--seconds N] [TARGET...];
+          600 s per target by default)";
 
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         "stamp" => stamp::stamp(std::env::args().nth(2).as_deref()),
         "test" => suites::test_all(),
         "bench" => bench::bench(std::env::args().any(|a| a == "--peers")),
+        "fuzz" => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

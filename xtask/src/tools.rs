@@ -59,7 +59,12 @@ fn ensure_wasm_target() -> Result<(), String> {
 }
 
 /// Installs `krate` at `version` unless `binary --version` already reports that version.
-fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> Result<(), String> {
+pub fn ensure_cargo_tool(
+    binary: &str,
+    krate: &str,
+    version: &str,
+    locked: bool,
+) -> Result<(), String> {
     let found = output(command(binary).arg("--version")).unwrap_or_default();
     if found.split_whitespace().any(|w| w == version) {
         return Ok(());

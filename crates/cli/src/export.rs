@@ -27,22 +27,11 @@ pub struct ExportArgs {
     json: bool,
 }
 
-/// Reads an int8 model: a `QuantModel` JSON, or an object holding one under `int8` (what
-/// `train --save` writes).
+/// Reads an int8 model file ([`QuantModel::from_model_file`]), naming it in any error.
 pub fn read_model(path: &Path) -> anyhow::Result<QuantModel> {
     let name = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{name} is not JSON"))?;
-    let value = match value.get("int8") {
-        Some(inner) => inner.clone(),
-        None => value,
-    };
-    let model: QuantModel = serde_json::from_value(value).with_context(|| {
-        format!("{name} is not an int8 model (architecture, layers, output_scale)")
-    })?;
-    model.check().with_context(|| format!("{name}"))?;
-    Ok(model)
+    QuantModel::from_model_file(&text).map_err(|why| anyhow::anyhow!("{name}: {why}"))
 }
 
 /// Runs the command.

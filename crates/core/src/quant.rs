@@ -372,6 +372,21 @@ pub fn tensor_sizes(layer: &Layer, input: Shape, output: Shape) -> Vec<(usize, u
 }
 
 impl QuantModel {
+    /// Reads a model file, checked: a `QuantModel` JSON, or an object holding one under `int8`
+    /// (what `sparse-explorer train --save` writes). The error says what is wrong with it.
+    pub fn from_model_file(text: &str) -> std::result::Result<Self, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+        let value = match value.get("int8") {
+            Some(inner) => inner.clone(),
+            None => value,
+        };
+        let model: QuantModel = serde_json::from_value(value)
+            .map_err(|e| format!("not an int8 model (architecture, layers, output_scale): {e}"))?;
+        model.check().map_err(|e| e.to_string())?;
+        Ok(model)
+    }
+
     /// Checks that the model can be evaluated (and exported): a valid architecture, one
     /// quantised layer of the right kind per layer, every tensor as long as its layer's
     /// shapes imply, and requantisation shifts in range; says which layer is wrong otherwise.
