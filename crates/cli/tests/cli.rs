@@ -954,18 +954,15 @@ fn a_search_distils_by_default_keeps_its_teacher_in_the_run_folder_and_resumes_w
         args.extend_from_slice(extra);
         sparse_explorer(&args)
     };
-    let out = search(&[
-        "--dataset",
-        data.to_str().unwrap(),
-        "--flash-bytes",
-        "4000",
-        "--sram-bytes",
-        "600",
-        "--trials",
-        "3",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    // A new run of `trials` trials in `dir`, with `extra` flags.
+    let begin = |trials: &str, extra: &[&str]| {
+        let mut args = vec!["--dataset", data.to_str().unwrap(), "--flash-bytes", "4000"];
+        args.extend(["--sram-bytes", "600", "--trials", trials]);
+        args.extend_from_slice(extra);
+        args.extend(["--out", dir.to_str().unwrap()]);
+        search(&args)
+    };
+    let out = begin("3", &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -1001,19 +998,7 @@ fn a_search_distils_by_default_keeps_its_teacher_in_the_run_folder_and_resumes_w
     let _ = std::fs::remove_dir_all(&dir);
 
     // --no-teacher trains on the labels alone, and its resume trains no teacher either.
-    let out = search(&[
-        "--dataset",
-        data.to_str().unwrap(),
-        "--flash-bytes",
-        "4000",
-        "--sram-bytes",
-        "600",
-        "--trials",
-        "2",
-        "--no-teacher",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = begin("2", &["--no-teacher"]);
     assert!(out.status.success());
     let out = search(&["--resume", dir.to_str().unwrap(), "--trials", "3"]);
     assert!(out.status.success());
