@@ -1,8 +1,9 @@
 // The page's search, measured as a user runs it: the built site in headless Chromium, MNIST,
 // SpArSe's budget (2,800 B model size, 2,048 B SRAM), 2 workers, started from the setup form
-// and stopped after MINUTES (default 60). Writes OUT (default bench/page/out/) trials.jsonl
-// (the page's own export of the run) and page.png, and prints the Pareto member with the best
-// validation accuracy: its int8 test accuracy, model size and working memory.
+// with its defaults (a teacher trained first) and stopped after MINUTES (default 60). Writes
+// OUT (default bench/page/out/) trials.jsonl (the page's own export of the run) and page.png,
+// and prints the Pareto member with the best validation accuracy: its int8 test accuracy,
+// model size and working memory, and the teacher's validation accuracy.
 //   node bench/page/full-search.mjs    (run by bench/page/run.sh, which builds the site first)
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -45,6 +46,7 @@ try {
     const minutes = ((Date.now() - started) / 60_000).toFixed(1);
     console.log(`${minutes} min: ${await trials()} trials; ${await page.getByTestId('search-status').textContent()}`);
   }
+  const lastStatus = await page.getByTestId('search-status').textContent();
   await page.getByTestId('stop-search').click();
   await page.waitForFunction(
     () => document.querySelector('[data-testid="search-status"]').textContent.startsWith('Stopped'),
@@ -74,6 +76,8 @@ try {
     failed: records.filter((r) => r.status !== 'trained').length,
     trials_by_epochs: epochs,
     pareto: front.length,
+    // The status line names the teacher once it is trained (Start search distils by default).
+    teacher_val_accuracy: Number(/teacher of ([\d.]+)%/.exec(lastStatus)?.[1] ?? NaN) / 100,
     page_errors: errors,
   };
   if (front.length > 0) {

@@ -1,6 +1,7 @@
 // The user's own data in a real browser: a CSV upload replaces MNIST, shows its counts and is
-// searched; a malformed upload is refused with its row and column while the dataset in use
-// stays.
+// searched (with a teacher trained first, which a resume keeps); a malformed upload is refused
+// with its row and column while the dataset in use stays.
+import fs from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
@@ -76,5 +77,98 @@ test('a malformed upload is refused with its row and column, and MNIST stays', a
   assert.equal(await page.getByTestId('dataset-summary').textContent(), before);
   assert.match(before, /^MNIST/);
   await page.screenshot({ path: await screenshotPath('21-upload-refused.png') });
+  await page.close();
+});
+
+/** Uploads `n` rows of bars as bars.csv and waits until it is the dataset in use. */
+async function uploadBars(page, n) {
+  await page.getByTestId('dataset-upload').setInputFiles({
+    name: 'bars.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(barsCsv(n)),
+  });
+  await page.waitForFunction(() =>
+    document.querySelector('[data-testid="dataset-summary"]').textContent.startsWith('bars.csv'),
+  );
+}
+
+/** The trials the page exports (its Export button), parsed. */
+async function exportedTrials(page) {
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-run').click(),
+  ]);
+  return fs
+    .readFileSync(await file.path(), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+}
+
+test('Start search trains a teacher first, distils every trial from it, and a resume keeps it', async () => {
+  const { page, errors } = await openLoadedPage(live, {
+    query: '?trials=16&epochs=1&max-epochs=1&workers=2&algorithm=random',
+  });
+  assert.equal(await page.getByTestId('teacher').isChecked(), true, 'a teacher by default');
+  await uploadBars(page, 1400);
+  await page.getByTestId('start-search').click();
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="trial-row"]').length >= 2,
+    null,
+    { timeout: 120_000 },
+  );
+  const status = await page.getByTestId('search-status').textContent();
+  const taught = /distilled from a teacher of ([\d.]+)% validation accuracy/.exec(status);
+  assert.ok(taught, status);
+  console.log(`bars.csv teacher: ${taught[1]}% validation accuracy`);
+  assert.ok(Number(taught[1]) > 60, `the teacher learns the bars: ${taught[1]}%`);
+  const saved = await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('sparse-explorer');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('saved').objectStore('saved').get('teacher');
+          get.onsuccess = () => resolve(get.result ? JSON.parse(get.result) : null);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+  );
+  assert.ok(saved, 'the teacher is saved in IndexedDB');
+  assert.deepEqual(saved.architecture.input, [1, 12, 12]);
+  assert.equal(saved.architecture.classes, 3);
+  // Pause mid-search, so the reload below has trials left to run.
+  await page.getByTestId('pause-search').click();
+  await page.waitForFunction(
+    () => /^Paused/.test(document.querySelector('[data-testid="search-status"]')?.textContent ?? ''),
+    null,
+    { timeout: 60_000 },
+  );
+  const before = await page.getByTestId('trial-row').count();
+  assert.ok(before < 16, `trials left for the resume: ${before} of 16 done`);
+  await page.screenshot({ path: await screenshotPath('22-teacher.png'), fullPage: true });
+
+  // A reload mid-search: the same data again, then Resume reads the teacher back.
+  await page.reload();
+  await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
+  await uploadBars(page, 1400);
+  await page.getByTestId('resume-run').click();
+  await page.waitForFunction(
+    () =>
+      /^Finished/.test(
+        document.querySelector('[data-testid="search-status"]')?.textContent ?? '',
+      ),
+    null,
+    { timeout: 120_000 },
+  );
+  assert.match(
+    await page.getByTestId('search-status').textContent(),
+    /distilled from the saved teacher/,
+  );
+  const records = await exportedTrials(page);
+  assert.equal(records.length, 16);
+  const failed = records.filter((r) => r.status !== 'trained');
+  assert.deepEqual(failed.map((r) => r.reason), [], 'every trial trained');
+  assert.deepEqual(errors, []);
   await page.close();
 });

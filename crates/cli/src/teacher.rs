@@ -6,14 +6,12 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use sparse_core::{Dataset, FloatModel};
 use sparse_train::{
-    Distillation, Network, SoftTargets, TrainConfig, Trainer, evaluate, teacher_architecture,
+    Distillation, Network, SoftTargets, TEACHER_EPOCHS, TrainConfig, Trainer, evaluate,
+    teacher_architecture,
 };
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Epochs the teacher trains.
-const TEACHER_EPOCHS: usize = 3;
 
 /// Where a run keeps its teacher.
 pub fn teacher_path(dir: &Path) -> PathBuf {

@@ -4,12 +4,16 @@
 //! targets are computed once (a few bytes per image and class) and shared read-only by every
 //! trial, so a step costs one more softmax, not a teacher forward pass.
 
-use crate::trainer::predict_logits;
+use crate::batch::batch_tensors;
 use crate::{Error, Network, Result};
-use candle_core::{D, Device, Tensor};
+use candle_core::{D, DType, Device, Tensor};
 use candle_nn::ops::log_softmax;
 use sparse_core::Dataset;
 use sparse_core::architecture::{Architecture, Conv, Dense, Layer, Padding, Pool};
+use std::ops::Range;
+
+/// Epochs a search's teacher trains (the CLI's and the page's).
+pub const TEACHER_EPOCHS: usize = 3;
 
 /// How a student learns from its teacher.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -43,14 +47,35 @@ pub struct SoftTargets {
 impl SoftTargets {
     /// `teacher`'s probabilities at `temperature` for every image of `data`.
     pub fn of(teacher: &Network, data: &Dataset, temperature: f64) -> Result<Self> {
-        let logits = predict_logits(teacher, data)?;
-        let classes = teacher.architecture().classes;
-        let softened = (logits / temperature)?;
-        let probabilities = candle_nn::ops::softmax(&softened, D::Minus1)?
-            .to_dtype(candle_core::DType::F32)?
-            .flatten_all()?
-            .to_vec1::<f32>()?;
-        Self::from_probabilities(classes, temperature, probabilities)
+        let probabilities = Self::probabilities(teacher, data, 0..data.len(), temperature)?;
+        Self::from_probabilities(teacher.architecture().classes, temperature, probabilities)
+    }
+
+    /// `teacher`'s probabilities at `temperature` for the images `range` of `data` (cut to
+    /// its length), row by row: a large set's targets can be computed a part at a time (the
+    /// page's worker does, reporting between parts) and joined by
+    /// [`SoftTargets::from_probabilities`].
+    pub fn probabilities(
+        teacher: &Network,
+        data: &Dataset,
+        range: Range<usize>,
+        temperature: f64,
+    ) -> Result<Vec<f32>> {
+        let device = Device::Cpu;
+        let indices: Vec<usize> =
+            (range.start.min(data.len())..range.end.min(data.len())).collect();
+        let mut probabilities = Vec::with_capacity(indices.len() * teacher.architecture().classes);
+        for chunk in indices.chunks(500) {
+            let (x, _) = batch_tensors(data, chunk, &device)?;
+            let softened = (teacher.forward(&x)?.detach() / temperature)?;
+            probabilities.extend(
+                candle_nn::ops::softmax(&softened, D::Minus1)?
+                    .to_dtype(DType::F32)?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?,
+            );
+        }
+        Ok(probabilities)
     }
 
     /// Targets given as probabilities (`classes` per image), already at `temperature`.
@@ -186,6 +211,35 @@ mod tests {
         assert!(SoftTargets::from_probabilities(3, 0.0, vec![0.5; 6]).is_err());
         let t = SoftTargets::from_probabilities(3, 2.0, vec![0.5; 6]).unwrap();
         assert_eq!((t.len(), t.classes(), t.temperature()), (2, 3, 2.0));
+    }
+
+    #[test]
+    fn targets_computed_in_parts_equal_targets_computed_at_once() {
+        let shape = sparse_core::ImageShape {
+            channels: 1,
+            height: 6,
+            width: 6,
+        };
+        let pixels = (0..7 * 36).map(|i| (i * 37 % 256) as u8).collect();
+        let data = Dataset::new(shape, pixels, vec![0, 1, 2, 0, 1, 2, 0]).unwrap();
+        let teacher = Network::new(&teacher_architecture([1, 6, 6], 3), 3, &Device::Cpu).unwrap();
+        let whole = SoftTargets::of(&teacher, &data, 2.0).unwrap();
+        let mut parts = SoftTargets::probabilities(&teacher, &data, 0..4, 2.0).unwrap();
+        parts.extend(SoftTargets::probabilities(&teacher, &data, 4..100, 2.0).unwrap());
+        assert_eq!(
+            SoftTargets::from_probabilities(3, 2.0, parts).unwrap(),
+            whole
+        );
+        assert_eq!(whole.len(), 7);
+        let row_sums: Vec<f32> = whole
+            .probabilities
+            .chunks(3)
+            .map(|r| r.iter().sum())
+            .collect();
+        assert!(
+            row_sums.iter().all(|s| (s - 1.0).abs() < 1e-5),
+            "{row_sums:?}"
+        );
     }
 
     #[test]

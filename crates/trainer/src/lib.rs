@@ -26,7 +26,7 @@ mod reference;
 mod trainer;
 mod trial;
 
-pub use distill::{Distillation, SoftTargets, teacher_architecture};
+pub use distill::{Distillation, SoftTargets, TEACHER_EPOCHS, teacher_architecture};
 pub use error::{Error, Result};
 pub use network::Network;
 pub use quantize::quantize;

@@ -12,6 +12,7 @@ mod download;
 mod fetch;
 pub mod pool;
 pub mod protocol;
+pub mod run_teacher;
 pub mod search_run;
 pub mod state;
 pub mod store;

@@ -30,6 +30,25 @@ pub struct TrialJob {
     pub train_images: Option<usize>,
     /// Score on only the first this many test images, if set.
     pub test_images: Option<usize>,
+    /// Whether it learns from the search's teacher too (sent before with `SetTeacher`).
+    #[serde(default)]
+    pub distil: bool,
+}
+
+/// The teacher of a search for a pool worker to train: a larger network for the search's
+/// data, trained once on the same training split as every trial.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeacherJob {
+    /// `[channels, height, width]` of the images.
+    pub input: [usize; 3],
+    /// Classes (as many as the trials').
+    pub classes: usize,
+    /// Seed of its training.
+    pub seed: u64,
+    /// Train on only the first this many training images, as the trials do, if set.
+    pub train_images: Option<usize>,
+    /// The trials' test subset (so the worker keeps one split for teacher and trials).
+    pub test_images: Option<usize>,
 }
 
 /// What the page asks of the worker.
@@ -53,6 +72,10 @@ pub enum ToWorker {
     },
     /// Train one search trial on the loaded dataset and report it.
     RunTrial(Box<TrialJob>),
+    /// Train a search's teacher, reporting progress, then send its weights.
+    TrainTeacher(TeacherJob),
+    /// Keep this teacher for the trials that distil (replacing any other).
+    SetTeacher(Box<FloatModel>),
     /// Hold the trial in progress after the current slice until `Resume` or `Stop`.
     Pause,
     /// Carry on with a paused trial.
@@ -161,6 +184,26 @@ pub enum FromWorker {
         int8: Option<Box<QuantModel>>,
         /// Test images by true class (rows) and predicted class (columns), if trained.
         confusion: Option<Vec<Vec<u32>>>,
+    },
+    /// The worker is computing the teacher's soft targets for its trials (before its first
+    /// trial that distils): how far it got.
+    Preparing {
+        /// Fraction of the training images done.
+        fraction_done: f64,
+    },
+    /// How far the teacher's training got, about ten times a second.
+    TeacherProgress {
+        /// Fraction of its training done, in (0, 1].
+        fraction_done: f64,
+    },
+    /// The teacher is trained.
+    TeacherReady {
+        /// Its weights.
+        model: Box<FloatModel>,
+        /// Its accuracy on the trials' validation split.
+        validation_accuracy: f64,
+        /// Seconds its training took.
+        seconds: f64,
     },
     /// Training was stopped on request.
     Stopped,

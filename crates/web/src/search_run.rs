@@ -2,13 +2,14 @@
 //! finished trials and the weights children inherit. No browser code, so it is tested natively;
 //! the search panel feeds it worker messages and renders what it holds.
 
-use crate::protocol::{CurvePoint, TrialJob};
+use crate::protocol::{CurvePoint, TeacherJob, TrialJob};
+use crate::run_teacher::RunTeacher;
 use serde::{Deserialize, Serialize};
 use sparse_core::cost::{Budget, FlashMeasure};
 use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{FloatModel, TrialRecord};
-use sparse_search::{Algorithm, Outcome, Schedule, Search};
+use sparse_search::{Algorithm, Candidate, Outcome, Schedule, Search};
 use sparse_train::TrainConfig;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -79,6 +80,10 @@ pub struct SearchSetup {
     pub test_images: Option<usize>,
     /// Workers training at once.
     pub workers: usize,
+    /// Whether candidates learn from a teacher too (knowledge distillation, trained by a
+    /// worker before the first trial; runs saved before it had none).
+    #[serde(default)]
+    pub teacher: bool,
 }
 
 impl SearchSetup {
@@ -91,7 +96,7 @@ impl SearchSetup {
     /// A search small enough to show a Pareto front within seconds and evolve it for about a
     /// minute: 60 trials on 6,000 training images (1,000 of them held out for validation),
     /// each first trained one epoch, the promising ones on to 3 and 9, scored on 1,000 test
-    /// images, under `budget`.
+    /// images, under `budget`; no teacher (its training would take a third of the minute).
     pub fn quick_demo(budget: Budget, workers: usize) -> Self {
         Self {
             budget,
@@ -104,6 +109,7 @@ impl SearchSetup {
             train_images: Some(6000),
             test_images: Some(1000),
             workers,
+            teacher: false,
         }
     }
 }
@@ -145,7 +151,8 @@ pub enum Phase {
 }
 
 /// The version of [`SavedRun`]'s format this page writes (saves made before versions are 1).
-pub const SAVED_SCHEMA: u32 = 2;
+/// (3: the setup says whether a teacher is used, and the teacher is saved apart.)
+pub const SAVED_SCHEMA: u32 = 3;
 
 fn first_schema() -> u32 {
     1
@@ -218,6 +225,11 @@ pub struct SearchRun {
     confusions: HashMap<u64, Vec<Vec<u32>>>,
     busy: Vec<Option<u64>>,
     phase: Phase,
+    /// The teacher, when the setup wants one.
+    teacher: Option<RunTeacher>,
+    /// A candidate asked while the teacher trains (asked early so that a budget nothing fits
+    /// fails the search before a teacher is trained for nothing), given out first.
+    held: Option<Candidate>,
 }
 
 impl SearchRun {
@@ -226,8 +238,10 @@ impl SearchRun {
         let budget = setup.budget.measuring_flash_as(FlashMeasure::ModelSize);
         let search = Search::new(space, budget, setup.algorithm.algorithm(), setup.seed)
             .with_schedule(setup.schedule());
+        let workers = setup.workers.max(1);
         Self {
-            busy: vec![None; setup.workers.max(1)],
+            busy: vec![None; workers],
+            teacher: setup.teacher.then(|| RunTeacher::new(workers, None)),
             setup,
             search,
             records: Rc::default(),
@@ -236,6 +250,7 @@ impl SearchRun {
             curves: HashMap::new(),
             confusions: HashMap::new(),
             phase: Phase::Running,
+            held: None,
         }
     }
 
@@ -253,20 +268,28 @@ impl SearchRun {
         }
     }
 
-    /// The saved search with the kept weights (and int8 models) found, going on (or finished,
-    /// if it was): the trials in flight at the save are lost, the rest carries on as before.
+    /// The saved search with the kept weights (and int8 models) and teacher found, going on
+    /// (or finished, if it was): the trials in flight at the save are lost, the rest carries
+    /// on as before (with a new teacher trained first if its teacher was not found).
     pub fn restore(
         saved: SavedRun,
         models: HashMap<u64, FloatModel>,
         int8_models: HashMap<u64, QuantModel>,
+        teacher: Option<FloatModel>,
     ) -> Self {
         let mut search = saved.search;
         if search.schedule().is_none() {
             // Saved before training by promise: every trial trained the setup's epochs.
             search.set_schedule(Schedule::fixed(saved.setup.epochs));
         }
+        let workers = saved.setup.workers.max(1);
         let mut run = Self {
-            busy: vec![None; saved.setup.workers.max(1)],
+            busy: vec![None; workers],
+            teacher: saved
+                .setup
+                .teacher
+                .then(|| RunTeacher::new(workers, teacher)),
+            held: None,
             setup: saved.setup,
             search,
             records: Rc::new(saved.records),
@@ -340,8 +363,9 @@ impl SearchRun {
         self.busy.iter().flatten().count()
     }
 
-    /// The next trial for idle `worker`, if the search is running and trials remain; asking
-    /// the engine may fail the search (nothing fits the budget).
+    /// The next trial for idle `worker`, if the search is running, trials remain and the
+    /// teacher (if any) is trained; asking the engine may fail the search (nothing fits the
+    /// budget). A job that distils goes after [`SearchRun::give_teacher`]'s weights.
     pub fn next_job(&mut self, worker: usize) -> Option<TrialJob> {
         if self.phase != Phase::Running
             || self.busy.get(worker).is_none_or(Option::is_some)
@@ -349,13 +373,26 @@ impl SearchRun {
         {
             return None;
         }
-        let candidate = match self.search.ask() {
+        let waiting_for_teacher = self.teacher.as_ref().is_some_and(|t| t.model().is_none());
+        if waiting_for_teacher && self.held.is_some() {
+            return None;
+        }
+        let candidate = match self
+            .held
+            .take()
+            .map(Ok)
+            .unwrap_or_else(|| self.search.ask())
+        {
             Ok(candidate) => candidate,
             Err(e) => {
                 self.phase = Phase::Failed(e.to_string());
                 return None;
             }
         };
+        if waiting_for_teacher {
+            self.held = Some(candidate);
+            return None;
+        }
         self.busy[worker] = Some(candidate.id);
         let space = self.search.space();
         Some(TrialJob {
@@ -374,7 +411,60 @@ impl SearchRun {
             continues: candidate.continues,
             train_images: self.setup.train_images,
             test_images: self.setup.test_images,
+            distil: self.teacher.is_some(),
         })
+    }
+
+    /// The teacher's training for idle `worker`, if the search wants a teacher, none is
+    /// trained or training, and the budget is known to fit a candidate (asked before with
+    /// [`SearchRun::next_job`]).
+    pub fn teacher_job(&mut self, worker: usize) -> Option<TeacherJob> {
+        let teacher = self.teacher.as_mut()?;
+        if self.phase != Phase::Running
+            || self.held.is_none()
+            || !teacher.needs_trainer()
+            || self.busy.get(worker).is_none_or(Option::is_some)
+        {
+            return None;
+        }
+        teacher.start(worker);
+        let space = self.search.space();
+        Some(TeacherJob {
+            input: space.input,
+            classes: space.classes,
+            seed: self.setup.seed,
+            train_images: self.setup.train_images,
+            test_images: self.setup.test_images,
+        })
+    }
+
+    /// The search's teacher, if its setup wants one.
+    pub fn teacher(&self) -> Option<&RunTeacher> {
+        self.teacher.as_ref()
+    }
+
+    /// The worker training the teacher, while one does.
+    pub fn teacher_worker(&self) -> Option<usize> {
+        self.teacher.as_ref()?.training().map(|(worker, _)| worker)
+    }
+
+    /// `worker` reports `fraction` of the teacher's training done.
+    pub fn teacher_progress(&mut self, worker: usize, fraction: f64) {
+        if let Some(teacher) = self.teacher.as_mut() {
+            teacher.progress(worker, fraction);
+        }
+    }
+
+    /// `worker` trained the teacher: kept (`true`, so the page saves it) if it was asked to.
+    pub fn teacher_done(&mut self, worker: usize, model: FloatModel, accuracy: f64) -> bool {
+        self.teacher
+            .as_mut()
+            .is_some_and(|t| t.trained(worker, model, accuracy))
+    }
+
+    /// The teacher's weights for `worker` to hold before its next trial, unless it holds them.
+    pub fn give_teacher(&mut self, worker: usize) -> Option<FloatModel> {
+        self.teacher.as_mut()?.give(worker)
     }
 
     /// Trial `id`'s test confusion matrix (true class by row), if its worker sent one.
@@ -428,8 +518,13 @@ impl SearchRun {
         self.settle();
     }
 
-    /// `worker` stopped its trial on request (or had none).
+    /// `worker` stopped its trial (or the teacher's training) on request, or had none.
     pub fn stopped(&mut self, worker: usize) {
+        if self.teacher_worker() == Some(worker)
+            && let Some(teacher) = self.teacher.as_mut()
+        {
+            teacher.lost(worker);
+        }
         if let Some(slot) = self.busy.get_mut(worker) {
             *slot = None;
         }
@@ -439,6 +534,9 @@ impl SearchRun {
     /// `worker` died or was lost: its trial is recorded as failed, and the search goes on
     /// with the others.
     pub fn worker_lost(&mut self, worker: usize, why: &str) {
+        if let Some(teacher) = self.teacher.as_mut() {
+            teacher.lost(worker);
+        }
         let Some(id) = self.busy.get(worker).copied().flatten() else {
             return;
         };
@@ -680,7 +778,7 @@ mod tests {
             .iter()
             .map(|id| (*id, run.model(*id).unwrap().clone()))
             .collect();
-        let mut resumed = SearchRun::restore(back, models, HashMap::new());
+        let mut resumed = SearchRun::restore(back, models, HashMap::new(), None);
         assert_eq!(resumed.records().len(), 3);
         assert_eq!(resumed.phase(), &Phase::Running);
         // The trial in flight at the save is lost; three more finish the six.
@@ -712,7 +810,8 @@ mod tests {
         old.as_object_mut().unwrap().remove("schema");
         assert_eq!(SavedRun::parse(&old.to_string()).unwrap().schema, 1);
         assert!(
-            error(&|v| v["schema"] = 3.into()).starts_with("the saved search was made by a newer")
+            error(&|v| v["schema"] = (SAVED_SCHEMA + 1).into())
+                .starts_with("the saved search was made by a newer")
         );
         assert!(
             error(&|v| v["search"]["space"]["max_filters"] = 0.into()).contains("not consistent")
@@ -764,5 +863,118 @@ mod tests {
             panic!("{:?}", run.phase())
         };
         assert!(why.contains("fits"), "{why}");
+        assert!(run.teacher_job(0).is_none());
+    }
+
+    fn teacher_model() -> FloatModel {
+        FloatModel {
+            architecture: sparse_train::teacher_architecture([1, 28, 28], 10),
+            layers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn trials_wait_for_the_teacher_then_every_worker_gets_it_before_its_first_trial() {
+        let mut run = SearchRun::new(
+            SearchSetup {
+                teacher: true,
+                ..setup(4, 2)
+            },
+            space(),
+        );
+        assert!(run.next_job(0).is_none(), "no trial before the teacher");
+        let job = run.teacher_job(0).expect("worker 0 trains the teacher");
+        assert_eq!((job.input, job.classes, job.seed), ([1, 28, 28], 10, 1));
+        assert_eq!(job.train_images, Some(6000));
+        assert!(run.teacher_job(1).is_none(), "one teacher at a time");
+        assert!(run.next_job(1).is_none());
+        run.teacher_progress(0, 0.5);
+        assert_eq!(run.teacher_worker(), Some(0));
+        assert_eq!(run.teacher().unwrap().training(), Some((0, 0.5)));
+        assert!(
+            !run.teacher_done(1, teacher_model(), 0.99),
+            "not worker 1's to train"
+        );
+        assert!(run.teacher_done(0, teacher_model(), 0.99));
+        assert_eq!(run.teacher_worker(), None);
+        let first = run.next_job(1).expect("trials once the teacher is trained");
+        assert_eq!(
+            first.id, 0,
+            "the candidate asked while the teacher trained goes first"
+        );
+        assert!(first.distil);
+        assert_eq!(run.give_teacher(1), Some(teacher_model()));
+        assert_eq!(run.give_teacher(1), None);
+        let second = run.next_job(0).unwrap();
+        assert_eq!(second.id, 1);
+        assert!(run.give_teacher(0).is_some());
+        assert!(run.teacher_job(0).is_none());
+    }
+
+    #[test]
+    fn a_teacher_lost_with_its_worker_is_trained_again_and_a_search_without_one_never_waits() {
+        let mut run = SearchRun::new(
+            SearchSetup {
+                teacher: true,
+                ..setup(4, 2)
+            },
+            space(),
+        );
+        assert!(run.next_job(0).is_none());
+        run.teacher_job(0).unwrap();
+        run.worker_lost(0, "it crashed");
+        assert!(run.records().is_empty(), "no trial was lost with it");
+        assert!(run.teacher_job(1).is_some(), "another worker trains it");
+        run.stop();
+        run.stopped(1);
+        assert_eq!(run.phase(), &Phase::Stopped);
+
+        let mut plain = SearchRun::new(setup(4, 1), space());
+        assert!(plain.teacher_job(0).is_none());
+        let job = plain.next_job(0).unwrap();
+        assert!(!job.distil);
+        assert_eq!(plain.give_teacher(0), None);
+    }
+
+    #[test]
+    fn a_saved_search_with_a_teacher_resumes_with_it_or_trains_a_new_one() {
+        let mut run = SearchRun::new(
+            SearchSetup {
+                teacher: true,
+                ..setup(4, 1)
+            },
+            space(),
+        );
+        run.next_job(0);
+        run.teacher_job(0).unwrap();
+        run.teacher_done(0, teacher_model(), 0.99);
+        let job = run.next_job(0).unwrap();
+        run.done(0, trained(&job, 0.8), None, None);
+        let text = serde_json::to_string(&run.saved("MNIST")).unwrap();
+        let saved = SavedRun::parse(&text).unwrap();
+        assert!(saved.setup.teacher);
+        let mut kept = SearchRun::restore(
+            saved.clone(),
+            HashMap::new(),
+            HashMap::new(),
+            Some(teacher_model()),
+        );
+        assert!(kept.next_job(0).unwrap().distil);
+        assert!(kept.give_teacher(0).is_some());
+        let mut lost = SearchRun::restore(saved, HashMap::new(), HashMap::new(), None);
+        assert!(lost.next_job(0).is_none());
+        assert!(lost.teacher_job(0).is_some());
+        // A search saved before teachers (no `teacher` in its setup) resumes without one.
+        let old = text
+            .replace(",\"teacher\":true", "")
+            .replace("\"schema\":3", "\"schema\":2");
+        let old = SavedRun::parse(&old).unwrap();
+        assert!(!old.setup.teacher);
+        assert!(
+            !SearchRun::restore(old, HashMap::new(), HashMap::new(), None)
+                .next_job(0)
+                .unwrap()
+                .distil
+        );
     }
 }

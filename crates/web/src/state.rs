@@ -263,8 +263,12 @@ fn apply_worker_message(state: &mut AppState, message: FromWorker) {
             };
         }
         FromWorker::Stopped => state.run = RunState::Stopped,
-        // Search trials go to the search's pool, never to the skeleton's worker.
-        FromWorker::TrialProgress { .. } | FromWorker::TrialDone { .. } => {}
+        // Search trials and teachers go to the search's pool, never to the skeleton's worker.
+        FromWorker::TrialProgress { .. }
+        | FromWorker::TrialDone { .. }
+        | FromWorker::Preparing { .. }
+        | FromWorker::TeacherProgress { .. }
+        | FromWorker::TeacherReady { .. } => {}
         FromWorker::Failed { message } => {
             if matches!(state.dataset, DatasetState::Loading { .. }) {
                 state.dataset = DatasetState::Failed(message);

@@ -1,17 +1,23 @@
-//! The training worker: downloads MNIST, then trains the skeleton network or search trials in
-//! time slices and reports progress. The page runs one for the skeleton and a pool of them
-//! for a search.
+//! The training worker: downloads MNIST, then trains the skeleton network, a search's
+//! teacher or its trials in time slices and reports progress. The page runs one for the
+//! skeleton and a pool of them for a search.
 //!
 //! Training runs in slices of about [`SLICE_MS`]; between slices the reactor yields to the
 //! worker's event loop (a zero-delay timer) so that a `Stop` or `Pause` sent by the page is
 //! read within one slice. Progress goes out once per slice, about ten times a second.
 
 use crate::fetch::Download;
-use crate::protocol::{CurvePoint, DatasetInfo, FromWorker, Sample, ToWorker, TrialJob};
+use crate::protocol::{
+    CurvePoint, DatasetInfo, FromWorker, Sample, TeacherJob, ToWorker, TrialJob,
+};
 use crate::upload::parse_upload;
 use futures::{FutureExt, SinkExt, StreamExt};
-use sparse_core::{Architecture, Dataset, TrialRecord, idx::parse_idx_pair};
-use sparse_train::{BatchReport, Network, TrainConfig, Trainer, TrialRun, evaluate, quantize};
+use sparse_core::{Architecture, Dataset, FloatModel, TrialRecord, idx::parse_idx_pair};
+use sparse_train::{
+    BatchReport, Distillation, Network, SoftTargets, TEACHER_EPOCHS, TrainConfig, Trainer,
+    TrialRun, evaluate, quantize, teacher_architecture,
+};
+use std::sync::Arc;
 use std::time::Duration;
 use yew::platform::time::sleep;
 use yew_agent::prelude::*;
@@ -31,6 +37,9 @@ const MNIST_FILES: [&str; 4] = [
 const CALIBRATION_IMAGES: usize = 1000;
 /// Training images shown in the page's sample grid.
 const SAMPLES: usize = 40;
+
+/// Training images whose soft targets a worker computes between two words to the page.
+const TARGETS_PART: usize = 2000;
 
 /// Every `VALIDATION`-th training image is held out to score search candidates (as the CLI).
 const VALIDATION: usize = 6;
@@ -70,14 +79,14 @@ impl Splits {
 /// test subset; kept between trials of the same search.
 struct TrialData {
     /// The subset sizes these were made for.
-    sizes: (Option<usize>, Option<usize>),
+    sizes: Sizes,
     train: Dataset,
     validation: Dataset,
     test: Dataset,
 }
 
 impl TrialData {
-    fn new(splits: &Splits, sizes: (Option<usize>, Option<usize>)) -> Self {
+    fn new(splits: &Splits, sizes: Sizes) -> Self {
         let subset = |data: &Dataset, n: Option<usize>| match n {
             Some(n) => data.head(n),
             None => data.clone(),
@@ -92,6 +101,64 @@ impl TrialData {
     }
 }
 
+/// Sizes of the training and test subsets a search uses (`None`: all).
+type Sizes = (Option<usize>, Option<usize>);
+
+/// The search's teacher as a worker holds it: its network, and its soft targets for the
+/// training split they were computed on (once per teacher and split, shared by every trial).
+struct HeldTeacher {
+    network: Network,
+    targets: Option<(Sizes, Arc<SoftTargets>)>,
+}
+
+impl HeldTeacher {
+    /// The teacher's soft targets for `data`'s training images, computed (the first time) in
+    /// parts with a word to the page between them, so its watchdog hears the worker.
+    async fn targets(
+        &mut self,
+        scope: &mut ReactorScope<ToWorker, FromWorker>,
+        data: &TrialData,
+    ) -> Result<Arc<SoftTargets>, String> {
+        if let Some((sizes, targets)) = &self.targets
+            && *sizes == data.sizes
+        {
+            return Ok(targets.clone());
+        }
+        let temperature = Distillation::default().temperature;
+        let fail = |e: sparse_train::Error| format!("the teacher does not fit this data: {e}");
+        let images = data.train.len();
+        let mut probabilities = Vec::new();
+        for start in (0..images).step_by(TARGETS_PART) {
+            let part = start..start + TARGETS_PART;
+            probabilities.extend(
+                SoftTargets::probabilities(&self.network, &data.train, part, temperature)
+                    .map_err(fail)?,
+            );
+            let fraction_done = ((start + TARGETS_PART).min(images)) as f64 / images as f64;
+            let _ = scope.send(FromWorker::Preparing { fraction_done }).await;
+            sleep(Duration::ZERO).await;
+        }
+        let classes = self.network.architecture().classes;
+        let targets = SoftTargets::from_probabilities(classes, temperature, probabilities)
+            .map(Arc::new)
+            .map_err(fail)?;
+        self.targets = Some((data.sizes, targets.clone()));
+        Ok(targets)
+    }
+}
+
+/// The trial data for `sizes`, made from `splits` unless `held` is already it.
+fn trial_data_for<'a>(
+    held: &'a mut Option<TrialData>,
+    splits: &Splits,
+    sizes: Sizes,
+) -> &'a TrialData {
+    if held.as_ref().is_none_or(|d| d.sizes != sizes) {
+        *held = Some(TrialData::new(splits, sizes));
+    }
+    held.as_ref().expect("just made")
+}
+
 /// What the page asked for while a run was paused: carry on, or stop.
 enum AfterPause {
     Resume,
@@ -104,12 +171,14 @@ enum AfterPause {
 pub async fn TrainReactor(mut scope: ReactorScope<ToWorker, FromWorker>) {
     let mut splits: Option<Splits> = None;
     let mut trial_data: Option<TrialData> = None;
+    let mut teacher: Option<HeldTeacher> = None;
     while let Some(message) = scope.next().await {
         let outcome = match message {
             ToWorker::LoadMnist { base_url } => match load_mnist(&mut scope, &base_url).await {
                 Ok(loaded) => {
                     splits = Some(loaded);
                     trial_data = None;
+                    teacher = None;
                     Ok(())
                 }
                 Err(e) => Err(e),
@@ -132,6 +201,7 @@ pub async fn TrainReactor(mut scope: ReactorScope<ToWorker, FromWorker>) {
                             .await;
                         splits = Some(loaded);
                         trial_data = None;
+                        teacher = None;
                     }
                     Err(message) => {
                         let _ = scope.send(FromWorker::UploadRejected { message }).await;
@@ -141,15 +211,44 @@ pub async fn TrainReactor(mut scope: ReactorScope<ToWorker, FromWorker>) {
             }
             ToWorker::RunTrial(job) => match &splits {
                 Some(splits) => {
-                    let sizes = (job.train_images, job.test_images);
-                    if trial_data.as_ref().is_none_or(|d| d.sizes != sizes) {
-                        trial_data = Some(TrialData::new(splits, sizes));
+                    let data = trial_data_for(
+                        &mut trial_data,
+                        splits,
+                        (job.train_images, job.test_images),
+                    );
+                    let targets = match (job.distil, teacher.as_mut()) {
+                        (false, _) => Ok(None),
+                        (true, Some(teacher)) => teacher.targets(&mut scope, data).await.map(Some),
+                        (true, None) => Err("this worker was given no teacher".to_string()),
+                    };
+                    match targets {
+                        Ok(targets) => run_trial(&mut scope, data, *job, targets).await,
+                        Err(reason) => send_failed(&mut scope, &job, reason, now_ms()).await,
                     }
-                    let data = trial_data.as_ref().expect("just made");
-                    run_trial(&mut scope, data, *job).await;
                     Ok(())
                 }
                 None => Err("the dataset has not been loaded yet".to_string()),
+            },
+            ToWorker::TrainTeacher(job) => match &splits {
+                Some(splits) => {
+                    let data = trial_data_for(
+                        &mut trial_data,
+                        splits,
+                        (job.train_images, job.test_images),
+                    );
+                    train_teacher(&mut scope, data, job).await
+                }
+                None => Err("the dataset has not been loaded yet".to_string()),
+            },
+            ToWorker::SetTeacher(model) => match Network::from_float_model(&model) {
+                Ok(network) => {
+                    teacher = Some(HeldTeacher {
+                        network,
+                        targets: None,
+                    });
+                    Ok(())
+                }
+                Err(e) => Err(format!("the teacher's weights do not fit: {e}")),
             },
             // Nothing is running, so there is nothing to stop, pause or resume.
             ToWorker::Stop | ToWorker::Pause | ToWorker::Resume => Ok(()),
@@ -316,12 +415,60 @@ async fn between_slices(scope: &mut ReactorScope<ToWorker, FromWorker>) -> After
     }
 }
 
-/// Trains one search trial in slices, streaming its curve, then measures it and sends the
-/// record (a failure is a record too, never the end of the worker) with the trained weights.
+/// Trains a search's teacher on the trials' training split in slices, reporting progress,
+/// then sends its weights and validation accuracy (or `Stopped` if told to stop).
+async fn train_teacher(
+    scope: &mut ReactorScope<ToWorker, FromWorker>,
+    data: &TrialData,
+    job: TeacherJob,
+) -> Result<(), String> {
+    let started = now_ms();
+    let config = TrainConfig {
+        epochs: TEACHER_EPOCHS,
+        seed: job.seed,
+        ..TrainConfig::default()
+    };
+    let architecture = teacher_architecture(job.input, job.classes);
+    let mut trainer =
+        Trainer::new(&architecture, &data.train, config).map_err(|e| e.to_string())?;
+    loop {
+        let slice = train_slice(|| trainer.step(&data.train))
+            .map_err(|e| format!("the teacher's training failed: {e}"))?;
+        if let Some(point) = slice.point {
+            let fraction_done = point.fraction_done;
+            let _ = scope
+                .send(FromWorker::TeacherProgress { fraction_done })
+                .await;
+        }
+        if trainer.is_done() {
+            break;
+        }
+        if let AfterPause::Stop = between_slices(scope).await {
+            let _ = scope.send(FromWorker::Stopped).await;
+            return Ok(());
+        }
+    }
+    let network = trainer.into_network();
+    let validation_accuracy = evaluate(&network, &data.validation).map_err(|e| e.to_string())?;
+    let model: FloatModel = network.to_float_model().map_err(|e| e.to_string())?;
+    let _ = scope
+        .send(FromWorker::TeacherReady {
+            model: Box::new(model),
+            validation_accuracy,
+            seconds: (now_ms() - started) / 1000.0,
+        })
+        .await;
+    Ok(())
+}
+
+/// Trains one search trial in slices (learning from the teacher's `targets` too, if given),
+/// streaming its curve, then measures it and sends the record (a failure is a record too,
+/// never the end of the worker) with the trained weights.
 async fn run_trial(
     scope: &mut ReactorScope<ToWorker, FromWorker>,
     data: &TrialData,
     job: TrialJob,
+    targets: Option<Arc<SoftTargets>>,
 ) {
     let started = now_ms();
     let parent = match job.parent_model.as_ref().map(Network::from_float_model) {
@@ -349,7 +496,13 @@ async fn run_trial(
             )
         }
     };
-    let mut run = match started_run {
+    let distilled = started_run.and_then(|mut run| {
+        if let Some(targets) = targets {
+            run.distil_from(targets, Distillation::default().weight)?;
+        }
+        Ok(run)
+    });
+    let mut run = match distilled {
         Ok(run) => run,
         Err(e) => return send_failed(scope, &job, e.to_string(), started).await,
     };

@@ -9,7 +9,9 @@ use sparse_core::{FloatModel, TrialRecord};
 use sparse_train::Network;
 use sparse_train::{TrainConfig, Trainer, evaluate};
 use sparse_web::codec::JsCodec;
-use sparse_web::protocol::{CurvePoint, DatasetInfo, FromWorker, Sample, ToWorker, TrialJob};
+use sparse_web::protocol::{
+    CurvePoint, DatasetInfo, FromWorker, Sample, TeacherJob, ToWorker, TrialJob,
+};
 use sparse_web::upload::UploadedFile;
 use wasm_bindgen_test::*;
 use yew_agent::Codec;
@@ -58,7 +60,16 @@ fn every_message_survives_the_codec() {
             continues: true,
             train_images: Some(3000),
             test_images: None,
+            distil: true,
         })),
+        ToWorker::TrainTeacher(TeacherJob {
+            input: [1, 28, 28],
+            classes: 10,
+            seed: 7,
+            train_images: None,
+            test_images: Some(1000),
+        }),
+        ToWorker::SetTeacher(Box::new(skeleton_model())),
         ToWorker::LoadFiles {
             files: vec![UploadedFile {
                 name: "digits.csv".into(),
@@ -128,6 +139,15 @@ fn every_message_survives_the_codec() {
             model: Some(Box::new(skeleton_model())),
             int8: Some(Box::new(skeleton_int8())),
             confusion: Some(vec![vec![5, 1], vec![0, 7]]),
+        },
+        FromWorker::Preparing { fraction_done: 0.5 },
+        FromWorker::TeacherProgress {
+            fraction_done: 0.75,
+        },
+        FromWorker::TeacherReady {
+            model: Box::new(skeleton_model()),
+            validation_accuracy: 0.99,
+            seconds: 70.0,
         },
         FromWorker::Stopped,
         FromWorker::Failed {

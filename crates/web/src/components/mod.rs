@@ -9,6 +9,7 @@ mod digit_pad;
 mod hypervolume_chart;
 mod pareto_chart;
 mod sample_grid;
+mod search_form;
 mod search_panel;
 mod training_panel;
 mod trial_table;

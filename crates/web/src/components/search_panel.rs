@@ -1,23 +1,21 @@
-//! The architecture search in the page: the setup (board or custom budget, optimizer, trials,
-//! epochs, seed, workers), Quick demo, Start / Pause / Resume / Stop, and the live views fed
-//! by a pool of training workers. The ask/tell engine runs here on the UI thread (an ask is
-//! milliseconds); all training happens in the workers.
+//! The architecture search in the page: the setup form (`search_form.rs`), Quick demo,
+//! Start / Pause / Resume / Stop, and the live views fed by a pool of training workers. The
+//! ask/tell engine runs here on the UI thread (an ask is milliseconds); all training (the
+//! teacher's too) happens in the workers.
 
 use super::candidate_view::CandidateView;
 use super::hypervolume_chart::HypervolumeChart;
 use super::pareto_chart::ParetoChart;
+use super::search_form::{Form, FormEdit, SetupForm};
 use super::trial_table::{Column, SortOrder, TrialTable};
 use crate::download::download;
 use crate::pool::{PoolEvent, WorkerPool};
 use crate::protocol::{DatasetInfo, FromWorker, ToWorker};
-use crate::search_run::{
-    AlgorithmChoice, Phase, SavedRun, SearchRun, SearchSetup, parse_trials, trials_jsonl,
-};
+use crate::search_run::{Phase, SavedRun, SearchRun, SearchSetup, parse_trials, trials_jsonl};
 use crate::state::DatasetSource;
 use crate::store;
 use sparse_core::FloatModel;
 use sparse_core::TrialRecord;
-use sparse_core::boards::Board;
 use sparse_core::cost::Budget;
 use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
@@ -28,10 +26,6 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// The board preset selected when the page opens.
-const DEFAULT_BOARD: &str = "arduino-uno";
-/// The most workers the page offers.
-const MAX_WORKERS: usize = 16;
 /// A busy worker silent this long (ms) is taken for crashed or hung.
 const SILENCE_MS: f64 = 60_000.0;
 /// The same once an uncaught worker error was seen on the page.
@@ -42,6 +36,8 @@ const RUN_KEY: &str = "run";
 const MODEL_KEY: &str = "model:";
 /// IndexedDB key prefix of a kept trial's int8 model (for the C export).
 const INT8_KEY: &str = "int8:";
+/// IndexedDB key of the search's teacher (its weights), once trained.
+const TEACHER_KEY: &str = "teacher";
 
 /// Props of [`SearchPanel`].
 #[derive(Properties, PartialEq)]
@@ -60,10 +56,8 @@ pub struct SearchPanelProps {
 
 /// What the panel reacts to.
 pub enum Msg {
-    /// A board preset (or `custom`) was chosen.
-    Board(String),
-    /// A setup field changed: which, and its text.
-    Field(Field, String),
+    /// The setup form was edited.
+    Edit(FormEdit),
     /// Start a search with the setup.
     Start,
     /// Start the quick demo.
@@ -94,11 +88,12 @@ pub enum Msg {
     ResumeSaved,
     /// Forget the saved search.
     DiscardSaved,
-    /// The saved search and its kept weights were read back.
+    /// The saved search, its kept weights and its teacher (if saved) were read back.
     Restored(
         Box<SavedRun>,
         HashMap<u64, FloatModel>,
         HashMap<u64, QuantModel>,
+        Option<Box<FloatModel>>,
     ),
     /// A run file was chosen to open.
     Import(Option<web_sys::File>),
@@ -108,42 +103,9 @@ pub enum Msg {
     Export,
 }
 
-/// The setup's text fields.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    /// Flash budget in bytes.
-    Flash,
-    /// SRAM budget in bytes.
-    Sram,
-    /// Optimizer id.
-    Algorithm,
-    /// Trials.
-    Trials,
-    /// Epochs every new candidate trains first.
-    Epochs,
-    /// The most epochs a promoted network trains.
-    MaxEpochs,
-    /// Pixels of shift (augmentation).
-    Shift,
-    /// Seed.
-    Seed,
-    /// Workers.
-    Workers,
-}
-
-/// The setup as typed.
-#[derive(Clone)]
-struct Form {
-    board: String,
-    flash: String,
-    sram: String,
-    algorithm: String,
-    trials: String,
-    epochs: String,
-    max_epochs: String,
-    shift: String,
-    seed: String,
-    workers: String,
+/// Milliseconds since the epoch, for the watchdog and the rate.
+fn now_ms() -> f64 {
+    js_sys::Date::now()
 }
 
 /// The panel's state.
@@ -173,142 +135,6 @@ pub struct SearchPanel {
     last_heard: Vec<f64>,
     /// A worker crashed and has not been found yet.
     crash_seen: bool,
-}
-
-/// Cores the browser reports (at least 1).
-fn cores() -> usize {
-    web_sys::window()
-        .map(|w| w.navigator().hardware_concurrency() as usize)
-        .unwrap_or(1)
-        .clamp(1, MAX_WORKERS)
-}
-
-fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-/// Parses a whole number in `range`, or says what `name` must be.
-fn number(text: &str, name: &str, low: u64, high: u64) -> Result<u64, String> {
-    text.trim()
-        .replace(['_', ','], "")
-        .parse::<u64>()
-        .ok()
-        .filter(|v| (low..=high).contains(v))
-        .ok_or_else(|| format!("{name} must be a whole number from {low} to {high}, not '{text}'"))
-}
-
-impl Form {
-    fn for_board(board: &Board) -> Self {
-        let budget = board.budget();
-        Self {
-            board: board.id.clone(),
-            flash: budget.flash_bytes.to_string(),
-            sram: budget.sram_bytes.to_string(),
-            algorithm: AlgorithmChoice::Mobo.id().into(),
-            trials: "40".into(),
-            epochs: "1".into(),
-            max_epochs: sparse_search::DEFAULT_MAX_EPOCHS.to_string(),
-            shift: sparse_search::DEFAULT_SHIFT.to_string(),
-            seed: "1".into(),
-            workers: cores().to_string(),
-        }
-    }
-
-    /// The fields as `key=value` pairs, in a fixed order, for the page's URL.
-    fn pairs(&self) -> [(&'static str, &str); 10] {
-        [
-            ("board", &self.board),
-            ("flash", &self.flash),
-            ("sram", &self.sram),
-            ("algorithm", &self.algorithm),
-            ("trials", &self.trials),
-            ("epochs", &self.epochs),
-            ("max-epochs", &self.max_epochs),
-            ("shift", &self.shift),
-            ("seed", &self.seed),
-            ("workers", &self.workers),
-        ]
-    }
-
-    /// The form a link describes: a board preset's budget first, then any field the link
-    /// sets (checked only when a search starts, like typed text).
-    fn from_query(query: &str) -> Self {
-        let params = web_sys::UrlSearchParams::new_with_str(query).ok();
-        let get = |key: &str| params.as_ref().and_then(|p| p.get(key));
-        let board = get("board")
-            .and_then(|id| Board::preset(&id))
-            .or_else(|| Board::preset(DEFAULT_BOARD))
-            .expect("a preset");
-        let mut form = Self::for_board(&board);
-        if get("board").as_deref() == Some("custom") {
-            form.board = "custom".into();
-        }
-        for (key, slot) in [
-            ("flash", &mut form.flash),
-            ("sram", &mut form.sram),
-            ("algorithm", &mut form.algorithm),
-            ("trials", &mut form.trials),
-            ("epochs", &mut form.epochs),
-            ("max-epochs", &mut form.max_epochs),
-            ("shift", &mut form.shift),
-            ("seed", &mut form.seed),
-            ("workers", &mut form.workers),
-        ] {
-            if let Some(value) = get(key) {
-                *slot = value;
-            }
-        }
-        form
-    }
-
-    /// Puts the form in the page's URL (replacing the entry), so a link reproduces it.
-    fn write_to_url(&self) {
-        let Ok(params) = web_sys::UrlSearchParams::new() else {
-            return;
-        };
-        for (key, value) in self.pairs() {
-            params.append(key, value);
-        }
-        let query = format!("?{}", String::from(params.to_string()));
-        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
-        }
-    }
-
-    fn budget(&self) -> Result<Budget, String> {
-        Ok(Budget::new(
-            number(&self.flash, "The flash budget", 1, u64::MAX >> 8)?,
-            number(&self.sram, "The SRAM budget", 1, u64::MAX >> 8)?,
-        ))
-    }
-
-    fn workers(&self) -> Result<usize, String> {
-        Ok(number(&self.workers, "Workers", 1, MAX_WORKERS as u64)? as usize)
-    }
-
-    /// The setup the form describes, or what is wrong with it.
-    fn setup(&self) -> Result<SearchSetup, String> {
-        let epochs = number(&self.epochs, "Epochs", 1, 100)? as usize;
-        let max_epochs = number(&self.max_epochs, "Most epochs", 1, 1000)? as usize;
-        if max_epochs < epochs {
-            return Err(format!(
-                "Most epochs ({max_epochs}) must be at least the epochs every trial trains first ({epochs})"
-            ));
-        }
-        Ok(SearchSetup {
-            budget: self.budget()?,
-            algorithm: AlgorithmChoice::from_id(&self.algorithm)
-                .ok_or_else(|| format!("unknown optimizer '{}'", self.algorithm))?,
-            trials: number(&self.trials, "Trials", 1, 100_000)? as usize,
-            epochs,
-            max_epochs,
-            shift: number(&self.shift, "Shift", 0, sparse_train::MAX_SHIFT as u64)? as usize,
-            seed: number(&self.seed, "The seed", 0, u64::MAX)?,
-            train_images: None,
-            test_images: None,
-            workers: self.workers()?,
-        })
-    }
 }
 
 impl SearchPanel {
@@ -419,20 +245,33 @@ impl SearchPanel {
                     int8_models.insert(*id, model);
                 }
             }
-            link.send_message(Msg::Restored(saved, models, int8_models));
+            // A teacher that is missing or unreadable is trained again.
+            let text = store::get(TEACHER_KEY).await.ok().flatten();
+            let teacher = text.and_then(|t| serde_json::from_str(&t).ok());
+            link.send_message(Msg::Restored(saved, models, int8_models, teacher));
         });
     }
 
-    /// Gives every ready, idle worker of the search its next trial.
+    /// Gives every ready, idle worker of the search its next trial (with the teacher first,
+    /// if it distils and the worker does not hold it yet), or the teacher to train.
     fn feed(&mut self) {
         let Some(run) = self.run.as_mut() else {
             return;
         };
         for worker in 0..run.busy().len() {
-            if self.ready.get(worker) == Some(&true)
-                && let Some(job) = run.next_job(worker)
-            {
+            if self.ready.get(worker) != Some(&true) {
+                continue;
+            }
+            if let Some(job) = run.next_job(worker) {
+                if job.distil
+                    && let Some(teacher) = run.give_teacher(worker)
+                {
+                    self.pool
+                        .send(worker, ToWorker::SetTeacher(Box::new(teacher)));
+                }
                 self.pool.send(worker, ToWorker::RunTrial(Box::new(job)));
+            } else if let Some(job) = run.teacher_job(worker) {
+                self.pool.send(worker, ToWorker::TrainTeacher(job));
             }
         }
         if self.ended_ms.is_none()
@@ -466,7 +305,7 @@ impl SearchPanel {
             .iter()
             .enumerate()
             .filter(|(w, trial)| {
-                trial.is_some()
+                (trial.is_some() || run.teacher_worker() == Some(*w))
                     && self.ready.get(*w) == Some(&true)
                     && self.last_heard.get(*w).is_some_and(|t| now - t > patience)
             })
@@ -510,14 +349,36 @@ impl SearchPanel {
         );
     }
 
-    /// Sends `message` to every worker with a trial.
+    /// Sends `message` to every worker with a trial or training the teacher.
     fn tell_busy(&self, message: ToWorker) {
         if let Some(run) = &self.run {
             for (worker, trial) in run.busy().iter().enumerate() {
-                if trial.is_some() {
+                if trial.is_some() || run.teacher_worker() == Some(worker) {
                     self.pool.send(worker, message.clone());
                 }
             }
+        }
+    }
+
+    /// Keeps the teacher `worker` trained and saves it for a resume.
+    fn teacher_ready(
+        &mut self,
+        ctx: &Context<Self>,
+        worker: usize,
+        model: FloatModel,
+        accuracy: f64,
+    ) {
+        let text = serde_json::to_string(&model).ok();
+        let kept = self
+            .run
+            .as_mut()
+            .is_some_and(|run| run.teacher_done(worker, model, accuracy));
+        if let (true, Some(text)) = (kept, text) {
+            let link = ctx.link().clone();
+            spawn_local(async move {
+                let saved = store::put(TEACHER_KEY, &text).await;
+                link.send_message(Msg::SaveOutcome(saved.err()));
+            });
         }
     }
 
@@ -558,6 +419,16 @@ impl SearchPanel {
                         self.persist(ctx, kept.then_some(id));
                     }
                 }
+                FromWorker::TeacherProgress { fraction_done } => {
+                    if let Some(run) = self.run.as_mut() {
+                        run.teacher_progress(worker, fraction_done);
+                    }
+                }
+                FromWorker::TeacherReady {
+                    model,
+                    validation_accuracy,
+                    ..
+                } => self.teacher_ready(ctx, worker, *model, validation_accuracy),
                 FromWorker::Stopped => {
                     if let Some(run) = self.run.as_mut() {
                         run.stopped(worker);
@@ -589,9 +460,14 @@ impl SearchPanel {
         } else {
             0.0
         };
+        let teacher = run.teacher();
         let phase = match run.phase() {
             Phase::Running if self.ready.iter().take(run.busy().len()).any(|r| !r) => {
                 "Running (workers loading the dataset)".to_string()
+            }
+            Phase::Running if teacher.is_some_and(|t| t.model().is_none()) => {
+                let done = teacher.and_then(|t| t.training()).map_or(0.0, |(_, f)| f);
+                format!("Running: training the teacher first ({:.0}%)", done * 100.0)
             }
             Phase::Running => "Running".into(),
             Phase::Paused => "Paused".into(),
@@ -600,104 +476,27 @@ impl SearchPanel {
             Phase::Finished => "Finished".into(),
             Phase::Failed(why) => format!("Failed: {why}"),
         };
+        let taught = match teacher {
+            Some(t) => match (t.model(), t.accuracy()) {
+                (Some(_), Some(accuracy)) => {
+                    format!(
+                        " · distilled from a teacher of {:.2}% validation accuracy",
+                        accuracy * 100.0
+                    )
+                }
+                (Some(_), None) => " · distilled from the saved teacher".into(),
+                (None, _) => String::new(),
+            },
+            None => String::new(),
+        };
         format!(
             "{phase} · {done}/{} trials · {busy} of {} workers busy · hypervolume {:.4} · \
-             {} draws rejected by the budget · {rate:.1} trials/min",
+             {} draws rejected by the budget · {rate:.1} trials/min{taught}",
             run.setup().trials,
             run.busy().len(),
             run.hypervolume(),
             run.rejected(),
         )
-    }
-
-    fn view_setup(&self, ctx: &Context<Self>) -> Html {
-        let running = self
-            .run
-            .as_ref()
-            .is_some_and(|r| matches!(r.phase(), Phase::Running | Phase::Paused | Phase::Stopping));
-        let link = ctx.link();
-        let field = |f: Field| {
-            link.callback(move |e: Event| {
-                let input: HtmlInputElement = e.target_unchecked_into();
-                Msg::Field(f, input.value())
-            })
-        };
-        // Typing updates the form at once, so a re-render never puts back an older value.
-        let typed = |f: Field| {
-            link.callback(move |e: InputEvent| {
-                let input: HtmlInputElement = e.target_unchecked_into();
-                Msg::Field(f, input.value())
-            })
-        };
-        let on_board = link.callback(|e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            Msg::Board(input.value())
-        });
-        let boards: Html = Board::presets()
-            .into_iter()
-            .map(|b| {
-                let selected = self.form.board == b.id;
-                html! { <option value={b.id.clone()} {selected}>{ format!("{} ({})", b.name, b.mcu) }</option> }
-            })
-            .collect();
-        let algorithms: Html = AlgorithmChoice::ALL
-            .into_iter()
-            .map(|a| {
-                let label = match a {
-                    AlgorithmChoice::Mobo => "mobo (SpArSe's Bayesian optimisation)",
-                    AlgorithmChoice::Evolution => "aging evolution",
-                    AlgorithmChoice::Random => "random search",
-                };
-                html! { <option value={a.id()} selected={self.form.algorithm == a.id()}>{ label }</option> }
-            })
-            .collect();
-        html! {
-            <fieldset class="setup" disabled={running}>
-                <label>{ "Board" }
-                    <select data-testid="board-select" onchange={on_board}>
-                        { boards }
-                        <option value="custom" selected={self.form.board == "custom"}>{ "Custom budget" }</option>
-                    </select>
-                </label>
-                <label>{ "Flash for the model (bytes)" }
-                    <input data-testid="flash-bytes" type="number" min="1" value={self.form.flash.clone()}
-                        oninput={typed(Field::Flash)} />
-                </label>
-                <label>{ "SRAM for activations (bytes)" }
-                    <input data-testid="sram-bytes" type="number" min="1" value={self.form.sram.clone()}
-                        oninput={typed(Field::Sram)} />
-                </label>
-                <label>{ "Optimizer" }
-                    <select data-testid="algorithm-select" onchange={field(Field::Algorithm)}>{ algorithms }</select>
-                </label>
-                <label>{ "Trials" }
-                    <input data-testid="trials" type="number" min="1" value={self.form.trials.clone()}
-                        oninput={typed(Field::Trials)} />
-                </label>
-                <label>{ "Epochs per new trial" }
-                    <input data-testid="epochs" type="number" min="1" value={self.form.epochs.clone()}
-                        oninput={typed(Field::Epochs)} />
-                </label>
-                <label title="The best third of the trials at each rung train on from their own weights to 3× the epochs, then 9×, up to this many in all">
-                    { "Most epochs (promising trials train on)" }
-                    <input data-testid="max-epochs" type="number" min="1" value={self.form.max_epochs.clone()}
-                        oninput={typed(Field::MaxEpochs)} />
-                </label>
-                <label title="Augmentation: each training image moves by up to this many pixels each way, so candidates learn what new handwriting looks like (0: none)">
-                    { "Shift (pixels)" }
-                    <input data-testid="shift" type="number" min="0" max={sparse_train::MAX_SHIFT.to_string()} value={self.form.shift.clone()}
-                        oninput={typed(Field::Shift)} />
-                </label>
-                <label>{ "Seed" }
-                    <input data-testid="seed" type="number" min="0" value={self.form.seed.clone()}
-                        oninput={typed(Field::Seed)} />
-                </label>
-                <label>{ format!("Workers (this machine has {} cores)", cores()) }
-                    <input data-testid="workers" type="number" min="1" max={MAX_WORKERS.to_string()}
-                        value={self.form.workers.clone()} oninput={typed(Field::Workers)} />
-                </label>
-            </fieldset>
-        }
     }
 }
 
@@ -770,37 +569,8 @@ impl Component for SearchPanel {
 
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
         match msg {
-            Msg::Board(id) => {
-                match Board::preset(&id) {
-                    Some(board) => {
-                        let budget = board.budget();
-                        self.form.board = id;
-                        self.form.flash = budget.flash_bytes.to_string();
-                        self.form.sram = budget.sram_bytes.to_string();
-                    }
-                    None => self.form.board = "custom".into(),
-                }
-                self.form.write_to_url();
-            }
-            Msg::Field(field, text) => {
-                let slot = match field {
-                    Field::Flash | Field::Sram => {
-                        self.form.board = "custom".into();
-                        if field == Field::Flash {
-                            &mut self.form.flash
-                        } else {
-                            &mut self.form.sram
-                        }
-                    }
-                    Field::Algorithm => &mut self.form.algorithm,
-                    Field::Trials => &mut self.form.trials,
-                    Field::Epochs => &mut self.form.epochs,
-                    Field::MaxEpochs => &mut self.form.max_epochs,
-                    Field::Shift => &mut self.form.shift,
-                    Field::Seed => &mut self.form.seed,
-                    Field::Workers => &mut self.form.workers,
-                };
-                *slot = text;
+            Msg::Edit(edit) => {
+                self.form.apply(edit);
                 self.form_error = self.form.setup().err();
                 self.form.write_to_url();
             }
@@ -915,8 +685,12 @@ impl Component for SearchPanel {
                     );
                 }
             }
-            Msg::Restored(saved, models, int8_models) => {
-                self.launch(ctx, SearchRun::restore(*saved, models, int8_models));
+            Msg::Restored(saved, models, int8_models, teacher) => {
+                let teacher = teacher.map(|t| *t);
+                self.launch(
+                    ctx,
+                    SearchRun::restore(*saved, models, int8_models, teacher),
+                );
             }
             Msg::Select(id) => self.selected = Some(id),
             Msg::Sort(column) => {
@@ -1038,7 +812,8 @@ impl Component for SearchPanel {
                 }</p>
                 { offer }
                 { unreadable }
-                { self.view_setup(ctx) }
+                <SetupForm form={self.form.clone()} disabled={active}
+                    on_edit={link.callback(Msg::Edit)} />
                 <label class="import">{ "Open a run (trials.jsonl from this page or from sparse-explorer search): " }
                     <input type="file" data-testid="import-run" accept=".jsonl,.json,application/x-ndjson"
                         disabled={active}
@@ -1065,17 +840,21 @@ impl SearchPanel {
             .enumerate()
             .map(|(i, trial)| {
                 let ready = self.ready.get(i) == Some(&true);
-                let text = match (ready, trial) {
-                    (false, _) => format!("worker {}: loading the dataset", i + 1),
-                    (true, Some(id)) => {
+                let teacher = run.teacher().and_then(|t| t.training()).filter(|(w, _)| *w == i);
+                let text = match (ready, trial, teacher) {
+                    (false, _, _) => format!("worker {}: loading the dataset", i + 1),
+                    (true, Some(id), _) => {
                         let done = run.curve(*id).last().map_or(0.0, |p| p.fraction_done);
                         format!("worker {}: trial {id} ({:.0}%)", i + 1, done * 100.0)
                     }
-                    (true, None) => format!("worker {}: idle", i + 1),
+                    (true, None, Some((_, done))) => {
+                        format!("worker {}: training the teacher ({:.0}%)", i + 1, done * 100.0)
+                    }
+                    (true, None, None) => format!("worker {}: idle", i + 1),
                 };
                 html! {
                     <span class="worker" data-testid="worker-status"
-                        data-busy={trial.is_some().to_string()}>{ text }</span>
+                        data-busy={(trial.is_some() || teacher.is_some()).to_string()}>{ text }</span>
                 }
             })
             .collect();
