@@ -323,3 +323,24 @@ test('a pool worker that crashes is replaced, its trial recorded as failed, and 
   await page.getByTestId('stop-search').click();
   await page.close();
 });
+
+test('a full storage quota is said while the search goes on', async () => {
+  const { page, errors } = await openLoadedPage(live);
+  // A real quota, as a full disk would give: the browser refuses to commit the saves.
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send('Storage.overrideQuotaForOrigin', {
+    origin: new URL(live.site.url).origin,
+    quotaSize: 4096,
+  });
+  await page.getByTestId('quick-demo').click();
+  const notice = page.getByTestId('save-error');
+  await notice.waitFor({ timeout: 60_000 });
+  const text = await notice.textContent();
+  assert.match(text, /did not save the search \(IndexedDB .*quota/i, text);
+  const before = await page.getByTestId('trial-row').count();
+  await waitForTrials(page, before + 3);
+  await page.screenshot({ path: await screenshotPath('18-quota-full.png') });
+  await page.getByTestId('stop-search').click();
+  assert.deepEqual(errors.filter((e) => !/quota/i.test(e)), []);
+  await page.close();
+});

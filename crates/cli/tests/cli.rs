@@ -314,6 +314,29 @@ fn labels_beyond_the_architectures_classes_are_refused() {
 }
 
 #[test]
+fn more_workers_than_any_machine_runs_are_refused_before_any_folder_is_made() {
+    let dir = std::env::temp_dir().join(format!("sparse-explorer-workers-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for workers in ["0", "257", "100000000000"] {
+        refused(
+            &[
+                "search",
+                "--flash-bytes",
+                "4000",
+                "--sram-bytes",
+                "600",
+                "--out",
+                dir.to_str().unwrap(),
+                "--workers",
+                workers,
+            ],
+            &format!("invalid value '{workers}' for '--workers <N>'"),
+        );
+    }
+    assert!(!dir.exists());
+}
+
+#[test]
 fn an_edited_state_is_refused_on_resume_with_what_is_wrong() {
     let data = temp_file("state-bars.csv", &bars_csv(120));
     let dir = std::env::temp_dir().join(format!("sparse-explorer-edited-{}", std::process::id()));

@@ -1,10 +1,14 @@
 //! The page's saved state in IndexedDB: one object store of JSON texts by key, wrapped in
-//! futures. A search saves itself after every trial here, so a reload can resume it.
+//! futures. A search saves itself after every trial here, so a reload can resume it. A write
+//! counts as saved only once its transaction commits: a full quota can let the write's own
+//! request succeed and abort the transaction after it.
 
 use futures::channel::oneshot;
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 const DATABASE: &str = "sparse-explorer";
 const STORE: &str = "saved";
@@ -41,6 +45,64 @@ async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
             .flatten()
             .map_or("IndexedDB failed".into(), |e| e.message())),
     }
+}
+
+/// What a refused IndexedDB call threw, in words: `IndexedDB refused WHAT` and the reason.
+fn refused(what: &str, thrown: JsValue) -> String {
+    let why = js_sys::Reflect::get(&thrown, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string());
+    match why {
+        Some(why) => format!("IndexedDB refused {what}: {why}"),
+        None => format!("IndexedDB refused {what}"),
+    }
+}
+
+/// Waits for `transaction` to commit, or says why it did not.
+async fn committed(transaction: &IdbTransaction) -> Result<(), String> {
+    let (sender, receiver) = oneshot::channel::<bool>();
+    let sender = Rc::new(Cell::new(Some(sender)));
+    let settle = |committed: bool| {
+        let sender = sender.clone();
+        Closure::once(move || {
+            if let Some(s) = sender.take() {
+                let _ = s.send(committed);
+            }
+        })
+    };
+    let (on_complete, on_abort, on_error) = (settle(true), settle(false), settle(false));
+    transaction.set_oncomplete(Some(on_complete.as_ref().unchecked_ref()));
+    transaction.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
+    transaction.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let outcome = receiver.await;
+    transaction.set_oncomplete(None);
+    transaction.set_onabort(None);
+    transaction.set_onerror(None);
+    match outcome {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(transaction.error().map_or_else(
+            || "IndexedDB abandoned the write".to_string(),
+            |e| {
+                format!(
+                    "IndexedDB did not keep the write: {} ({})",
+                    e.message(),
+                    e.name()
+                )
+            },
+        )),
+        Err(_) => Err("IndexedDB dropped a transaction".into()),
+    }
+}
+
+/// The page's store in a new read-write transaction of `db`.
+fn writing(db: &IdbDatabase) -> Result<(IdbTransaction, web_sys::IdbObjectStore), String> {
+    let transaction = db
+        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+        .map_err(|e| refused("a write", e))?;
+    let store = transaction
+        .object_store(STORE)
+        .map_err(|e| refused("a write", e))?;
+    Ok((transaction, store))
 }
 
 /// Opens (creating on first use) the page's database.
@@ -85,19 +147,16 @@ pub async fn get(key: &str) -> Result<Option<String>, String> {
     Ok(value.as_string())
 }
 
-/// Saves `text` under `key`, replacing what was there.
+/// Saves `text` under `key`, replacing what was there, once the write has committed.
 pub async fn put(key: &str, text: &str) -> Result<(), String> {
     let db = open().await?;
-    let store = db
-        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
-        .and_then(|t| t.object_store(STORE))
-        .map_err(|_| "IndexedDB refused a write")?;
-    let request = store
+    let (transaction, store) = writing(&db)?;
+    store
         .put_with_key(&JsValue::from_str(text), &JsValue::from_str(key))
-        .map_err(|_| "IndexedDB refused a write")?;
-    finish(&request).await?;
+        .map_err(|e| refused("a write", e))?;
+    let outcome = committed(&transaction).await;
     db.close();
-    Ok(())
+    outcome
 }
 
 /// Every key saved.
@@ -124,18 +183,15 @@ pub async fn delete(keys: &[String]) -> Result<(), String> {
         return Ok(());
     }
     let db = open().await?;
-    let store = db
-        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
-        .and_then(|t| t.object_store(STORE))
-        .map_err(|_| "IndexedDB refused a write")?;
+    let (transaction, store) = writing(&db)?;
     for key in keys {
-        let request = store
+        store
             .delete(&JsValue::from_str(key))
-            .map_err(|_| "IndexedDB refused a write")?;
-        finish(&request).await?;
+            .map_err(|e| refused("a write", e))?;
     }
+    let outcome = committed(&transaction).await;
     db.close();
-    Ok(())
+    outcome
 }
 
 /// The keys among `keys` that hold the weights of a trial no longer kept: those starting with
@@ -157,14 +213,11 @@ pub fn stale_weight_keys(keys: &[String], prefixes: &[&str], kept: &[u64]) -> Ve
 /// Deletes everything saved.
 pub async fn clear() -> Result<(), String> {
     let db = open().await?;
-    let store = db
-        .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
-        .and_then(|t| t.object_store(STORE))
-        .map_err(|_| "IndexedDB refused a write")?;
-    let request = store.clear().map_err(|_| "IndexedDB refused a write")?;
-    finish(&request).await?;
+    let (transaction, store) = writing(&db)?;
+    store.clear().map_err(|e| refused("a write", e))?;
+    let outcome = committed(&transaction).await;
     db.close();
-    Ok(())
+    outcome
 }
 
 #[cfg(test)]
