@@ -11,7 +11,9 @@
 //! layer that passes on fewer values than there are classes ([`Genome::is_learnable`]).
 
 use crate::Architecture;
-use crate::architecture::{Conv, Dense, Layer, Padding, Pool};
+use crate::architecture::{
+    Conv, Dense, Layer, MAX_KERNEL, MAX_SIZE, MAX_UNITS, MAX_VALUES, Padding, Pool,
+};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde::{Deserialize, Serialize};
@@ -19,6 +21,10 @@ use serde::{Deserialize, Serialize};
 /// Draws [`SearchSpace::sample`] makes before it settles for a genome with a layer narrower
 /// than the class count (only a space with tiny inputs or many classes needs more than a few).
 const SAMPLE_TRIES: usize = 100;
+
+/// The most convolution blocks or hidden dense layers a space may allow: far beyond SpArSe's 4
+/// and 2, and few enough that drawing a genome stays quick.
+pub const MAX_DEPTH: usize = 32;
 
 /// The density of non-zero weights that Sparse Variational Dropout and Bayesian Compression
 /// are hoped to reach when a candidate is priced before training (see
@@ -136,17 +142,57 @@ pub struct SearchSpace {
 
 impl SearchSpace {
     /// SpArSe's space for data of this shape and class count: 1–4 blocks of 1–100 filters with
-    /// kernels {1, 3, 5}, 0–2 hidden dense layers of 10–200 units.
+    /// kernels {1, 3, 5}, 0–2 hidden dense layers of 10–200 units. On images so large that 100
+    /// maps of them would pass `architecture::MAX_VALUES`, fewer filters.
     pub fn sparse(input: [usize; 3], classes: usize) -> Self {
+        let pixels = (input[1] * input[2]).max(1);
         Self {
             input,
             classes,
             max_blocks: 4,
-            max_filters: 100,
+            max_filters: (MAX_VALUES / pixels).clamp(1, 100),
             kernels: vec![1, 3, 5],
             max_hidden: 2,
             hidden_units: (10, 200),
         }
+    }
+
+    /// Why genomes cannot be drawn from this space, if they cannot: every bound must be one
+    /// an architecture accepts (`architecture::MAX_*`), so that every sample validates. A space
+    /// read from a saved search is checked before it is used.
+    pub fn check(&self) -> Result<(), String> {
+        let values = |sides: &[usize]| sides.iter().map(|&d| d as u64).product::<u64>();
+        let sides_ok = self.input.iter().all(|&d| (1..=MAX_SIZE).contains(&d));
+        if !sides_ok || values(&self.input) > MAX_VALUES as u64 {
+            return Err(format!("the space's input {:?}", self.input));
+        }
+        if !(1..=MAX_SIZE).contains(&self.classes) {
+            return Err(format!("the space's {} classes", self.classes));
+        }
+        if !(1..=MAX_DEPTH).contains(&self.max_blocks) || self.max_hidden > MAX_DEPTH {
+            return Err(format!(
+                "the space's {} blocks and {} hidden layers (at most {MAX_DEPTH} each, and a block)",
+                self.max_blocks, self.max_hidden
+            ));
+        }
+        // The widest block keeps the input's sides ('same' padding, no stride).
+        let [_, height, width] = self.input;
+        if !(1..=MAX_SIZE).contains(&self.max_filters)
+            || values(&[self.max_filters, height, width]) > MAX_VALUES as u64
+        {
+            return Err(format!(
+                "the space's {} filters on {height}×{width} images",
+                self.max_filters
+            ));
+        }
+        if self.kernels.is_empty() || !self.kernels.iter().all(|k| (1..=MAX_KERNEL).contains(k)) {
+            return Err(format!("the space's kernels {:?}", self.kernels));
+        }
+        let (fewest, most) = self.hidden_units;
+        if fewest == 0 || fewest > most || most > MAX_UNITS {
+            return Err(format!("the space's hidden units {fewest} to {most}"));
+        }
+        Ok(())
     }
 }
 
@@ -604,6 +650,31 @@ mod tests {
     }
 
     #[test]
+    fn a_space_no_architecture_accepts_is_refused() {
+        // Found by fuzzing a saved search: a kernel of 305 made every draw invalid.
+        let mut space = SearchSpace::sparse([1, 4, 4], 2);
+        space.kernels = vec![1, 305];
+        assert_eq!(space.check().unwrap_err(), "the space's kernels [1, 305]");
+        assert!(mnist().check().is_ok());
+        let mut wide = mnist();
+        wide.max_filters = 1 << 16;
+        assert!(wide.check().is_ok());
+        wide.input = [1, 280, 280];
+        assert!(
+            wide.check()
+                .unwrap_err()
+                .contains("65536 filters on 280×280")
+        );
+        let mut deep = mnist();
+        deep.max_blocks = MAX_DEPTH + 1;
+        assert!(deep.check().is_err());
+        // The largest image a dataset may hold still gets a space that checks.
+        let huge = SearchSpace::sparse([1, 8192, 8192], 10);
+        assert_eq!(huge.max_filters, 1);
+        assert!(huge.check().is_ok());
+    }
+
+    #[test]
     fn morph_chains_stay_valid_and_track_inheritance() {
         let space = mnist();
         let mut rng = StdRng::seed_from_u64(2);
@@ -724,6 +795,37 @@ mod tests {
                 prop_assert!(g.is_valid(&space));
                 let report = cost(&g.architecture(&space)).unwrap();
                 prop_assert!(report.working_memory_bytes >= (channels * side * side) as u64);
+                g = space.morph(&g, &mut rng).child;
+            }
+        }
+
+        #[test]
+        fn any_space_that_checks_samples_and_morphs_validly(
+            seed in any::<u64>(),
+            channels in 1usize..5,
+            side in 1usize..64,
+            classes in 1usize..40,
+            max_blocks in 1usize..34,
+            max_filters in 1usize..70_000,
+            kernels in proptest::collection::vec(1usize..66, 1..4),
+            max_hidden in 0usize..34,
+            fewest in 1usize..50,
+            extra in 0usize..1_100_000,
+        ) {
+            let space = SearchSpace {
+                input: [channels, side, side],
+                classes,
+                max_blocks,
+                max_filters,
+                kernels,
+                max_hidden,
+                hidden_units: (fewest, fewest + extra),
+            };
+            prop_assume!(space.check().is_ok());
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut g = space.sample(&mut rng);
+            for _ in 0..5 {
+                prop_assert!(g.is_valid(&space), "{:?}", g);
                 g = space.morph(&g, &mut rng).child;
             }
         }

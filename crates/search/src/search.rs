@@ -271,22 +271,7 @@ impl Search {
     pub fn check(&self) -> Result<(), Error> {
         let bad = |what: String| Err(Error::Inconsistent(what));
         let space = &self.space;
-        if space.input.contains(&0) || space.classes == 0 {
-            return bad(format!(
-                "the space's input {:?} and {} classes",
-                space.input, space.classes
-            ));
-        }
-        if space.max_blocks == 0 || space.max_filters == 0 {
-            return bad("the space allows no convolution (max_blocks or max_filters is 0)".into());
-        }
-        if space.kernels.is_empty() || space.kernels.contains(&0) {
-            return bad(format!("the space's kernels {:?}", space.kernels));
-        }
-        let (fewest, most) = space.hidden_units;
-        if fewest == 0 || fewest > most {
-            return bad(format!("the space's hidden units {fewest} to {most}"));
-        }
+        space.check().map_err(Error::Inconsistent)?;
         if self.budget.flash_bytes == 0 || self.budget.sram_bytes == 0 {
             return bad("a budget of 0 bytes".into());
         }
@@ -937,8 +922,11 @@ mod tests {
         let saved: serde_json::Value = serde_json::to_value(&search).unwrap();
         // Each edit once panicked on resume (or later); now each is named.
         type Edit = fn(&mut serde_json::Value);
-        let edits: [(&str, Edit); 7] = [
-            ("no convolution", |v| v["space"]["max_filters"] = 0.into()),
+        let edits: [(&str, Edit); 8] = [
+            ("0 filters", |v| v["space"]["max_filters"] = 0.into()),
+            ("kernels [1, 305]", |v| {
+                v["space"]["kernels"] = serde_json::json!([1, 305])
+            }),
             ("kernels", |v| v["space"]["kernels"] = serde_json::json!([])),
             ("not an earlier trial", |v| {
                 v["trials"][10]["candidate"]["parent"] = 999.into()
