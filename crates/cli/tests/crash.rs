@@ -166,6 +166,7 @@ fn a_search_killed_at_random_moments_resumes_without_losing_or_repeating_trials(
         }
     }
     assert!(killed >= kills.min(5), "the run ended after {killed} kills");
+    eprintln!("{killed} kills, then resumed to the end");
     let output = sparse_explorer(&resume).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
