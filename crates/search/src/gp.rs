@@ -1,20 +1,23 @@
 //! Gaussian-process regression for the Bayesian optimiser: a squared-exponential kernel on
 //! standardised encodings, its length scale set to the median distance between observed
-//! points, observations standardised, and the posterior solved with nalgebra's Cholesky.
+//! points, observations standardised, and the posterior solved with nalgebra's Cholesky. The
+//! objectives are observed at the same points, so one factorisation of the kernel serves them
+//! all: a single fit and one triangular solve per prediction, whatever the number of targets.
 
-use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
+use nalgebra::{DMatrix, DVector};
 
 /// Observation noise added to the kernel's diagonal (on standardised targets).
 const NOISE: f64 = 1e-3;
 
-/// A fitted Gaussian process.
+/// Gaussian processes fitted to several targets observed at the same inputs.
 pub(crate) struct Gp {
     inputs: Vec<Vec<f64>>,
-    alpha: DVector<f64>,
-    cholesky: Cholesky<f64, Dyn>,
+    /// The kernel matrix's lower Cholesky factor.
+    lower: DMatrix<f64>,
+    /// Per target: the kernel's inverse times the standardised observations, their mean and
+    /// their spread.
+    targets: Vec<(DVector<f64>, f64, f64)>,
     lengthscale: f64,
-    mean: f64,
-    scale: f64,
 }
 
 fn distance2(a: &[f64], b: &[f64]) -> f64 {
@@ -22,13 +25,11 @@ fn distance2(a: &[f64], b: &[f64]) -> f64 {
 }
 
 impl Gp {
-    /// Fits `targets` observed at `inputs` (at least one); `None` if the kernel matrix is not
-    /// positive definite (it always is with the noise term, barring NaNs).
-    pub fn fit(inputs: Vec<Vec<f64>>, targets: &[f64]) -> Option<Self> {
+    /// Fits each of `targets` (one value per input) observed at `inputs` (at least one);
+    /// `None` if the kernel matrix is not positive definite (it always is with the noise term,
+    /// barring NaNs).
+    pub fn fit(inputs: Vec<Vec<f64>>, targets: &[Vec<f64>]) -> Option<Self> {
         let n = inputs.len();
-        let mean = targets.iter().sum::<f64>() / n as f64;
-        let var = targets.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / n as f64;
-        let scale = var.sqrt().max(1e-9);
         let mut distances: Vec<f64> = (0..n)
             .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
             .map(|(i, j)| distance2(&inputs[i], &inputs[j]).sqrt())
@@ -42,29 +43,41 @@ impl Gp {
             kernel(&inputs[i], &inputs[j]) + if i == j { NOISE } else { 0.0 }
         });
         let cholesky = k.cholesky()?;
-        let y = DVector::from_iterator(n, targets.iter().map(|t| (t - mean) / scale));
-        let alpha = cholesky.solve(&y);
+        let targets = targets
+            .iter()
+            .map(|column| {
+                let mean = column.iter().sum::<f64>() / n as f64;
+                let var = column.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / n as f64;
+                let scale = var.sqrt().max(1e-9);
+                let y = DVector::from_iterator(n, column.iter().map(|t| (t - mean) / scale));
+                (cholesky.solve(&y), mean, scale)
+            })
+            .collect();
         Some(Self {
             inputs,
-            alpha,
-            cholesky,
+            lower: cholesky.unpack(),
+            targets,
             lengthscale,
-            mean,
-            scale,
         })
     }
 
-    /// Posterior mean and standard deviation at `x`.
-    pub fn predict(&self, x: &[f64]) -> (f64, f64) {
+    /// Each target's posterior mean and standard deviation at `x`.
+    pub fn predict(&self, x: &[f64]) -> Vec<(f64, f64)> {
         let l2 = 2.0 * self.lengthscale * self.lengthscale;
         let k = DVector::from_iterator(
             self.inputs.len(),
             self.inputs.iter().map(|xi| (-distance2(xi, x) / l2).exp()),
         );
-        let mean = k.dot(&self.alpha) * self.scale + self.mean;
-        let v = self.cholesky.solve(&k);
-        let var = (1.0 - k.dot(&v)).max(0.0) * self.scale * self.scale;
-        (mean, var.sqrt())
+        // k' K⁻¹ k = |L⁻¹ k|² with K = L L'.
+        let explained = self
+            .lower
+            .solve_lower_triangular(&k)
+            .map_or(1.0, |v| v.norm_squared());
+        let unexplained = (1.0 - explained).max(0.0);
+        self.targets
+            .iter()
+            .map(|(alpha, mean, scale)| (k.dot(alpha) * scale + mean, unexplained.sqrt() * scale))
+            .collect()
     }
 }
 
@@ -76,15 +89,16 @@ mod tests {
     fn interpolates_observations_and_is_unsure_far_away() {
         let xs: Vec<Vec<f64>> = (0..8).map(|i| vec![i as f64 / 2.0]).collect();
         let ys: Vec<f64> = xs.iter().map(|x| x[0].sin()).collect();
-        let gp = Gp::fit(xs.clone(), &ys).unwrap();
+        let gp = Gp::fit(xs.clone(), std::slice::from_ref(&ys)).unwrap();
+        let at = |x: &[f64]| gp.predict(x)[0];
         for (x, y) in xs.iter().zip(&ys) {
-            let (m, s) = gp.predict(x);
+            let (m, s) = at(x);
             assert!((m - y).abs() < 0.05, "{m} vs {y}");
             assert!(s < 0.1);
         }
-        let (m, _) = gp.predict(&[1.25]);
+        let (m, _) = at(&[1.25]);
         assert!((m - 1.25f64.sin()).abs() < 0.05);
-        let (_, far) = gp.predict(&[40.0]);
+        let (_, far) = at(&[40.0]);
         let mean = ys.iter().sum::<f64>() / ys.len() as f64;
         let spread = (ys.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / ys.len() as f64).sqrt();
         assert!(
