@@ -1,8 +1,15 @@
-// Runs the wasm build of the trainer's reference benchmark in node (see `cargo xtask bench`):
-// node wasm.cjs <wasm-bindgen nodejs module> <folder with the MNIST training files>
+// Runs the wasm build of the trainer's benchmarks in node: the reference network (`cargo xtask
+// bench`) or, with `workload COUNT`, the workload suite on the first COUNT training images
+// (`bench/workload/run.sh`).
+// node wasm.cjs <wasm-bindgen nodejs module> <folder with the MNIST training files> [workload COUNT]
 const fs = require('node:fs');
 const path = require('node:path');
-const [modulePath, mnist] = process.argv.slice(2);
-const { reference } = require(path.resolve(modulePath));
+const [modulePath, mnist, which = 'reference', count = '10000'] = process.argv.slice(2);
+const { reference, workload } = require(path.resolve(modulePath));
 const read = (name) => fs.readFileSync(path.join(mnist, name));
-console.log(reference(read('train-images.idx3-ubyte.gz'), read('train-labels.idx1-ubyte.gz')));
+const [images, labels] = [read('train-images.idx3-ubyte.gz'), read('train-labels.idx1-ubyte.gz')];
+if (which === 'workload') {
+  process.stdout.write(workload(images, labels, Number(count)));
+} else {
+  console.log(reference(images, labels));
+}

@@ -25,6 +25,7 @@ mod quantize;
 mod reference;
 mod trainer;
 mod trial;
+mod workload;
 
 pub use distill::{Distillation, SoftTargets, TEACHER_EPOCHS, teacher_architecture};
 pub use error::{Error, Result};
@@ -35,3 +36,4 @@ pub use trainer::{
     BatchReport, MAX_SHIFT, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate,
 };
 pub use trial::{TrialMeasures, TrialRun};
+pub use workload::{WorkloadNet, WorkloadRun, workload_benchmark, workload_config, workload_suite};
