@@ -316,26 +316,19 @@ async fn train(
         .map_err(|e| e.to_string())?;
     let started = now_ms();
     let mut images = 0usize;
-    loop {
-        let slice = train_slice(|| trainer.step(&splits.train)).map_err(|e| e.to_string())?;
+    let progress = |slice: &Slice, point: CurvePoint| {
         images += slice.images;
-        if let Some(point) = slice.point {
-            let images_per_second = images as f64 / ((now_ms() - started) / 1000.0);
-            let _ = scope
-                .send(FromWorker::Progress {
-                    point,
-                    epoch: slice.epoch,
-                    images_per_second,
-                })
-                .await;
+        FromWorker::Progress {
+            point,
+            epoch: slice.epoch,
+            images_per_second: images as f64 / ((now_ms() - started) / 1000.0),
         }
-        if trainer.is_done() {
-            break;
-        }
-        if let AfterPause::Stop = between_slices(scope).await {
-            let _ = scope.send(FromWorker::Stopped).await;
-            return Ok(());
-        }
+    };
+    let trained = train_to_end(scope, &mut trainer, &splits.train, progress)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !trained {
+        return Ok(());
     }
     let train_seconds = (now_ms() - started) / 1000.0;
     let _ = scope.send(FromWorker::Evaluating).await;
@@ -352,6 +345,30 @@ async fn train(
         })
         .await;
     Ok(())
+}
+
+/// Trains `trainer` on `data` to its last batch in slices, sending `progress` of each slice
+/// that ran batches and heeding Pause and Stop between slices: `Ok(false)` once it was told to
+/// stop (and has said `Stopped`).
+async fn train_to_end(
+    scope: &mut ReactorScope<ToWorker, FromWorker>,
+    trainer: &mut Trainer,
+    data: &Dataset,
+    mut progress: impl FnMut(&Slice, CurvePoint) -> FromWorker,
+) -> sparse_train::Result<bool> {
+    loop {
+        let slice = train_slice(|| trainer.step(data))?;
+        if let Some(point) = slice.point {
+            let _ = scope.send(progress(&slice, point)).await;
+        }
+        if trainer.is_done() {
+            return Ok(true);
+        }
+        if let AfterPause::Stop = between_slices(scope).await {
+            let _ = scope.send(FromWorker::Stopped).await;
+            return Ok(false);
+        }
+    }
 }
 
 /// What one slice of training did.
@@ -431,22 +448,14 @@ async fn train_teacher(
     let architecture = teacher_architecture(job.input, job.classes);
     let mut trainer =
         Trainer::new(&architecture, &data.train, config).map_err(|e| e.to_string())?;
-    loop {
-        let slice = train_slice(|| trainer.step(&data.train))
-            .map_err(|e| format!("the teacher's training failed: {e}"))?;
-        if let Some(point) = slice.point {
-            let fraction_done = point.fraction_done;
-            let _ = scope
-                .send(FromWorker::TeacherProgress { fraction_done })
-                .await;
-        }
-        if trainer.is_done() {
-            break;
-        }
-        if let AfterPause::Stop = between_slices(scope).await {
-            let _ = scope.send(FromWorker::Stopped).await;
-            return Ok(());
-        }
+    let progress = |_: &Slice, point: CurvePoint| FromWorker::TeacherProgress {
+        fraction_done: point.fraction_done,
+    };
+    let trained = train_to_end(scope, &mut trainer, &data.train, progress)
+        .await
+        .map_err(|e| format!("the teacher's training failed: {e}"))?;
+    if !trained {
+        return Ok(());
     }
     let network = trainer.into_network();
     let validation_accuracy = evaluate(&network, &data.validation).map_err(|e| e.to_string())?;
