@@ -9,6 +9,7 @@
 //! comes out of the same matmul, where summing a broadcast bias's gradient over batch and
 //! positions was the slowest part of a training step.
 
+use crate::depthwise::depthwise_conv2d;
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, WithDType, bail};
 
 /// Geometry of a convolution over an already padded input.
@@ -179,8 +180,8 @@ impl CustomOp1 for Col2im {
 }
 
 /// A convolution of an already padded `[n, c, h, w]` input by `weight` (`[co, c/groups, k, k]`)
-/// with `groups` 1 (standard) or `c` (depthwise), plus `bias` (`[co]`) if given, as matmuls
-/// over im2col columns. The result is `[n, co, oh, ow]`.
+/// with `groups` 1 (standard, as matmuls over im2col columns) or `c` (depthwise, see
+/// `depthwise.rs`), plus `bias` (`[co]`) if given. The result is `[n, co, oh, ow]`.
 pub(crate) fn conv2d(
     x: &Tensor,
     weight: &Tensor,
@@ -190,6 +191,14 @@ pub(crate) fn conv2d(
 ) -> Result<Tensor> {
     let (n, c, h, w) = x.dims4()?;
     let (co, _, k, _) = weight.dims4()?;
+    if groups == c && co == c && groups > 1 {
+        // Depthwise: each channel by its own filter, computed directly.
+        let y = depthwise_conv2d(x, weight, stride)?;
+        return match bias {
+            Some(b) => y.broadcast_add(&b.reshape((1, c, 1, 1))?),
+            None => Ok(y),
+        };
+    }
     let ones = usize::from(groups == 1 && bias.is_some());
     let g = Geometry::new(&[n, c, h, w], k, stride, ones)?;
     let cols = if k == 1 && stride == 1 && ones == 0 {
@@ -204,16 +213,6 @@ pub(crate) fn conv2d(
             None => matrix,
         };
         matrix.broadcast_matmul(&cols)?
-    } else if groups == c && co == c {
-        // Depthwise: each channel's k·k rows weighted by its own filter and summed.
-        let cols = cols.reshape((n, c, k * k, g.oh * g.ow))?;
-        let y = cols
-            .broadcast_mul(&weight.reshape((1, c, k * k, 1))?)?
-            .sum(2)?;
-        match bias {
-            Some(b) => y.broadcast_add(&b.reshape((1, c, 1))?)?,
-            None => y,
-        }
     } else {
         bail!("conv2d: groups must be 1 or one per channel, not {groups}")
     };
@@ -240,6 +239,9 @@ mod tests {
             (2, 5, 2, 2, 1, 8),
             (4, 4, 3, 2, 4, 9),
             (3, 6, 1, 1, 1, 5),
+            (3, 3, 5, 1, 3, 11),
+            (2, 2, 3, 1, 2, 6),
+            (5, 5, 3, 3, 5, 10),
         ] {
             let x = Var::from_tensor(&tensor(&[2, c, side, side], 1)).unwrap();
             let w = Var::from_tensor(&tensor(&[co, c / groups, k, k], 2)).unwrap();

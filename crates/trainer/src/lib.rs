@@ -12,6 +12,7 @@
 
 mod batch;
 mod compress;
+mod depthwise;
 mod distill;
 mod error;
 mod im2col;
