@@ -172,3 +172,41 @@ test('Start search trains a teacher first, distils every trial from it, and a re
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a time-limited search finishes its leaders in its last minutes, then stops', async () => {
+  const { page, errors } = await openLoadedPage(live, {
+    query: '?trials=100000&minutes=1&epochs=1&max-epochs=27&workers=2&algorithm=random&teacher=0',
+  });
+  assert.equal(await page.getByTestId('minutes').inputValue(), '1');
+  await uploadBars(page, 1400);
+  await page.getByTestId('start-search').click();
+  const started = Date.now();
+  await page.waitForFunction(
+    () =>
+      /finishing the leaders/.test(
+        document.querySelector('[data-testid="search-status"]')?.textContent ?? '',
+      ),
+    null,
+    { timeout: 90_000 },
+  );
+  await page.screenshot({ path: await screenshotPath('23-finishing-leaders.png'), fullPage: true });
+  await page.waitForFunction(
+    () => /^Finished/.test(document.querySelector('[data-testid="search-status"]')?.textContent ?? ''),
+    null,
+    { timeout: 120_000 },
+  );
+  const minutes = (Date.now() - started) / 60_000;
+  assert.ok(minutes < 2, `a 1-minute search ended after ${minutes.toFixed(2)} minutes`);
+  const records = await exportedTrials(page);
+  const byId = new Map(records.map((r) => [r.id, r]));
+  // New candidates train 1 epoch and promotions climb one rung (×3) at a time: a network
+  // trained on by any other factor was a leader finished in the closing minutes (to 27
+  // epochs, or as many as the time left allowed).
+  const leaps = records.filter((r) => {
+    const parent = r.parent == null ? undefined : byId.get(r.parent);
+    return parent && r.epochs > parent.epochs && r.epochs !== 3 * parent.epochs;
+  });
+  assert.ok(leaps.length >= 1, `no leader finished among ${records.length} trials`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

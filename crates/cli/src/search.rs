@@ -18,7 +18,9 @@ use sparse_core::cost::{Budget, FlashMeasure};
 use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{Dataset, FloatModel, TrialRecord};
-use sparse_search::{Algorithm, Candidate, DEFAULT_MAX_EPOCHS, Outcome, Schedule, Search};
+use sparse_search::{
+    Algorithm, Candidate, DEFAULT_MAX_EPOCHS, Deadline, Outcome, Schedule, Search, leader_to_finish,
+};
 use sparse_train::{Network, SoftTargets, TrainConfig, TrialRun};
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -63,6 +65,13 @@ pub struct SearchArgs {
     /// way, drawn per image and step (default 2; 0: none).
     #[arg(long, value_name = "PIXELS")]
     shift: Option<usize>,
+    /// With --time-limit: in its last SHARE (0 to 1; 0: never), new trials train the
+    /// most accurate Pareto members on towards --max-epochs (as many epochs as the time left
+    /// allows), so the run ends with its leaders fully trained instead of cut off at a low
+    /// rung.
+    #[arg(long, value_name = "SHARE", value_parser = closing_share,
+          default_value_t = sparse_search::DEFAULT_CLOSING_SHARE)]
+    closing_share: f64,
     /// After the search (trial count or time limit reached), train the best networks by
     /// validation accuracy this many epochs more, each as one more trial.
     #[arg(long, value_name = "EPOCHS", default_value_t = 0)]
@@ -96,7 +105,8 @@ pub struct SearchArgs {
     #[arg(long, value_name = "DIR", required_unless_present = "resume")]
     out: Option<PathBuf>,
     /// Continue the run saved in DIR, with the data and settings it started with (only
-    /// --trials, --time-limit, --workers and --finetune may be given with it).
+    /// --trials, --time-limit, --closing-share, --workers and --finetune may be given with
+    /// it).
     #[arg(long, value_name = "DIR")]
     resume: Option<PathBuf>,
 }
@@ -117,6 +127,14 @@ enum AlgorithmArg {
 struct Finished {
     record: TrialRecord,
     network: Option<(Network, QuantModel)>,
+}
+
+/// Parses `--closing-share`: a fraction of the time limit, from 0 to 1.
+fn closing_share(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|share| (0.0..=1.0).contains(share))
+        .ok_or_else(|| format!("a share of the time limit from 0 to 1, not '{text}'"))
 }
 
 /// Parses `90s`, `30m`, `2h` (or plain seconds).
@@ -399,7 +417,8 @@ fn refuse_changes(
     if !given.is_empty() {
         bail!(
             "{} cannot be given with --resume: the run in {} goes on with the settings it \
-             started with (only --trials, --time-limit, --workers and --finetune may change)",
+             started with (only --trials, --time-limit, --closing-share, --workers and \
+             --finetune may change)",
             given.join(", "),
             dir.display()
         );
@@ -651,6 +670,20 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             {
                 let candidate = if searching && let Some(candidate) = interrupted.pop() {
                     candidate
+                } else if searching
+                    && let Some(limit) = time_limit
+                    && let Some((of, epochs)) = leader_to_finish(
+                        &search,
+                        &records,
+                        |id| networks.contains_key(&id),
+                        Deadline {
+                            limit_s: limit.as_secs_f64(),
+                            elapsed_s: started.elapsed().as_secs_f64(),
+                            closing_share: args.closing_share,
+                        },
+                    )
+                {
+                    search.continuation(of, epochs)?
                 } else if searching {
                     match search.ask() {
                         Ok(candidate) => candidate,

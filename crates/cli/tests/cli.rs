@@ -968,6 +968,74 @@ fn a_time_limit_without_a_trial_count_runs_until_the_time_is_up() {
 }
 
 #[test]
+fn the_closing_share_of_a_time_limit_trains_the_leaders_to_the_top_rung() {
+    let data = temp_file("closing-bars.csv", &bars_csv(120));
+    let base = std::env::temp_dir().join(format!("sparse-explorer-closing-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let run = |name: &str, share: &str| {
+        let dir = base.join(name);
+        let out = sparse_explorer(&[
+            "search",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--flash-bytes",
+            "4000",
+            "--sram-bytes",
+            "600",
+            "--algorithm",
+            "random",
+            "--max-epochs",
+            "27",
+            "--workers",
+            "1",
+            "--no-teacher",
+            "--time-limit",
+            "6s",
+            "--closing-share",
+            share,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        trials_without_timing(&dir)
+    };
+    // New candidates train 1 epoch and promotions climb one rung (×3) at a time: a network
+    // trained on by any other factor was a leader finished in the closing share (to 27
+    // epochs, or as many as the time left allowed).
+    let leaps = |records: &[serde_json::Value]| -> Vec<(u64, u64)> {
+        let epochs = |r: &serde_json::Value| r["epochs"].as_u64().unwrap();
+        records
+            .iter()
+            .filter_map(|r| {
+                let parent = records.iter().find(|p| p["id"] == r["parent"])?;
+                let (before, after) = (epochs(parent), epochs(r));
+                (after > before && after != 3 * before).then_some((before, after))
+            })
+            .collect()
+    };
+    let closing = run("closing", "0.5");
+    assert!(!leaps(&closing).is_empty(), "{closing:?}");
+    let never = run("never", "0");
+    assert!(never.len() > 3);
+    assert_eq!(leaps(&never), vec![]);
+    refused(
+        &[
+            "search",
+            "--closing-share",
+            "1.5",
+            "--out",
+            base.to_str().unwrap(),
+        ],
+        "a share of the time limit from 0 to 1, not '1.5'",
+    );
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
 fn a_search_distils_by_default_keeps_its_teacher_in_the_run_folder_and_resumes_with_it() {
     let data = temp_file("teacher-bars.csv", &bars_csv(300));
     let dir = std::env::temp_dir().join(format!("sparse-explorer-teacher-{}", std::process::id()));

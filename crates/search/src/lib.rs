@@ -12,13 +12,17 @@
 //! scalarisation at every step (Paria et al. 2019) of the objectives with error on a log scale
 //! and each stretched over its observed range, and an acquisition minimised over random
 //! samples and over morphisms of the current Pareto members, whose children inherit weights.
+//! Trials train by promise (successive halving over rungs of epochs, `fidelity.rs`), and a
+//! time-limited run spends its closing minutes finishing its leaders ([`leader_to_finish`]).
 
+mod closing;
 mod encode;
 mod fidelity;
 mod gp;
 mod scale;
 mod search;
 
+pub use closing::{DEFAULT_CLOSING_SHARE, Deadline, leader_to_finish};
 pub use fidelity::{DEFAULT_MAX_EPOCHS, DEFAULT_SHIFT, PROMOTION_FACTOR, Schedule};
 pub use search::{
     Algorithm, Candidate, Error, KEPT_PARENTS, Objectives, Outcome, Search, Trial,

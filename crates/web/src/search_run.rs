@@ -9,7 +9,10 @@ use sparse_core::cost::{Budget, FlashMeasure};
 use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{FloatModel, TrialRecord};
-use sparse_search::{Algorithm, Candidate, Outcome, Schedule, Search};
+use sparse_search::{
+    Algorithm, Candidate, DEFAULT_CLOSING_SHARE, Deadline, Outcome, Schedule, Search,
+    leader_to_finish,
+};
 use sparse_train::TrainConfig;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -62,6 +65,11 @@ pub struct SearchSetup {
     pub algorithm: AlgorithmChoice,
     /// Trials to run.
     pub trials: usize,
+    /// Minutes the search may start trials for, if limited (counted while it runs, afresh
+    /// after a reload, as the CLI's --time-limit is per session); its last 15% finish the
+    /// leaders ([`leader_to_finish`]).
+    #[serde(default)]
+    pub minutes: Option<u32>,
     /// Epochs every new candidate trains first.
     pub epochs: usize,
     /// The most epochs a promoted network trains in all (the best third of each rung trains
@@ -102,6 +110,7 @@ impl SearchSetup {
             budget,
             algorithm: AlgorithmChoice::Mobo,
             trials: 60,
+            minutes: None,
             epochs: 1,
             max_epochs: 9,
             shift: sparse_search::DEFAULT_SHIFT,
@@ -230,6 +239,13 @@ pub struct SearchRun {
     /// A candidate asked while the teacher trains (asked early so that a budget nothing fits
     /// fails the search before a teacher is trained for nothing), given out first.
     held: Option<Candidate>,
+    /// Milliseconds the search ran before its latest pause (since this page started or
+    /// resumed it).
+    banked_ms: f64,
+    /// When the search last started running, until it pauses (from its first job asked).
+    since_ms: Option<f64>,
+    /// Whether its time limit passed: it finishes once the trials in flight are in.
+    out_of_time: bool,
 }
 
 impl SearchRun {
@@ -251,6 +267,9 @@ impl SearchRun {
             confusions: HashMap::new(),
             phase: Phase::Running,
             held: None,
+            banked_ms: 0.0,
+            since_ms: None,
+            out_of_time: false,
         }
     }
 
@@ -298,6 +317,9 @@ impl SearchRun {
             curves: HashMap::new(),
             confusions: HashMap::new(),
             phase: Phase::Running,
+            banked_ms: 0.0,
+            since_ms: None,
+            out_of_time: false,
         };
         run.settle();
         run
@@ -363,26 +385,50 @@ impl SearchRun {
         self.busy.iter().flatten().count()
     }
 
-    /// The next trial for idle `worker`, if the search is running, trials remain and the
-    /// teacher (if any) is trained; asking the engine may fail the search (nothing fits the
-    /// budget). A job that distils goes after [`SearchRun::give_teacher`]'s weights.
-    pub fn next_job(&mut self, worker: usize) -> Option<TrialJob> {
+    /// The search's time limit and how much of it has gone at `now_ms`, if it has one.
+    pub fn deadline(&self, now_ms: f64) -> Option<Deadline> {
+        let running = self.since_ms.map_or(0.0, |since| (now_ms - since).max(0.0));
+        self.setup.minutes.map(|minutes| Deadline {
+            limit_s: f64::from(minutes) * 60.0,
+            elapsed_s: (self.banked_ms + running) / 1000.0,
+            closing_share: DEFAULT_CLOSING_SHARE,
+        })
+    }
+
+    /// The next trial for idle `worker` at `now_ms`, if the search is running, trials and
+    /// time remain and the teacher (if any) is trained; asking the engine may fail the search
+    /// (nothing fits the budget). In the closing share of a time limit, the job trains a leader
+    /// on. A job that distils goes after [`SearchRun::give_teacher`]'s weights.
+    pub fn next_job(&mut self, worker: usize, now_ms: f64) -> Option<TrialJob> {
         if self.phase != Phase::Running
             || self.busy.get(worker).is_none_or(Option::is_some)
             || self.records.len() + self.in_flight() >= self.setup.trials
         {
             return None;
         }
+        self.since_ms.get_or_insert(now_ms);
+        let deadline = self.deadline(now_ms);
+        if deadline.is_some_and(|d| d.passed()) {
+            self.out_of_time = true;
+            self.settle();
+            return None;
+        }
         let waiting_for_teacher = self.teacher.as_ref().is_some_and(|t| t.model().is_none());
         if waiting_for_teacher && self.held.is_some() {
             return None;
         }
-        let candidate = match self
-            .held
-            .take()
-            .map(Ok)
-            .unwrap_or_else(|| self.search.ask())
-        {
+        let finish = deadline.and_then(|d| {
+            leader_to_finish(
+                &self.search,
+                &self.records,
+                |id| self.models.contains_key(&id),
+                d,
+            )
+        });
+        let candidate = match self.held.take().map(Ok).unwrap_or_else(|| match finish {
+            Some((of, epochs)) => self.search.continuation(of, epochs),
+            None => self.search.ask(),
+        }) {
             Ok(candidate) => candidate,
             Err(e) => {
                 self.phase = Phase::Failed(e.to_string());
@@ -547,10 +593,14 @@ impl SearchRun {
         self.done(worker, record, None, None);
     }
 
-    /// Holds the workers (the page sends them `Pause`).
-    pub fn pause(&mut self) {
+    /// Holds the workers (the page sends them `Pause`) at `now_ms`; a time limit's clock
+    /// stops until the next job.
+    pub fn pause(&mut self, now_ms: f64) {
         if self.phase == Phase::Running {
             self.phase = Phase::Paused;
+            if let Some(since) = self.since_ms.take() {
+                self.banked_ms += (now_ms - since).max(0.0);
+            }
         }
     }
 
@@ -576,7 +626,7 @@ impl SearchRun {
         }
         match self.phase {
             Phase::Stopping => self.phase = Phase::Stopped,
-            Phase::Running if self.records.len() >= self.setup.trials => {
+            Phase::Running if self.records.len() >= self.setup.trials || self.out_of_time => {
                 self.phase = Phase::Finished
             }
             _ => {}
@@ -638,13 +688,13 @@ mod tests {
         let mut finished = 0;
         while run.phase() == &Phase::Running {
             let jobs: Vec<(usize, TrialJob)> = (0..2)
-                .filter_map(|w| run.next_job(w).map(|j| (w, j)))
+                .filter_map(|w| run.next_job(w, 0.0).map(|j| (w, j)))
                 .collect();
             assert!(!jobs.is_empty() || run.busy().iter().all(Option::is_none));
             assert!(jobs.len() <= 2 && run.records().len() + jobs.len() <= 5);
             for (w, job) in jobs {
                 assert!(
-                    run.next_job(w).is_none(),
+                    run.next_job(w, 0.0).is_none(),
                     "a busy worker gets no second job"
                 );
                 run.progress(
@@ -669,15 +719,15 @@ mod tests {
     #[test]
     fn pause_withholds_jobs_and_stop_waits_for_the_workers() {
         let mut run = SearchRun::new(setup(10, 2), space());
-        let job = run.next_job(0).unwrap();
-        run.pause();
-        assert!(run.next_job(1).is_none());
+        let job = run.next_job(0, 0.0).unwrap();
+        run.pause(0.0);
+        assert!(run.next_job(1, 0.0).is_none());
         run.resume();
-        let second = run.next_job(1).unwrap();
+        let second = run.next_job(1, 0.0).unwrap();
         run.done(1, trained(&second, 0.9), None, None);
         run.stop();
         assert_eq!(run.phase(), &Phase::Stopping);
-        assert!(run.next_job(1).is_none());
+        assert!(run.next_job(1, 0.0).is_none());
         run.stopped(0);
         assert_eq!(run.phase(), &Phase::Stopped);
         // A late answer for the stopped trial changes nothing.
@@ -695,7 +745,7 @@ mod tests {
             space(),
         );
         let mut saw_inheritance = false;
-        while let Some(job) = run.next_job(0) {
+        while let Some(job) = run.next_job(0, 0.0) {
             if job.parent.is_some() {
                 let model = job.parent_model.as_ref().expect("the parent's weights");
                 assert_eq!(model.architecture.input, [1, 28, 28]);
@@ -714,7 +764,7 @@ mod tests {
     fn promising_trials_train_on_from_their_own_weights() {
         let mut run = SearchRun::new(setup(30, 1), space());
         let mut promoted = Vec::new();
-        while let Some(job) = run.next_job(0) {
+        while let Some(job) = run.next_job(0, 0.0) {
             // Every trial, new or promoted, trains on shifted images as the setup says.
             assert_eq!(job.config.shift, run.setup().shift);
             if job.continues {
@@ -745,28 +795,73 @@ mod tests {
     }
 
     #[test]
+    fn a_time_limit_finishes_the_leaders_then_the_search() {
+        let setup = SearchSetup {
+            minutes: Some(1),
+            ..setup(100_000, 1)
+        };
+        let mut run = SearchRun::new(setup, space());
+        let answer = |run: &mut SearchRun, job: &TrialJob| {
+            let model = FloatModel {
+                architecture: job.architecture.clone(),
+                layers: Vec::new(),
+            };
+            // One second an epoch; morphs of the front learn better.
+            let mut record = trained(job, 0.5 + (job.id % 7) as f64 / 20.0);
+            record.train_seconds = job.config.epochs as f64;
+            run.done(0, record, Some(model), None);
+        };
+        // The first 51 s (of 60) search as usual; a pause stops the clock.
+        for now_ms in [0.0, 20_000.0, 40_000.0] {
+            for _ in 0..4 {
+                let job = run.next_job(0, now_ms).expect("time left");
+                answer(&mut run, &job);
+            }
+        }
+        run.pause(45_000.0);
+        run.resume();
+        assert_eq!(run.deadline(1_000_000.0).unwrap().elapsed_s, 45.0);
+        let job = run.next_job(0, 1_000_000.0).unwrap();
+        answer(&mut run, &job);
+        // The last 9 s: the most accurate member below the top rung trains on, as many
+        // epochs as are left (at its pace of one second an epoch).
+        let now_ms = 1_000_000.0 + 8_000.0;
+        let leader = run.search.unfinished_leader().unwrap();
+        let job = run.next_job(0, now_ms).unwrap();
+        assert!(job.continues);
+        assert_eq!(job.parent, Some(leader.0));
+        assert_eq!(job.config.epochs, leader.1.min(7));
+        answer(&mut run, &job);
+        assert_eq!(run.phase(), &Phase::Running);
+        // Out of time: no job, and the search is finished once none is in flight.
+        assert!(run.next_job(0, now_ms + 7_000.0).is_none());
+        assert_eq!(run.phase(), &Phase::Finished);
+        assert_eq!(run.records().len(), 14);
+    }
+
+    #[test]
     fn a_lost_worker_fails_its_trial_and_the_search_goes_on() {
         let mut run = SearchRun::new(setup(3, 2), space());
-        let lost = run.next_job(0).unwrap();
+        let lost = run.next_job(0, 0.0).unwrap();
         run.worker_lost(0, "it crashed");
         let record = &run.records()[0];
         assert_eq!((record.id, record.status.as_str()), (lost.id, "failed"));
         assert_eq!(record.reason.as_deref(), Some("worker lost: it crashed"));
-        assert!(run.next_job(0).is_some());
+        assert!(run.next_job(0, 0.0).is_some());
     }
 
     #[test]
     fn a_saved_search_resumes_where_it_stood() {
         let mut run = SearchRun::new(setup(6, 2), space());
         for _ in 0..3 {
-            let job = run.next_job(0).unwrap();
+            let job = run.next_job(0, 0.0).unwrap();
             let model = FloatModel {
                 architecture: job.architecture.clone(),
                 layers: Vec::new(),
             };
             run.done(0, trained(&job, 0.8), Some(model), None);
         }
-        let lost = run.next_job(1).unwrap();
+        let lost = run.next_job(1, 0.0).unwrap();
         let saved = run.saved("MNIST");
         let text = serde_json::to_string(&saved).unwrap();
         let back = SavedRun::parse(&text).unwrap();
@@ -783,7 +878,7 @@ mod tests {
         assert_eq!(resumed.phase(), &Phase::Running);
         // The trial in flight at the save is lost; three more finish the six.
         let mut ids = Vec::new();
-        while let Some(job) = resumed.next_job(0) {
+        while let Some(job) = resumed.next_job(0, 0.0) {
             ids.push(job.id);
             resumed.done(0, trained(&job, 0.9), None, None);
         }
@@ -796,7 +891,7 @@ mod tests {
     fn a_saved_search_is_checked_before_it_is_offered() {
         let mut run = SearchRun::new(setup(6, 1), space());
         for _ in 0..2 {
-            let job = run.next_job(0).unwrap();
+            let job = run.next_job(0, 0.0).unwrap();
             run.done(0, trained(&job, 0.8), None, None);
         }
         let saved = serde_json::to_value(run.saved("MNIST")).unwrap();
@@ -831,7 +926,7 @@ mod tests {
     #[test]
     fn trials_round_trip_through_jsonl_and_keep_their_front() {
         let mut run = SearchRun::new(setup(4, 1), space());
-        while let Some(job) = run.next_job(0) {
+        while let Some(job) = run.next_job(0, 0.0) {
             let accuracy = 0.6 + job.id as f64 / 10.0;
             run.done(0, trained(&job, accuracy), None, None);
         }
@@ -858,7 +953,7 @@ mod tests {
             },
             space(),
         );
-        assert!(run.next_job(0).is_none());
+        assert!(run.next_job(0, 0.0).is_none());
         let Phase::Failed(why) = run.phase() else {
             panic!("{:?}", run.phase())
         };
@@ -882,12 +977,15 @@ mod tests {
             },
             space(),
         );
-        assert!(run.next_job(0).is_none(), "no trial before the teacher");
+        assert!(
+            run.next_job(0, 0.0).is_none(),
+            "no trial before the teacher"
+        );
         let job = run.teacher_job(0).expect("worker 0 trains the teacher");
         assert_eq!((job.input, job.classes, job.seed), ([1, 28, 28], 10, 1));
         assert_eq!(job.train_images, Some(6000));
         assert!(run.teacher_job(1).is_none(), "one teacher at a time");
-        assert!(run.next_job(1).is_none());
+        assert!(run.next_job(1, 0.0).is_none());
         run.teacher_progress(0, 0.5);
         assert_eq!(run.teacher_worker(), Some(0));
         assert_eq!(run.teacher().unwrap().training(), Some((0, 0.5)));
@@ -897,7 +995,9 @@ mod tests {
         );
         assert!(run.teacher_done(0, teacher_model(), 0.99));
         assert_eq!(run.teacher_worker(), None);
-        let first = run.next_job(1).expect("trials once the teacher is trained");
+        let first = run
+            .next_job(1, 0.0)
+            .expect("trials once the teacher is trained");
         assert_eq!(
             first.id, 0,
             "the candidate asked while the teacher trained goes first"
@@ -905,7 +1005,7 @@ mod tests {
         assert!(first.distil);
         assert_eq!(run.give_teacher(1), Some(teacher_model()));
         assert_eq!(run.give_teacher(1), None);
-        let second = run.next_job(0).unwrap();
+        let second = run.next_job(0, 0.0).unwrap();
         assert_eq!(second.id, 1);
         assert!(run.give_teacher(0).is_some());
         assert!(run.teacher_job(0).is_none());
@@ -920,7 +1020,7 @@ mod tests {
             },
             space(),
         );
-        assert!(run.next_job(0).is_none());
+        assert!(run.next_job(0, 0.0).is_none());
         run.teacher_job(0).unwrap();
         run.worker_lost(0, "it crashed");
         assert!(run.records().is_empty(), "no trial was lost with it");
@@ -931,7 +1031,7 @@ mod tests {
 
         let mut plain = SearchRun::new(setup(4, 1), space());
         assert!(plain.teacher_job(0).is_none());
-        let job = plain.next_job(0).unwrap();
+        let job = plain.next_job(0, 0.0).unwrap();
         assert!(!job.distil);
         assert_eq!(plain.give_teacher(0), None);
     }
@@ -945,10 +1045,10 @@ mod tests {
             },
             space(),
         );
-        run.next_job(0);
+        run.next_job(0, 0.0);
         run.teacher_job(0).unwrap();
         run.teacher_done(0, teacher_model(), 0.99);
-        let job = run.next_job(0).unwrap();
+        let job = run.next_job(0, 0.0).unwrap();
         run.done(0, trained(&job, 0.8), None, None);
         let text = serde_json::to_string(&run.saved("MNIST")).unwrap();
         let saved = SavedRun::parse(&text).unwrap();
@@ -959,10 +1059,10 @@ mod tests {
             HashMap::new(),
             Some(teacher_model()),
         );
-        assert!(kept.next_job(0).unwrap().distil);
+        assert!(kept.next_job(0, 0.0).unwrap().distil);
         assert!(kept.give_teacher(0).is_some());
         let mut lost = SearchRun::restore(saved, HashMap::new(), HashMap::new(), None);
-        assert!(lost.next_job(0).is_none());
+        assert!(lost.next_job(0, 0.0).is_none());
         assert!(lost.teacher_job(0).is_some());
         // A search saved before teachers (no `teacher` in its setup) resumes without one.
         let old = text
@@ -972,7 +1072,7 @@ mod tests {
         assert!(!old.setup.teacher);
         assert!(
             !SearchRun::restore(old, HashMap::new(), HashMap::new(), None)
-                .next_job(0)
+                .next_job(0, 0.0)
                 .unwrap()
                 .distil
         );

@@ -1,5 +1,5 @@
 //! The search's setup form: what the user types (board or custom budget, optimizer, trials,
-//! epochs, shift, seed, teacher, workers), kept in the page's URL so a link reproduces it, and
+//! minutes, epochs, shift, seed, teacher, workers), kept in the page's URL so a link reproduces it, and
 //! turned into a [`SearchSetup`] (or a reason) when a search starts.
 
 use crate::search_run::{AlgorithmChoice, SearchSetup};
@@ -35,6 +35,8 @@ pub enum Field {
     Algorithm,
     /// Trials.
     Trials,
+    /// Minutes (blank: no time limit).
+    Minutes,
     /// Epochs every new candidate trains first.
     Epochs,
     /// The most epochs a promoted network trains.
@@ -55,6 +57,7 @@ pub struct Form {
     sram: String,
     algorithm: String,
     trials: String,
+    minutes: String,
     epochs: String,
     max_epochs: String,
     shift: String,
@@ -90,6 +93,7 @@ impl Form {
             sram: budget.sram_bytes.to_string(),
             algorithm: AlgorithmChoice::Mobo.id().into(),
             trials: "40".into(),
+            minutes: String::new(),
             epochs: "1".into(),
             max_epochs: sparse_search::DEFAULT_MAX_EPOCHS.to_string(),
             shift: sparse_search::DEFAULT_SHIFT.to_string(),
@@ -100,13 +104,14 @@ impl Form {
     }
 
     /// The fields as `key=value` pairs, in a fixed order, for the page's URL.
-    fn pairs(&self) -> [(&'static str, &str); 11] {
+    fn pairs(&self) -> [(&'static str, &str); 12] {
         [
             ("board", &self.board),
             ("flash", &self.flash),
             ("sram", &self.sram),
             ("algorithm", &self.algorithm),
             ("trials", &self.trials),
+            ("minutes", &self.minutes),
             ("epochs", &self.epochs),
             ("max-epochs", &self.max_epochs),
             ("shift", &self.shift),
@@ -134,6 +139,7 @@ impl Form {
             ("sram", &mut form.sram),
             ("algorithm", &mut form.algorithm),
             ("trials", &mut form.trials),
+            ("minutes", &mut form.minutes),
             ("epochs", &mut form.epochs),
             ("max-epochs", &mut form.max_epochs),
             ("shift", &mut form.shift),
@@ -189,6 +195,10 @@ impl Form {
             algorithm: AlgorithmChoice::from_id(&self.algorithm)
                 .ok_or_else(|| format!("unknown optimizer '{}'", self.algorithm))?,
             trials: number(&self.trials, "Trials", 1, 100_000)? as usize,
+            minutes: match self.minutes.trim() {
+                "" => None,
+                _ => Some(number(&self.minutes, "Minutes", 1, 10_000)? as u32),
+            },
             epochs,
             max_epochs,
             shift: number(&self.shift, "Shift", 0, sparse_train::MAX_SHIFT as u64)? as usize,
@@ -225,6 +235,7 @@ impl Form {
                     }
                     Field::Algorithm => &mut self.algorithm,
                     Field::Trials => &mut self.trials,
+                    Field::Minutes => &mut self.minutes,
                     Field::Epochs => &mut self.epochs,
                     Field::MaxEpochs => &mut self.max_epochs,
                     Field::Shift => &mut self.shift,
@@ -249,7 +260,7 @@ pub struct SetupFormProps {
     pub on_edit: Callback<FormEdit>,
 }
 
-/// The search's setup as a form: board or custom budget, optimizer, trials, epochs, shift,
+/// The search's setup as a form: board or custom budget, optimizer, trials, minutes, epochs, shift,
 /// seed, teacher and workers.
 #[function_component]
 pub fn SetupForm(props: &SetupFormProps) -> Html {
@@ -316,6 +327,11 @@ pub fn SetupForm(props: &SetupFormProps) -> Html {
             <label>{ "Trials" }
                 <input data-testid="trials" type="number" min="1" value={form.trials.clone()}
                     oninput={typed(Field::Trials)} />
+            </label>
+            <label title="Stop starting trials after this many minutes (blank: when the trials are done); the last 15% train the most accurate networks on to the most epochs">
+                { "Minutes (blank: no limit)" }
+                <input data-testid="minutes" type="number" min="1" value={form.minutes.clone()}
+                    oninput={typed(Field::Minutes)} />
             </label>
             <label>{ "Epochs per new trial" }
                 <input data-testid="epochs" type="number" min="1" value={form.epochs.clone()}

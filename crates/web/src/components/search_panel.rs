@@ -262,7 +262,7 @@ impl SearchPanel {
             if self.ready.get(worker) != Some(&true) {
                 continue;
             }
-            if let Some(job) = run.next_job(worker) {
+            if let Some(job) = run.next_job(worker, now_ms()) {
                 if job.distil
                     && let Some(teacher) = run.give_teacher(worker)
                 {
@@ -469,7 +469,13 @@ impl SearchPanel {
                 let done = teacher.and_then(|t| t.training()).map_or(0.0, |(_, f)| f);
                 format!("Running: training the teacher first ({:.0}%)", done * 100.0)
             }
-            Phase::Running => "Running".into(),
+            Phase::Running => match run.deadline(now_ms()) {
+                Some(d) if d.closing() => {
+                    format!("Running: finishing the leaders ({:.0} s left)", d.left_s())
+                }
+                Some(d) => format!("Running ({:.0} min left)", d.left_s() / 60.0),
+                None => "Running".into(),
+            },
             Phase::Paused => "Paused".into(),
             Phase::Stopping => "Stopping".into(),
             Phase::Stopped => "Stopped".into(),
@@ -590,7 +596,7 @@ impl Component for SearchPanel {
             },
             Msg::Pause => {
                 if let Some(run) = self.run.as_mut() {
-                    run.pause();
+                    run.pause(now_ms());
                 }
                 self.tell_busy(ToWorker::Pause);
             }
