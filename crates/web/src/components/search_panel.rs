@@ -898,12 +898,15 @@ impl SearchPanel {
                     "Pareto front: a filled point is a network no other candidate beats on error, \
                      model size and working memory together; a hollow one is beaten by some other on \
                      all three. Each step of mobo weighs the three objectives at random \
-                     (a random scalarisation), so over many steps the whole front gets explored."
+                     (a random scalarisation; every third step, the error alone), so over many steps the \
+                     whole front gets explored."
                 }</p>
                 <HypervolumeChart values={hypervolumes} />
                 <p class="hint">{
                     "Hypervolume: the share of the (error × size/budget × memory/budget) cube the front \
-                     dominates. It only grows; a flat stretch means recent trials found nothing better."
+                     dominates. It grows as trials find better networks (a flat stretch: nothing better) and \
+                     can dip when a network trained on measures a little worse than before, since \
+                     each network counts at its latest measure."
                 }</p>
                 if let Some(record) = selected {
                     <CandidateView record={record.clone()}
