@@ -14,6 +14,8 @@
 //! samples and over morphisms of the current Pareto members, whose children inherit weights.
 //! Trials train by promise (successive halving over rungs of epochs, `fidelity.rs`), and a
 //! time-limited run spends its closing minutes finishing its leaders ([`leader_to_finish`]).
+//! The Gaussian processes fit at most a bounded set of trials (`surrogate_set.rs`), so a search
+//! of thousands of trials still chooses quickly.
 
 mod closing;
 mod encode;
@@ -21,6 +23,7 @@ mod fidelity;
 mod gp;
 mod scale;
 mod search;
+mod surrogate_set;
 
 pub use closing::{DEFAULT_CLOSING_SHARE, Deadline, leader_to_finish};
 pub use fidelity::{DEFAULT_MAX_EPOCHS, DEFAULT_SHIFT, PROMOTION_FACTOR, Schedule};

@@ -4,6 +4,7 @@ use crate::encode::encode;
 use crate::fidelity::{Lift, Schedule, promotable};
 use crate::gp::Gp;
 use crate::scale::{Ranges, transformed};
+use crate::surrogate_set::{SURROGATE_POINTS, surrogate_points};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
@@ -763,6 +764,11 @@ impl Search {
         if genomes.len() < initial.max(2) {
             return None;
         }
+        let kept = surrogate_points(&targets, SURROGATE_POINTS);
+        let (genomes, targets): (Vec<&Genome>, Vec<Vec<f64>>) = kept
+            .into_iter()
+            .map(|i| (genomes[i], targets[i].clone()))
+            .unzip();
         let inputs: Vec<Vec<f64>> = genomes.iter().map(|g| encode(g, &self.space)).collect();
         let ranges = Ranges::of(&targets);
         let columns: Vec<Vec<f64>> = (0..3)
