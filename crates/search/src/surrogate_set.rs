@@ -21,32 +21,26 @@ pub fn surrogate_points(targets: &[Vec<f64>], max: usize) -> Vec<usize> {
     }
     let mut chosen = vec![false; n];
     let mut count = 0;
-    let mut take = |i: usize, until: usize| {
-        if count < until && !chosen[i] {
-            chosen[i] = true;
-            count += 1;
+    // Takes the points of `order` not yet chosen until `until` are chosen in all; says how many.
+    let mut fill = |order: &mut dyn Iterator<Item = usize>, until: usize| {
+        for i in order {
+            if count >= until {
+                break;
+            }
+            if !chosen[i] {
+                chosen[i] = true;
+                count += 1;
+            }
         }
         count
     };
     let by_error = |mut indices: Vec<usize>| {
         indices.sort_by(|&a, &b| targets[a][0].total_cmp(&targets[b][0]));
-        indices
+        indices.into_iter()
     };
-    let mut chosen_so_far = 0;
-    for i in by_error(pareto_front(targets)) {
-        chosen_so_far = take(i, max);
-    }
-    let accurate_share = chosen_so_far + (max - chosen_so_far) / 2;
-    for i in by_error((0..n).collect()) {
-        if take(i, accurate_share) >= accurate_share {
-            break;
-        }
-    }
-    for i in (0..n).rev() {
-        if take(i, max) >= max {
-            break;
-        }
-    }
+    let front = fill(&mut by_error(pareto_front(targets)), max);
+    fill(&mut by_error((0..n).collect()), front + (max - front) / 2);
+    fill(&mut (0..n).rev(), max);
     (0..n).filter(|&i| chosen[i]).collect()
 }
 
