@@ -71,9 +71,12 @@ impl Schedule {
         rungs
     }
 
-    /// The rung of a network trained `total_epochs` in all, if it is one.
+    /// The rung a network whose weights trained `total_epochs` in all has reached: the most
+    /// trained rung within them (`None` below the first). A morphed child that inherits a
+    /// rung-2 parent's weights and trains one epoch more stands at rung 2, not at rung 0 with
+    /// the fresh candidates it would outshine.
     pub fn rung_of(&self, total_epochs: usize) -> Option<usize> {
-        self.rungs().iter().position(|&r| r == total_epochs)
+        self.rungs().iter().rposition(|&r| r <= total_epochs)
     }
 }
 
@@ -180,7 +183,13 @@ mod tests {
             "a factor below 2 counts as 2"
         );
         assert_eq!(s(1, 3, 27).rung_of(9), Some(2));
-        assert_eq!(s(1, 3, 27).rung_of(5), None);
+        assert_eq!(
+            s(1, 3, 27).rung_of(5),
+            Some(1),
+            "between rungs: the one below"
+        );
+        assert_eq!(s(1, 3, 27).rung_of(82), Some(3), "beyond the top: the top");
+        assert_eq!(s(2, 3, 27).rung_of(1), None);
     }
 
     #[test]

@@ -115,10 +115,23 @@ pub struct Candidate {
     /// Epochs its network will have trained in all: with those of the trials it continues.
     #[serde(default)]
     pub total_epochs: usize,
+    /// Epochs the weights a morphed child inherits had trained (its parent's, in all), carried
+    /// down its continuations; 0 for a sampled network. See [`Candidate::fidelity_epochs`].
+    #[serde(default)]
+    pub inherited_epochs: usize,
     /// Whether it trains its parent's network on as it is (a promotion or a fine-tune: the
     /// parent's pruned architecture and every weight), rather than a morphed child.
     #[serde(default)]
     pub continues: bool,
+}
+
+impl Candidate {
+    /// Epochs its network's weights will embody: its own in all, and those of the weights it
+    /// inherited. Trials are compared (ranked for promotion, carried to full training for the
+    /// optimizers) at the rung this reaches.
+    pub fn fidelity_epochs(&self) -> usize {
+        self.total_epochs + self.inherited_epochs
+    }
 }
 
 /// What training a candidate measured, all to be minimised but accuracy.
@@ -498,6 +511,12 @@ impl Search {
     }
 
     /// A new candidate (sampled, or morphed from `parent`) that trains the first rung's epochs.
+    /// A morphed child that inherits weights counts its parent's epochs in its fidelity: its
+    /// network starts where the parent's stopped, so it is compared (promoted, and carried to
+    /// full training for the optimizers) at the rung those weights reached, not with fresh
+    /// candidates trained as briefly. Counted as fresh, a good network's children outshone
+    /// every new architecture at the first rung, took nine promotions in ten, and the search
+    /// spent its hour on one family.
     fn new_candidate(
         &self,
         id: u64,
@@ -506,6 +525,12 @@ impl Search {
         inherits_from: Vec<Option<usize>>,
     ) -> Candidate {
         let epochs = self.schedule_in_force().epochs;
+        let inherited = match parent {
+            Some(p) if inherits_from.iter().any(Option::is_some) => {
+                self.trials[p as usize].candidate.fidelity_epochs()
+            }
+            _ => 0,
+        };
         Candidate {
             id,
             genome,
@@ -513,6 +538,7 @@ impl Search {
             inherits_from,
             epochs,
             total_epochs: epochs,
+            inherited_epochs: inherited,
             continues: false,
         }
     }
@@ -535,6 +561,7 @@ impl Search {
             inherits_from: (0..layers).map(Some).collect(),
             epochs,
             total_epochs: trial.candidate.total_epochs + epochs,
+            inherited_epochs: trial.candidate.inherited_epochs,
             continues: true,
         };
         self.asked += 1;
@@ -563,7 +590,7 @@ impl Search {
             .collect();
         leaders.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         leaders.into_iter().find_map(|(id, _)| {
-            let total = self.trials[id as usize].candidate.total_epochs;
+            let total = self.trials[id as usize].candidate.fidelity_epochs();
             (total < top && !promoted.contains(&id) && !self.released.contains(&id))
                 .then(|| (id, top - total))
         })
@@ -609,7 +636,7 @@ impl Search {
         for t in &self.trials {
             if let Some(Outcome::Trained(o)) = &t.outcome
                 && o.fits(self.budget)
-                && let Some(rung) = schedule.rung_of(t.candidate.total_epochs)
+                && let Some(rung) = schedule.rung_of(t.candidate.fidelity_epochs())
                 && rung < below_top
             {
                 ids[rung].push(t.candidate.id);
@@ -654,8 +681,9 @@ impl Search {
             .0[0];
         let schedule = self.schedule_in_force();
         let rungs = schedule.rungs();
-        let rung = schedule.rung_of(self.trials[of as usize].candidate.total_epochs)?;
-        Some((of, rungs[rung + 1] - rungs[rung]))
+        let total = self.trials[of as usize].candidate.fidelity_epochs();
+        let rung = schedule.rung_of(total)?;
+        Some((of, rungs[rung + 1] - total))
     }
 
     /// Records the outcome of candidate `id`.
@@ -722,7 +750,7 @@ impl Search {
             Some(Outcome::Trained(o)) => Some(transformed(&self.normalised(o))),
             _ => None,
         };
-        let rung = |t: &Trial| schedule.rung_of(t.candidate.total_epochs);
+        let rung = |t: &Trial| schedule.rung_of(t.candidate.fidelity_epochs());
         let mut superseded = std::collections::HashSet::new();
         let mut pairs = Vec::new();
         for t in self.trials.iter().filter(|t| t.candidate.continues) {
@@ -1181,7 +1209,7 @@ mod tests {
     fn fake_train_by_epochs(search: &Search, c: &Candidate) -> Outcome {
         let report = cost(&c.genome.architecture(search.space())).unwrap();
         let quality = (report.macs % 97) as f64 / 97.0;
-        let error = (0.02 + 0.2 * quality) / (c.total_epochs as f64).sqrt();
+        let error = (0.02 + 0.2 * quality) / (c.fidelity_epochs() as f64).sqrt();
         Outcome::Trained(Objectives {
             val_accuracy: 1.0 - error,
             model_size_bytes: report.model_size_bytes,
@@ -1203,20 +1231,27 @@ mod tests {
     fn promotions_train_the_best_third_of_each_rung_on_from_their_own_weights() {
         for algorithm in [Algorithm::Random, Algorithm::evolution(), Algorithm::mobo()] {
             let budget = Board::preset("arduino-uno").unwrap().budget();
-            let mut search = Search::new(space(), budget, algorithm, 4).with_schedule(by_promise());
+            let schedule = by_promise();
+            let mut search = Search::new(space(), budget, algorithm, 4).with_schedule(schedule);
+            let rung_of = |t: &Trial| schedule.rung_of(t.candidate.fidelity_epochs()).unwrap();
             for _ in 0..60 {
                 let c = search.ask().unwrap();
                 if c.continues {
                     let parent = &search.trials()[c.parent.unwrap() as usize];
-                    let from = parent.candidate.total_epochs;
-                    assert_eq!(c.total_epochs, from + c.epochs);
-                    assert!([(1, 3), (3, 9)].contains(&(from, c.total_epochs)));
+                    let from = parent.candidate.fidelity_epochs();
+                    assert_eq!(c.fidelity_epochs(), from + c.epochs);
+                    let rung = rung_of(parent);
+                    assert_eq!(
+                        c.fidelity_epochs(),
+                        schedule.rungs()[rung + 1],
+                        "to the next rung"
+                    );
                     assert_eq!(c.genome, parent.candidate.genome);
                     // The parent ranks in the best third of the trained trials at its rung.
                     let rung: Vec<Vec<f64>> = search
                         .trials()
                         .iter()
-                        .filter(|t| t.candidate.total_epochs == from)
+                        .filter(|t| rung_of(t) == rung)
                         .filter_map(|t| match &t.outcome {
                             Some(Outcome::Trained(o)) => Some(search.normalised(o)),
                             _ => None,
@@ -1232,25 +1267,35 @@ mod tests {
                         .unwrap();
                     assert!(position < rung.len() / 3, "{position} of {}", rung.len());
                 } else {
+                    // A fresh candidate trains the first rung; a morphed child counts the
+                    // epochs of the weights it inherits.
+                    let inherited = match c.parent {
+                        Some(p) if c.inherits_from.iter().any(Option::is_some) => {
+                            search.trials()[p as usize].candidate.fidelity_epochs()
+                        }
+                        _ => 0,
+                    };
                     assert_eq!((c.epochs, c.total_epochs), (1, 1));
+                    assert_eq!(c.fidelity_epochs(), 1 + inherited);
                 }
                 let outcome = fake_train_by_epochs(&search, &c);
                 search.tell(c.id, outcome).unwrap();
             }
             let trials = search.trials();
-            let at = |epochs| {
+            let at = |rung| trials.iter().filter(|t| rung_of(t) == rung).count();
+            let promoted_to = |rung| {
                 trials
                     .iter()
-                    .filter(|t| t.candidate.total_epochs == epochs)
+                    .filter(|t| t.candidate.continues && rung_of(t) == rung)
                     .count()
             };
-            assert!(at(3) >= 1 && at(9) >= 1, "{} {} {}", at(1), at(3), at(9));
+            assert!(promoted_to(1) >= 1 && promoted_to(2) >= 1);
             assert!(
-                at(3) <= at(1) / 3 && at(9) <= at(3) / 3,
+                promoted_to(1) <= at(0) / 3 && promoted_to(2) <= at(1) / 3,
                 "{} {} {}",
+                at(0),
                 at(1),
-                at(3),
-                at(9)
+                at(2)
             );
             let mut parents: Vec<u64> = trials
                 .iter()
@@ -1261,6 +1306,60 @@ mod tests {
             parents.dedup();
             assert_eq!(parents.len(), promoted, "a trial was promoted twice");
         }
+    }
+
+    #[test]
+    fn a_morphed_child_is_compared_at_the_rung_its_inherited_weights_reached() {
+        let budget = Board::preset("arduino-uno").unwrap().budget();
+        let schedule = Schedule {
+            epochs: 1,
+            factor: 3,
+            max_epochs: 27,
+        };
+        let mut search =
+            Search::new(space(), budget, Algorithm::evolution(), 6).with_schedule(schedule);
+        // Train until a morphed child of a promoted (3-epoch) network is asked for.
+        let child = loop {
+            let c = search.ask().unwrap();
+            let outcome = fake_train_by_epochs(&search, &c);
+            search.tell(c.id, outcome).unwrap();
+            let parent_epochs = c
+                .parent
+                .map(|p| search.trials()[p as usize].candidate.fidelity_epochs());
+            if !c.continues
+                && c.inherits_from.iter().any(Option::is_some)
+                && parent_epochs >= Some(3)
+            {
+                break c;
+            }
+            assert!(
+                search.trials().len() < 400,
+                "no child of a promoted network"
+            );
+        };
+        let parent = &search.trials()[child.parent.unwrap() as usize].candidate;
+        assert_eq!(child.epochs, 1);
+        assert_eq!(
+            child.total_epochs, 1,
+            "the record says what it trained itself"
+        );
+        assert_eq!(child.fidelity_epochs(), parent.fidelity_epochs() + 1);
+        let rung = schedule.rung_of(child.fidelity_epochs()).unwrap();
+        assert!(rung >= 1, "not with the fresh candidates at rung 0");
+        // Its measure is carried to full training from that rung, not from the first.
+        let (genomes, targets) = search.full_training_estimates();
+        let position = genomes.iter().position(|g| **g == child.genome).unwrap();
+        let Some(Outcome::Trained(o)) = &search.trials()[child.id as usize].outcome else {
+            panic!()
+        };
+        let measured = transformed(&search.normalised(o))[0];
+        let steps = (schedule.rungs().len() - 1 - rung) as f64;
+        let lift = measured - targets[position][0];
+        let per_step = 3f64.sqrt().ln();
+        assert!(
+            lift < per_step * (steps + 0.5),
+            "lifted {lift}, {steps} steps of {per_step}"
+        );
     }
 
     /// The record a driver would write for trained trial `id` of `search`.
@@ -1341,11 +1440,15 @@ mod tests {
         while let Some((of, epochs)) = search.unfinished_leader() {
             let trial = &search.trials()[of as usize];
             assert!(search.pareto_front().contains(&of));
-            assert_eq!(trial.candidate.total_epochs + epochs, 9, "to the top rung");
+            assert_eq!(
+                trial.candidate.fidelity_epochs() + epochs,
+                9,
+                "to the top rung"
+            );
             // No member below the top rung, left unfinished, is more accurate.
             for id in search.pareto_front() {
                 let t = &search.trials()[id as usize];
-                if t.candidate.total_epochs < 9 && !search.promoted().contains(&id) {
+                if t.candidate.fidelity_epochs() < 9 && !search.promoted().contains(&id) {
                     assert!(accuracy(&search, id) <= accuracy(&search, of));
                 }
             }
@@ -1362,7 +1465,7 @@ mod tests {
         // Every member is now fully trained: continuations supersede their parents.
         assert_eq!(search.unfinished_leader(), None);
         for id in search.pareto_front() {
-            assert_eq!(search.trials()[id as usize].candidate.total_epochs, 9);
+            assert_eq!(search.trials()[id as usize].candidate.fidelity_epochs(), 9);
         }
     }
 
@@ -1427,7 +1530,7 @@ mod tests {
         let once = search
             .trials()
             .iter()
-            .find(|t| t.candidate.total_epochs == 1 && !t.candidate.continues)
+            .find(|t| t.candidate.fidelity_epochs() == 1)
             .unwrap();
         let Some(Outcome::Trained(o)) = &once.outcome else {
             panic!()
@@ -1453,7 +1556,7 @@ mod tests {
         state.remove("released");
         for t in state["trials"].as_array_mut().unwrap() {
             let c = t["candidate"].as_object_mut().unwrap();
-            for field in ["epochs", "total_epochs", "continues"] {
+            for field in ["epochs", "total_epochs", "inherited_epochs", "continues"] {
                 c.remove(field);
             }
         }
