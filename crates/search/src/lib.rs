@@ -24,10 +24,9 @@ mod gp;
 mod scale;
 mod search;
 mod surrogate_set;
+mod trial;
 
 pub use closing::{DEFAULT_CLOSING_SHARE, Deadline, leader_to_finish};
 pub use fidelity::{DEFAULT_MAX_EPOCHS, DEFAULT_SHIFT, PROMOTION_FACTOR, Schedule};
-pub use search::{
-    Algorithm, Candidate, Error, KEPT_PARENTS, Objectives, Outcome, Search, Trial,
-    pareto_front_of_records,
-};
+pub use search::{Algorithm, Error, KEPT_PARENTS, Search, pareto_front_of_records};
+pub use trial::{Candidate, Objectives, Outcome, Trial};

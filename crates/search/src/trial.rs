@@ -1,0 +1,137 @@
+//! What the search asks for and is told: a candidate network to train, what training measured,
+//! and the two together as a trial.
+
+use serde::{Deserialize, Serialize};
+use sparse_core::TrialRecord;
+use sparse_core::cost::{Budget, FlashMeasure, cost};
+use sparse_core::space::Genome;
+
+/// A network to train: its genome, and for a morphed child its parent and the parent layer
+/// each of its layers inherits weights from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Unique, increasing.
+    pub id: u64,
+    /// Architecture and pruning settings.
+    pub genome: Genome,
+    /// The candidate this one was morphed from.
+    pub parent: Option<u64>,
+    /// Per child layer, the parent layer to inherit from (empty without a parent).
+    pub inherits_from: Vec<Option<usize>>,
+    /// Epochs this trial trains.
+    #[serde(default)]
+    pub epochs: usize,
+    /// Epochs its network will have trained in all: with those of the trials it continues.
+    #[serde(default)]
+    pub total_epochs: usize,
+    /// Epochs the weights a morphed child inherits had trained (its parent's, in all), carried
+    /// down its continuations; 0 for a sampled network. See [`Candidate::fidelity_epochs`].
+    #[serde(default)]
+    pub inherited_epochs: usize,
+    /// Whether it trains its parent's network on as it is (a promotion or a fine-tune: the
+    /// parent's pruned architecture and every weight), rather than a morphed child.
+    #[serde(default)]
+    pub continues: bool,
+}
+
+impl Candidate {
+    /// Epochs its network's weights will embody: its own in all, and those of the weights it
+    /// inherited. Trials are compared (ranked for promotion, carried to full training for the
+    /// optimizers) at the rung this reaches.
+    pub fn fidelity_epochs(&self) -> usize {
+        self.total_epochs + self.inherited_epochs
+    }
+}
+
+/// What training a candidate measured, all to be minimised but accuracy.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Objectives {
+    /// Validation accuracy in [0, 1].
+    pub val_accuracy: f64,
+    /// Model size after pruning (bytes).
+    pub model_size_bytes: u64,
+    /// Working memory after pruning (bytes).
+    pub working_memory_bytes: u64,
+    /// Multiply-accumulates per image.
+    pub macs: u64,
+    /// The export's flash after pruning, where known (for budgets on the export's flash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash_bytes: Option<u64>,
+}
+
+impl Objectives {
+    /// Whether the trained, pruned network fits `budget` (a candidate is asked when its
+    /// pruning promises to fit; whether it did is known only now).
+    pub fn fits(&self, budget: Budget) -> bool {
+        let flash = match budget.flash_measure {
+            FlashMeasure::ModelSize => Some(self.model_size_bytes),
+            FlashMeasure::Export => self.flash_bytes,
+        };
+        flash.is_none_or(|f| f <= budget.flash_bytes)
+            && self.working_memory_bytes <= budget.sram_bytes
+    }
+
+    /// The objectives as the search compares them, all to be minimised: validation error,
+    /// model size / flash budget, working memory / SRAM budget.
+    pub fn normalised(&self, budget: Budget) -> Vec<f64> {
+        vec![
+            1.0 - self.val_accuracy,
+            self.model_size_bytes as f64 / budget.flash_bytes.max(1) as f64,
+            self.working_memory_bytes as f64 / budget.sram_bytes.max(1) as f64,
+        ]
+    }
+}
+
+/// The result of a trial.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Outcome {
+    /// Trained and measured.
+    Trained(Objectives),
+    /// Training failed (diverged, crashed); never stops the search.
+    Failed {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// What a trial's record tells the search: its measures if it trained, else its failure.
+    pub fn of_record(record: &TrialRecord) -> Self {
+        let measured = (
+            record.val_accuracy,
+            record.model_size_bytes,
+            record.working_memory_bytes,
+            record.macs,
+        );
+        match measured {
+            (
+                Some(val_accuracy),
+                Some(model_size_bytes),
+                Some(working_memory_bytes),
+                Some(macs),
+            ) if record.is_trained() => Outcome::Trained(Objectives {
+                val_accuracy,
+                model_size_bytes,
+                working_memory_bytes,
+                macs,
+                flash_bytes: cost(&record.architecture).ok().map(|r| r.flash_bytes),
+            }),
+            _ => Outcome::Failed {
+                reason: record
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "no measures recorded".into()),
+            },
+        }
+    }
+}
+
+/// A candidate and, once told, its outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    /// What was asked.
+    pub candidate: Candidate,
+    /// What was told (`None` while in flight).
+    pub outcome: Option<Outcome>,
+}
