@@ -24,6 +24,7 @@ mod portable;
 mod prune;
 mod quantize;
 mod reference;
+mod relu;
 mod trainer;
 mod trial;
 mod workload;

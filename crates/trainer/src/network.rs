@@ -5,6 +5,7 @@
 use crate::compress::GroupScales;
 use crate::im2col::conv2d;
 use crate::pool::{Reduce, pool};
+use crate::relu::relu;
 use crate::{Error, Result};
 use candle_core::{DType, Device, Tensor, Var};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -353,7 +354,7 @@ impl Network {
             y = scales.scale(&y, noise)?;
         }
         if i + 1 != self.architecture.layers.len() && !layer.is_pool() {
-            y = y.relu()?;
+            y = relu(&y)?;
         }
         Ok((y, middle))
     }
