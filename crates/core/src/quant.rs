@@ -309,6 +309,11 @@ impl Range {
 }
 
 /// A direct convolution over `groups` channel groups (1, or one per channel for depthwise).
+/// The input is laid into a zero-padded copy once, so that no tap tests its bounds; each
+/// weight then adds its multiple of a shifted input plane to the output channel's
+/// accumulators, and a pruned (zero) weight costs nothing. The arithmetic wraps rather than
+/// checks: [`quantize`] and [`QuantModel::check`] refuse a model whose accumulators could leave
+/// int32, so it never does (and sparse-core keeps overflow checks on for the cost model).
 fn conv_int(
     input: &[i32],
     [c, h, w]: [usize; 3],
@@ -319,37 +324,48 @@ fn conv_int(
 ) -> (Vec<i32>, [usize; 3]) {
     let (oh, (top, _)) = conv.output_side(h).expect("validated");
     let (ow, (left, _)) = conv.output_side(w).expect("validated");
+    let (k, stride) = (conv.kernel, conv.stride);
+    // Tall and wide enough for every tap of every output, padding included.
+    let ph = (top + h).max((oh - 1) * stride + k);
+    let pw = (left + w).max((ow - 1) * stride + k);
+    let mut padded = vec![0; c * ph * pw];
+    for (plane, source) in padded
+        .chunks_exact_mut(ph * pw)
+        .zip(input.chunks_exact(h * w))
+    {
+        for (y, row) in source.chunks_exact(w).enumerate() {
+            let at = (top + y) * pw + left;
+            plane[at..at + w].copy_from_slice(row);
+        }
+    }
     let outputs = q.bias.len();
-    let k = conv.kernel;
     let in_per_group = c / groups;
     let out_per_group = outputs / groups;
+    let taps = in_per_group * k * k;
     let mut out = vec![0; outputs * oh * ow];
-    for co in 0..outputs {
+    for (co, out) in out.chunks_exact_mut(oh * ow).enumerate() {
         let g = co / out_per_group;
-        let weights = &q.weights[co * in_per_group * k * k..(co + 1) * in_per_group * k * k];
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let mut acc = q.bias[co];
-                for ci in 0..in_per_group {
-                    let channel = g * in_per_group + ci;
-                    for ky in 0..k {
-                        let iy = (oy * conv.stride + ky) as isize - top as isize;
-                        if iy < 0 || iy >= h as isize {
-                            continue;
-                        }
-                        for kx in 0..k {
-                            let ix = (ox * conv.stride + kx) as isize - left as isize;
-                            if ix < 0 || ix >= w as isize {
-                                continue;
-                            }
-                            let v = input[(channel * h + iy as usize) * w + ix as usize];
-                            acc += weights[(ci * k + ky) * k + kx] as i32 * v;
+        out.fill(q.bias[co]);
+        let weights = &q.weights[co * taps..(co + 1) * taps];
+        for ci in 0..in_per_group {
+            let plane = &padded[(g * in_per_group + ci) * ph * pw..][..ph * pw];
+            for ky in 0..k {
+                for kx in 0..k {
+                    let weight = weights[(ci * k + ky) * k + kx] as i32;
+                    if weight == 0 {
+                        continue;
+                    }
+                    for (oy, acc) in out.chunks_exact_mut(ow).enumerate() {
+                        let row = &plane[(oy * stride + ky) * pw + kx..];
+                        for (ox, a) in acc.iter_mut().enumerate() {
+                            *a = a.wrapping_add(weight.wrapping_mul(row[ox * stride]));
                         }
                     }
                 }
-                out[(co * oh + oy) * ow + ox] =
-                    range.clamp(requantize(acc, q.multiplier[co], q.shift[co]));
             }
+        }
+        for a in out.iter_mut() {
+            *a = range.clamp(requantize(*a, q.multiplier[co], q.shift[co]));
         }
     }
     (out, [outputs, oh, ow])
@@ -512,10 +528,9 @@ impl QuantModel {
                     let y = (0..t.bias.len())
                         .map(|o| {
                             let row = &t.weights[o * inputs..(o + 1) * inputs];
-                            let acc = row
-                                .iter()
-                                .zip(&x)
-                                .fold(t.bias[o], |a, (&w, &v)| a + w as i32 * v);
+                            let acc = row.iter().zip(&x).fold(t.bias[o], |a, (&w, &v)| {
+                                a.wrapping_add((w as i32).wrapping_mul(v))
+                            });
                             range.clamp(requantize(acc, t.multiplier[o], t.shift[o]))
                         })
                         .collect::<Vec<_>>();
@@ -581,6 +596,115 @@ impl QuantModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The convolution as first written: every tap tests its bounds (the evaluator's reference).
+    fn conv_int_reference(
+        input: &[i32],
+        [c, h, w]: [usize; 3],
+        conv: &Conv,
+        groups: usize,
+        q: &QuantTensor,
+        range: Range,
+    ) -> (Vec<i32>, [usize; 3]) {
+        let (oh, (top, _)) = conv.output_side(h).expect("validated");
+        let (ow, (left, _)) = conv.output_side(w).expect("validated");
+        let outputs = q.bias.len();
+        let k = conv.kernel;
+        let in_per_group = c / groups;
+        let out_per_group = outputs / groups;
+        let mut out = vec![0; outputs * oh * ow];
+        for co in 0..outputs {
+            let g = co / out_per_group;
+            let weights = &q.weights[co * in_per_group * k * k..(co + 1) * in_per_group * k * k];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut acc = q.bias[co];
+                    for ci in 0..in_per_group {
+                        let channel = g * in_per_group + ci;
+                        for ky in 0..k {
+                            let iy = (oy * conv.stride + ky) as isize - top as isize;
+                            if iy < 0 || iy >= h as isize {
+                                continue;
+                            }
+                            for kx in 0..k {
+                                let ix = (ox * conv.stride + kx) as isize - left as isize;
+                                if ix < 0 || ix >= w as isize {
+                                    continue;
+                                }
+                                let v = input[(channel * h + iy as usize) * w + ix as usize];
+                                acc += weights[(ci * k + ky) * k + kx] as i32 * v;
+                            }
+                        }
+                    }
+                    out[(co * oh + oy) * ow + ox] =
+                        range.clamp(requantize(acc, q.multiplier[co], q.shift[co]));
+                }
+            }
+        }
+        (out, [outputs, oh, ow])
+    }
+
+    #[test]
+    fn the_padded_convolution_equals_the_bounds_tested_one() {
+        use crate::architecture::Padding;
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % n) as i64
+        };
+        for case in 0..200 {
+            let groups_are_channels = case % 3 == 0;
+            let c = 1 + next(4) as usize;
+            let (h, w) = (3 + next(8) as usize, 3 + next(8) as usize);
+            let conv = Conv {
+                filters: if groups_are_channels {
+                    c
+                } else {
+                    1 + next(5) as usize
+                },
+                kernel: [1, 3, 5][next(3) as usize].min(h).min(w),
+                stride: 1 + next(2) as usize,
+                padding: if next(2) == 0 {
+                    Padding::Same
+                } else {
+                    Padding::Valid
+                },
+                density: None,
+            };
+            let groups = if groups_are_channels { c } else { 1 };
+            let taps = c / groups * conv.kernel * conv.kernel;
+            let q = QuantTensor {
+                // A third of the weights pruned to zero, as SpVD leaves them.
+                weights: (0..conv.filters * taps)
+                    .map(|_| {
+                        if next(3) == 0 {
+                            0
+                        } else {
+                            (next(255) - 127) as i8
+                        }
+                    })
+                    .collect(),
+                bias: (0..conv.filters)
+                    .map(|_| next(2001) as i32 - 1000)
+                    .collect(),
+                multiplier: (0..conv.filters)
+                    .map(|_| (1 << 30) + next(1 << 30) as i32)
+                    .collect(),
+                shift: (0..conv.filters).map(|_| 8 + next(8) as u8).collect(),
+                weight_scale: vec![1.0; conv.filters],
+            };
+            let input: Vec<i32> = (0..c * h * w).map(|_| next(256) as i32).collect();
+            for range in [Range::Unsigned, Range::Signed, Range::Unclamped] {
+                assert_eq!(
+                    conv_int(&input, [c, h, w], &conv, groups, &q, range),
+                    conv_int_reference(&input, [c, h, w], &conv, groups, &q, range),
+                    "case {case}: {conv:?} over {c}×{h}×{w}, {groups} groups"
+                );
+            }
+        }
+    }
 
     #[test]
     fn fixed_point_represents_multipliers_closely() {
