@@ -1,15 +1,16 @@
-//! Max and average pooling with true gradients.
+//! Max and average pooling with true gradients, as custom ops.
 //!
 //! candle 0.11's `max_pool2d` scales its gradient by 1/(size²) (measured in
 //! `shared/bench/peers/README.md`), which starves every layer under a pool, and neither of its
-//! pools has a gradient when stride ≠ size. Max pooling here is a custom op whose gradient
-//! goes, whole, to the first maximum of each window; average pooling is built from ops whose
-//! gradients candle computes exactly: where windows tile the input (stride = size) a reshape
-//! and a mean; otherwise the mean over the size² strided views of the input, each gathered
-//! with `index_select`. The tests check both against finite differences.
+//! pools has a gradient when stride ≠ size. Max pooling here sends each output's gradient,
+//! whole, to the first maximum of its window (found once, in the forward pass); average
+//! pooling spreads it evenly over the window. Average pooling was first built from candle ops
+//! (a reshape and two means, or size² `index_select` views where windows overlap), whose
+//! reductions and broadcasts cost more than the pooling itself. The tests check both against
+//! finite differences.
 
 use candle_core::{
-    CpuStorage, CustomOp1, CustomOp2, D, Layout, Result, Shape, Tensor, WithDType, bail,
+    CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail,
 };
 use std::sync::{Arc, OnceLock};
 
@@ -30,13 +31,13 @@ struct MaxPoolGrad {
 /// Output sides of `size`×`size` windows `stride` apart over an `[n, c, h, w]` input.
 fn pooled_sides(dims: &[usize], size: usize, stride: usize) -> Result<(usize, usize)> {
     let &[n, c, h, w] = dims else {
-        bail!("max pooling expects [n, c, h, w], got {dims:?}")
+        bail!("pooling expects [n, c, h, w], got {dims:?}")
     };
     if h < size || w < size || size == 0 || stride == 0 {
         bail!("a {size}×{size} pool, stride {stride}, does not fit {h}×{w}");
     }
     if n * c * h * w > u32::MAX as usize {
-        bail!("max pooling: {dims:?} is too large to index");
+        bail!("pooling: {dims:?} is too large to index");
     }
     Ok(((h - size) / stride + 1, (w - size) / stride + 1))
 }
@@ -178,6 +179,146 @@ impl CustomOp2 for MaxPoolGrad {
     }
 }
 
+/// Average pooling over `size`×`size` windows `stride` apart.
+struct AvgPool {
+    size: usize,
+    stride: usize,
+}
+
+/// The gradient of [`AvgPool`]: each output's gradient, divided by the window's size², added
+/// to every input of its window.
+struct AvgPoolGrad {
+    size: usize,
+    stride: usize,
+}
+
+/// Window means of a contiguous `[n, c, h, w]` input, in output order.
+fn window_means<T: WithDType>(
+    x: &[T],
+    dims: &[usize],
+    size: usize,
+    stride: usize,
+) -> Result<Vec<T>> {
+    let (oh, ow) = pooled_sides(dims, size, stride)?;
+    let (h, w) = (dims[2], dims[3]);
+    let scale = T::from_f64(1.0 / (size * size) as f64);
+    let mut out = Vec::with_capacity(dims[0] * dims[1] * oh * ow);
+    for plane in x.chunks_exact(h * w) {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let first = oy * stride * w + ox * stride;
+                let mut sum = T::zero();
+                for ky in 0..size {
+                    let row = first + ky * w;
+                    for &v in &plane[row..row + size] {
+                        sum += v;
+                    }
+                }
+                out.push(sum * scale);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The input gradient of average pooling an `[n, c, h, w]` input (`dims`), from the output
+/// gradient `g`.
+fn spread_means<T: WithDType>(
+    g: &[T],
+    dims: &[usize],
+    size: usize,
+    stride: usize,
+) -> Result<Vec<T>> {
+    let (oh, ow) = pooled_sides(dims, size, stride)?;
+    let (h, w) = (dims[2], dims[3]);
+    if g.len() != dims[0] * dims[1] * oh * ow {
+        bail!(
+            "average pooling's gradient: {} values for {dims:?}",
+            g.len()
+        );
+    }
+    let scale = T::from_f64(1.0 / (size * size) as f64);
+    let mut out = vec![T::zero(); dims[0] * dims[1] * h * w];
+    for (plane, g) in out.chunks_exact_mut(h * w).zip(g.chunks_exact(oh * ow)) {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let share = g[oy * ow + ox] * scale;
+                let first = oy * stride * w + ox * stride;
+                for ky in 0..size {
+                    let row = first + ky * w;
+                    for v in &mut plane[row..row + size] {
+                        *v += share;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl CustomOp1 for AvgPool {
+    fn name(&self) -> &'static str {
+        "avg-pool"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let dims = layout.dims();
+        let (oh, ow) = pooled_sides(dims, self.size, self.stride)?;
+        let (size, stride) = (self.size, self.stride);
+        let out = match storage {
+            CpuStorage::F32(x) => {
+                CpuStorage::F32(window_means(contiguous(x, layout)?, dims, size, stride)?)
+            }
+            CpuStorage::F64(x) => {
+                CpuStorage::F64(window_means(contiguous(x, layout)?, dims, size, stride)?)
+            }
+            _ => bail!("average pooling supports f32 and f64 only"),
+        };
+        Ok((out, Shape::from((dims[0], dims[1], oh, ow))))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let op = AvgPoolGrad {
+            size: self.size,
+            stride: self.stride,
+        };
+        Ok(Some(arg.apply_op2_no_bwd(&grad.contiguous()?, &op)?))
+    }
+}
+
+impl CustomOp2 for AvgPoolGrad {
+    fn name(&self) -> &'static str {
+        "avg-pool-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        _x: &CpuStorage,
+        x_layout: &Layout,
+        grad: &CpuStorage,
+        grad_layout: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let dims = x_layout.dims();
+        let (size, stride) = (self.size, self.stride);
+        let out = match grad {
+            CpuStorage::F32(g) => CpuStorage::F32(spread_means(
+                contiguous(g, grad_layout)?,
+                dims,
+                size,
+                stride,
+            )?),
+            CpuStorage::F64(g) => CpuStorage::F64(spread_means(
+                contiguous(g, grad_layout)?,
+                dims,
+                size,
+                stride,
+            )?),
+            _ => bail!("average pooling supports f32 and f64 only"),
+        };
+        Ok((out, x_layout.shape().clone()))
+    }
+}
+
 /// What a pooling window computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Reduce {
@@ -190,33 +331,14 @@ pub(crate) enum Reduce {
 /// Pooling of a `[n, c, h, w]` tensor over `size`×`size` windows `stride` apart, with
 /// `out = floor((in - size) / stride) + 1` per side.
 pub(crate) fn pool(x: &Tensor, size: usize, stride: usize, reduce: Reduce) -> Result<Tensor> {
-    if reduce == Reduce::Max {
-        return x.contiguous()?.apply_op1(MaxPool {
+    let x = x.contiguous()?;
+    match reduce {
+        Reduce::Max => x.apply_op1(MaxPool {
             size,
             stride,
             maxima: OnceLock::new(),
-        });
-    }
-    let (n, c, h, w) = x.dims4()?;
-    let (oh, ow) = ((h - size) / stride + 1, (w - size) / stride + 1);
-    if stride == size {
-        let x = x.narrow(2, 0, oh * size)?.narrow(3, 0, ow * size)?;
-        let windows = x.reshape((n, c, oh, size, ow, size))?;
-        windows.mean(D::Minus1)?.mean(3)
-    } else {
-        let device = x.device();
-        let positions = |offset: usize, count: usize| -> Result<Tensor> {
-            let idx: Vec<u32> = (0..count).map(|o| (offset + o * stride) as u32).collect();
-            Tensor::from_vec(idx, count, device)
-        };
-        let mut views = Vec::with_capacity(size * size);
-        for dy in 0..size {
-            let rows = x.index_select(&positions(dy, oh)?, 2)?;
-            for dx in 0..size {
-                views.push(rows.index_select(&positions(dx, ow)?, 3)?);
-            }
-        }
-        Tensor::stack(&views, 0)?.mean(0)
+        }),
+        Reduce::Mean => x.apply_op1(AvgPool { size, stride }),
     }
 }
 
