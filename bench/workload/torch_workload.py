@@ -86,6 +86,11 @@ def build(arch):
     return nn.Sequential(*layers)
 
 
+# Batches a throwaway copy of each network trains, untimed, before the timed epoch (as
+# sparse_train::WARMUP_BATCHES).
+WARMUP_BATCHES = 10
+
+
 def main():
     suite_path, mnist, images = sys.argv[1], sys.argv[2], int(sys.argv[3])
     x_all = idx(f"{mnist}/train-images.idx3-ubyte.gz")[:images].astype(np.float32) / 255.0
@@ -93,6 +98,15 @@ def main():
     x_all = torch.from_numpy(x_all).unsqueeze(1)
     y_all = torch.from_numpy(y_all)
     for net in json.load(open(suite_path)):
+        # Untimed: a throwaway copy trains WARMUP_BATCHES batches first, as every engine does.
+        warm = build(net["architecture"])
+        warm_opt = torch.optim.Adam(warm.parameters(), lr=3e-3)
+        for start in range(0, WARMUP_BATCHES * 32, 32):
+            loss = F.cross_entropy(warm(x_all[start : start + 32]), y_all[start : start + 32])
+            warm_opt.zero_grad()
+            loss.backward()
+            warm_opt.step()
+            loss.item()
         model = build(net["architecture"])
         opt = torch.optim.Adam(model.parameters(), lr=3e-3)
         order = torch.randperm(images)

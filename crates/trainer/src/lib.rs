@@ -38,4 +38,6 @@ pub use trainer::{
     BatchReport, MAX_SHIFT, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate,
 };
 pub use trial::{TrialMeasures, TrialRun};
-pub use workload::{WorkloadNet, WorkloadRun, workload_benchmark, workload_config, workload_suite};
+pub use workload::{
+    WARMUP_BATCHES, WorkloadNet, WorkloadRun, workload_benchmark, workload_config, workload_suite,
+};

@@ -9,6 +9,11 @@ use serde::Serialize;
 use sparse_core::architecture::{Architecture, Conv, Dense, Layer, Padding, Pool};
 use sparse_core::{Dataset, cost::cost};
 
+/// Batches a throwaway copy of each network trains, untimed, before the timed epoch (every
+/// engine of `bench/workload/` does the same), so that no engine's first steps on a network
+/// (first allocations, lazy initialisation, code not yet optimised) count in its figure.
+pub const WARMUP_BATCHES: usize = 10;
+
 /// One network of the suite.
 #[derive(Clone, Debug, Serialize)]
 pub struct WorkloadNet {
@@ -150,14 +155,18 @@ pub fn workload_config() -> TrainConfig {
     }
 }
 
-/// Trains `net` for one epoch of `train` and times it; `now` reads a clock in seconds (the
-/// platform's: `Instant` natively, `Date.now()` in wasm).
+/// Trains `net` for one epoch of `train` and times it, after [`WARMUP_BATCHES`] untimed
+/// batches of a throwaway copy; `now` reads a clock in seconds (the platform's: `Instant`
+/// natively, `Date.now()` in wasm).
 pub fn workload_benchmark(
     net: &WorkloadNet,
     train: &Dataset,
     now: impl Fn() -> f64,
 ) -> Result<WorkloadRun> {
     let costs = cost(&net.architecture)?;
+    let warm = train.head(WARMUP_BATCHES * workload_config().batch_size);
+    let mut warmup = Trainer::new(&net.architecture, &warm, workload_config())?;
+    while warmup.step(&warm)?.is_some() {}
     let started = now();
     let mut trainer = Trainer::new(&net.architecture, train, workload_config())?;
     let setup_ms = (now() - started) * 1000.0;
