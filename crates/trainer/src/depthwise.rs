@@ -7,6 +7,7 @@
 //! gradient spread back over its window) and [`WeightGrad`] (each filter tap's correlation of
 //! input and output gradient).
 
+use crate::contiguous::contiguous;
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail};
 
 /// Sizes of a depthwise convolution over an already padded `[n, c, h, w]` input with filters
@@ -79,13 +80,6 @@ impl Geometry {
                 }
             }
         }
-    }
-}
-
-fn contiguous<'a, T: WithDType>(data: &'a [T], layout: &Layout) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => bail!("depthwise conv needs contiguous tensors"),
     }
 }
 
@@ -179,12 +173,14 @@ fn run(
     kernel64: impl Fn(&[f64], &[f64]) -> Vec<f64>,
 ) -> Result<CpuStorage> {
     Ok(match (s1, s2) {
-        (CpuStorage::F32(a), CpuStorage::F32(b)) => {
-            CpuStorage::F32(kernel32(contiguous(a, l1)?, contiguous(b, l2)?))
-        }
-        (CpuStorage::F64(a), CpuStorage::F64(b)) => {
-            CpuStorage::F64(kernel64(contiguous(a, l1)?, contiguous(b, l2)?))
-        }
+        (CpuStorage::F32(a), CpuStorage::F32(b)) => CpuStorage::F32(kernel32(
+            contiguous(a, l1, "depthwise conv")?,
+            contiguous(b, l2, "depthwise conv")?,
+        )),
+        (CpuStorage::F64(a), CpuStorage::F64(b)) => CpuStorage::F64(kernel64(
+            contiguous(a, l1, "depthwise conv")?,
+            contiguous(b, l2, "depthwise conv")?,
+        )),
         _ => bail!("depthwise conv supports f32 and f64 only, both of one type"),
     })
 }

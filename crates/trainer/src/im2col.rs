@@ -9,6 +9,7 @@
 //! comes out of the same matmul, where summing a broadcast bias's gradient over batch and
 //! positions was the slowest part of a training step.
 
+use crate::contiguous::contiguous;
 use crate::depthwise::depthwise_conv2d;
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, WithDType, bail};
 
@@ -87,13 +88,6 @@ impl Geometry {
     }
 }
 
-fn contiguous<'a, T: WithDType>(data: &'a [T], layout: &Layout) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => bail!("im2col needs a contiguous tensor"),
-    }
-}
-
 /// `[n, c, h, w]` → `[n, c·k·k (+1), oh·ow]`: every k×k window, `stride` apart, as a column,
 /// with a row of ones after each image's rows when `ones` is 1.
 struct Im2col {
@@ -134,8 +128,8 @@ impl CustomOp1 for Im2col {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let g = Geometry::new(layout.dims(), self.k, self.stride, self.ones)?;
         let out = match storage {
-            CpuStorage::F32(x) => CpuStorage::F32(gather(contiguous(x, layout)?, &g)),
-            CpuStorage::F64(x) => CpuStorage::F64(gather(contiguous(x, layout)?, &g)),
+            CpuStorage::F32(x) => CpuStorage::F32(gather(contiguous(x, layout, "im2col")?, &g)),
+            CpuStorage::F64(x) => CpuStorage::F64(gather(contiguous(x, layout, "im2col")?, &g)),
             _ => bail!("im2col supports f32 and f64 only"),
         };
         Ok((out, g.columns_shape()))
@@ -162,8 +156,8 @@ impl CustomOp1 for Col2im {
             );
         }
         let out = match storage {
-            CpuStorage::F32(x) => CpuStorage::F32(scatter(contiguous(x, layout)?, g)),
-            CpuStorage::F64(x) => CpuStorage::F64(scatter(contiguous(x, layout)?, g)),
+            CpuStorage::F32(x) => CpuStorage::F32(scatter(contiguous(x, layout, "im2col")?, g)),
+            CpuStorage::F64(x) => CpuStorage::F64(scatter(contiguous(x, layout, "im2col")?, g)),
             _ => bail!("col2im supports f32 and f64 only"),
         };
         Ok((out, Shape::from((g.n, g.c, g.h, g.w))))

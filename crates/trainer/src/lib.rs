@@ -12,6 +12,7 @@
 
 mod batch;
 mod compress;
+mod contiguous;
 mod depthwise;
 mod distill;
 mod error;

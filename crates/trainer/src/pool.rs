@@ -9,6 +9,7 @@
 //! reductions and broadcasts cost more than the pooling itself. The tests check both against
 //! finite differences.
 
+use crate::contiguous::contiguous;
 use candle_core::{
     CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail,
 };
@@ -97,13 +98,6 @@ fn window_maxima<T: WithDType>(
     Ok((values, at))
 }
 
-fn contiguous<'a, T: WithDType>(data: &'a [T], layout: &Layout) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => bail!("pooling needs a contiguous tensor"),
-    }
-}
-
 impl CustomOp1 for MaxPool {
     fn name(&self) -> &'static str {
         "max-pool"
@@ -114,11 +108,21 @@ impl CustomOp1 for MaxPool {
         let (oh, ow) = pooled_sides(dims, self.size, self.stride)?;
         let (out, maxima) = match storage {
             CpuStorage::F32(x) => {
-                let (v, at) = window_maxima(contiguous(x, layout)?, dims, self.size, self.stride)?;
+                let (v, at) = window_maxima(
+                    contiguous(x, layout, "pooling")?,
+                    dims,
+                    self.size,
+                    self.stride,
+                )?;
                 (CpuStorage::F32(v), at)
             }
             CpuStorage::F64(x) => {
-                let (v, at) = window_maxima(contiguous(x, layout)?, dims, self.size, self.stride)?;
+                let (v, at) = window_maxima(
+                    contiguous(x, layout, "pooling")?,
+                    dims,
+                    self.size,
+                    self.stride,
+                )?;
                 (CpuStorage::F64(v), at)
             }
             _ => bail!("max pooling supports f32 and f64 only"),
@@ -167,12 +171,16 @@ impl CustomOp2 for MaxPoolGrad {
         }
         let len = x_layout.shape().elem_count();
         let out = match grad {
-            CpuStorage::F32(g) => {
-                CpuStorage::F32(run(contiguous(g, grad_layout)?, len, &self.maxima)?)
-            }
-            CpuStorage::F64(g) => {
-                CpuStorage::F64(run(contiguous(g, grad_layout)?, len, &self.maxima)?)
-            }
+            CpuStorage::F32(g) => CpuStorage::F32(run(
+                contiguous(g, grad_layout, "pooling")?,
+                len,
+                &self.maxima,
+            )?),
+            CpuStorage::F64(g) => CpuStorage::F64(run(
+                contiguous(g, grad_layout, "pooling")?,
+                len,
+                &self.maxima,
+            )?),
             _ => bail!("max pooling supports f32 and f64 only"),
         };
         Ok((out, x_layout.shape().clone()))
@@ -266,12 +274,18 @@ impl CustomOp1 for AvgPool {
         let (oh, ow) = pooled_sides(dims, self.size, self.stride)?;
         let (size, stride) = (self.size, self.stride);
         let out = match storage {
-            CpuStorage::F32(x) => {
-                CpuStorage::F32(window_means(contiguous(x, layout)?, dims, size, stride)?)
-            }
-            CpuStorage::F64(x) => {
-                CpuStorage::F64(window_means(contiguous(x, layout)?, dims, size, stride)?)
-            }
+            CpuStorage::F32(x) => CpuStorage::F32(window_means(
+                contiguous(x, layout, "pooling")?,
+                dims,
+                size,
+                stride,
+            )?),
+            CpuStorage::F64(x) => CpuStorage::F64(window_means(
+                contiguous(x, layout, "pooling")?,
+                dims,
+                size,
+                stride,
+            )?),
             _ => bail!("average pooling supports f32 and f64 only"),
         };
         Ok((out, Shape::from((dims[0], dims[1], oh, ow))))
@@ -302,13 +316,13 @@ impl CustomOp2 for AvgPoolGrad {
         let (size, stride) = (self.size, self.stride);
         let out = match grad {
             CpuStorage::F32(g) => CpuStorage::F32(spread_means(
-                contiguous(g, grad_layout)?,
+                contiguous(g, grad_layout, "pooling")?,
                 dims,
                 size,
                 stride,
             )?),
             CpuStorage::F64(g) => CpuStorage::F64(spread_means(
-                contiguous(g, grad_layout)?,
+                contiguous(g, grad_layout, "pooling")?,
                 dims,
                 size,
                 stride,

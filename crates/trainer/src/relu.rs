@@ -2,6 +2,7 @@
 //! builds a tensor of zeros, compares the input with it, converts the mask to floats and
 //! multiplies: four passes and three allocations after every hidden layer of every step.
 
+use crate::contiguous::contiguous;
 use candle_core::{
     CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail,
 };
@@ -12,13 +13,6 @@ struct Relu;
 /// The gradient of [`Relu`] from its output: the incoming gradient where the output is
 /// positive, zero elsewhere.
 struct ReluGrad;
-
-fn contiguous<'a, T: WithDType>(data: &'a [T], layout: &Layout) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => bail!("relu needs a contiguous tensor"),
-    }
-}
 
 impl CustomOp1 for Relu {
     fn name(&self) -> &'static str {
@@ -32,8 +26,8 @@ impl CustomOp1 for Relu {
                 .collect()
         }
         let out = match storage {
-            CpuStorage::F32(x) => CpuStorage::F32(run(contiguous(x, layout)?)),
-            CpuStorage::F64(x) => CpuStorage::F64(run(contiguous(x, layout)?)),
+            CpuStorage::F32(x) => CpuStorage::F32(run(contiguous(x, layout, "relu")?)),
+            CpuStorage::F64(x) => CpuStorage::F64(run(contiguous(x, layout, "relu")?)),
             _ => bail!("relu supports f32 and f64 only"),
         };
         Ok((out, layout.shape().clone()))
@@ -71,12 +65,12 @@ impl CustomOp2 for ReluGrad {
         }
         let out = match (res, grad) {
             (CpuStorage::F32(y), CpuStorage::F32(g)) => CpuStorage::F32(run(
-                contiguous(y, res_layout)?,
-                contiguous(g, grad_layout)?,
+                contiguous(y, res_layout, "relu")?,
+                contiguous(g, grad_layout, "relu")?,
             )?),
             (CpuStorage::F64(y), CpuStorage::F64(g)) => CpuStorage::F64(run(
-                contiguous(y, res_layout)?,
-                contiguous(g, grad_layout)?,
+                contiguous(y, res_layout, "relu")?,
+                contiguous(g, grad_layout, "relu")?,
             )?),
             _ => bail!("relu supports f32 and f64 only"),
         };
