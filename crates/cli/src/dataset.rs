@@ -4,11 +4,9 @@
 use crate::mnist;
 use anyhow::{Context, bail};
 use clap::Args;
+use sparse_core::dataset::TEST_EVERY;
 use sparse_core::{Dataset, ImageShape, csv::parse_csv, idx::parse_idx_pair};
 use std::path::{Path, PathBuf};
-
-/// Every `HOLD_OUT`-th example is held out for testing when no test split is given.
-const HOLD_OUT: usize = 7;
 
 /// The dataset options shared by `train` and `search`.
 #[derive(Args, Clone)]
@@ -135,9 +133,9 @@ fn load(dataset: &str, test: Option<&Path>, shape: Option<ImageShape>) -> anyhow
         }
         (None, Some(test)) => (train, test, format!("the test IDX files in {dataset}")),
         (None, None) => {
-            let (kept, held) = train.hold_out(HOLD_OUT);
+            let (kept, held) = train.hold_out(TEST_EVERY);
             let source = format!(
-                "held out: every {HOLD_OUT}th example ({} images)",
+                "held out: every {TEST_EVERY}th example ({} images)",
                 held.len()
             );
             (kept, held, source)

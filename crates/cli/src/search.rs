@@ -15,11 +15,12 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use sparse_core::cost::{Budget, FlashMeasure};
+use sparse_core::dataset::VALIDATION_EVERY;
 use sparse_core::quant::QuantModel;
 use sparse_core::space::SearchSpace;
 use sparse_core::{Dataset, FloatModel, TrialRecord};
 use sparse_search::{
-    Algorithm, Candidate, DEFAULT_MAX_EPOCHS, Deadline, Outcome, Schedule, Search, leader_to_finish,
+    Algorithm, Candidate, DEFAULT_MAX_EPOCHS, Driver, Limits, Outcome, Schedule, Search, SearchPlan,
 };
 use sparse_train::{Network, SoftTargets, TrainConfig, TrialRun};
 use std::collections::{BTreeSet, HashMap};
@@ -30,9 +31,6 @@ use std::time::{Duration, Instant};
 
 /// Trials a search runs when given neither --trials nor --time-limit.
 const DEFAULT_TRIALS: usize = 20;
-
-/// Every `VALIDATION`-th training image is held out to score candidates.
-const VALIDATION: usize = 6;
 
 /// Options of `sparse-explorer search`.
 #[derive(Args)]
@@ -191,7 +189,6 @@ fn run_trial(
     let config = TrainConfig {
         epochs: candidate.epochs,
         pruning: candidate.genome.layer_pruning(),
-        seed: config.seed.wrapping_add(candidate.id),
         ..config.clone()
     };
     let started_run = match (candidate.continues, parent) {
@@ -235,23 +232,6 @@ fn fits(record: &TrialRecord, budget: Budget) -> bool {
     matches!(Outcome::of_record(record), Outcome::Trained(o) if o.fits(budget))
 }
 
-/// Up to `k` trained trials that fit `budget` with kept networks, best validation accuracy
-/// last (the order they are popped in is best first).
-fn best_kept(
-    records: &[TrialRecord],
-    networks: &HashMap<u64, Arc<Network>>,
-    k: usize,
-    budget: Budget,
-) -> Vec<u64> {
-    let mut kept: Vec<&TrialRecord> = records
-        .iter()
-        .filter(|r| fits(r, budget) && networks.contains_key(&r.id))
-        .collect();
-    let val = |r: &TrialRecord| r.val_accuracy.unwrap_or(0.0);
-    kept.sort_by(|a, b| val(b).total_cmp(&val(a)));
-    kept.iter().take(k).rev().map(|r| r.id).collect()
-}
-
 /// Where a run keeps the trained networks children may inherit from, one `ID.json` each,
 /// and beside each its int8 model, `ID.int8.json`, for `sparse-explorer export`.
 pub fn networks_dir(dir: &Path) -> PathBuf {
@@ -271,7 +251,7 @@ fn keep_network(
     networks: &mut HashMap<u64, Arc<Network>>,
     id: u64,
     (network, int8): (Network, QuantModel),
-    search: &mut Search,
+    driver: &mut Driver,
 ) -> anyhow::Result<()> {
     let folder = networks_dir(dir);
     std::fs::create_dir_all(&folder)
@@ -283,8 +263,7 @@ fn keep_network(
     )?;
     write_atomically(&int8_path(dir, id), &serde_json::to_string(&int8)?)?;
     networks.insert(id, Arc::new(network));
-    let kept: Vec<u64> = networks.keys().copied().collect();
-    if let Some(dropped) = search.release_network(&kept) {
+    if let Some(dropped) = driver.keep(id) {
         networks.remove(&dropped);
         let _ = std::fs::remove_file(folder.join(format!("{dropped}.json")));
         let _ = std::fs::remove_file(int8_path(dir, dropped));
@@ -337,11 +316,11 @@ struct Run {
 /// `data`'s images split into those trained on and those held out to score candidates, or why
 /// they are too few to search.
 fn held_out(data: &RunData) -> anyhow::Result<(Dataset, Dataset)> {
-    let (train, validation) = data.train.hold_out(VALIDATION);
+    let (train, validation) = data.train.hold_out(VALIDATION_EVERY);
     if validation.is_empty() {
         bail!(
-            "{} training images are too few to search: every {VALIDATION}th is held out to score \
-             candidates, so at least {VALIDATION} are needed",
+            "{} training images are too few to search: every {VALIDATION_EVERY}th is held out to \
+             score candidates, so at least {VALIDATION_EVERY} are needed",
             data.train.len()
         );
     }
@@ -514,10 +493,16 @@ fn begin(args: &SearchArgs) -> anyhow::Result<Run> {
     };
     let epochs = args.epochs.unwrap_or(1);
     let schedule = Schedule::by_promise(epochs, args.max_epochs.unwrap_or(DEFAULT_MAX_EPOCHS));
-    let search = Search::new(space_of(&data), budget, algorithm, args.seed.unwrap_or(0))
-        .with_schedule(schedule);
+    let plan = SearchPlan {
+        space: space_of(&data),
+        budget,
+        algorithm,
+        seed: args.seed.unwrap_or(0),
+        schedule,
+    };
     // An impossible budget is refused before any folder is made.
-    search.clone().ask()?;
+    plan.check()?;
+    let search = plan.search();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let lock = crate::run_folder::lock(&dir)?;
     // No state yet: a teacher here was left by a run killed before it saved one, trained for
@@ -576,13 +561,13 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let Run {
         _lock,
         dir,
-        mut search,
+        search,
         settings,
         train,
         validation,
         test,
         test_source,
-        mut records,
+        records,
     } = start(&args)?;
     // Each trial trains its candidate's epochs, seeded by the run's seed and its id.
     let config = TrainConfig {
@@ -604,99 +589,46 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         budget.flash_bytes,
         budget.sram_bytes
     );
-    let trials = match (args.trials, time_limit) {
-        (Some(n), _) => n,
-        (None, Some(_)) => usize::MAX,
-        (None, None) => DEFAULT_TRIALS,
+    let limits = Limits {
+        trials: match (args.trials, time_limit) {
+            (Some(n), _) => Some(n),
+            (None, Some(_)) => None,
+            (None, None) => Some(DEFAULT_TRIALS),
+        },
+        time_limit_s: time_limit.map(|limit| limit.as_secs_f64()),
+        closing_share: args.closing_share,
+        finetune_epochs: args.finetune,
+        finetune_top: args.finetune_top,
     };
-    let bar = if trials == usize::MAX {
-        ProgressBar::no_length().with_style(ProgressStyle::with_template(
+    let bar = match limits.trials {
+        None => ProgressBar::no_length().with_style(ProgressStyle::with_template(
             "trial {pos}  {msg}  [{elapsed_precise}]",
-        )?)
-    } else {
-        ProgressBar::new(trials as u64).with_style(
+        )?),
+        Some(trials) => ProgressBar::new(trials as u64).with_style(
             ProgressStyle::with_template("{bar:30} trial {pos}/{len}  {msg}  [{elapsed_precise}]")?
                 .progress_chars("=> "),
-        )
+        ),
     };
     bar.set_position(records.len() as u64);
     let mut log = RecordLog::open(&dir)?;
+    // The teacher's training counts in the time limit.
     let started = Instant::now();
-    // Search time already spent by the sessions this one resumes.
-    let earlier_seconds = records
-        .iter()
-        .filter_map(|r| r.search_seconds)
-        .fold(0.0, f64::max);
     let mut networks = load_networks(&dir)?;
     let teacher =
         crate::teacher::targets(&dir, &train, &validation, config.seed, settings.teacher)?;
     let teacher = teacher.as_ref();
     let space = search.space().clone();
+    let mut driver = Driver::new(search, records, networks.keys().copied(), limits);
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
-    // The fine-tune's queue, filled once the search proper is over.
-    let mut finetune: Option<Vec<u64>> = None;
-    // Why the search could not ask for another candidate, once it could not: the trials in
-    // flight still finish and are recorded before the run stops.
-    let mut stopped: Option<sparse_search::Error> = None;
-    // Trials in flight when an earlier session was stopped: trained again first, with their
-    // ids (lowest last, popped first), so none stays untold.
-    let mut interrupted: Vec<Candidate> = search
-        .trials()
-        .iter()
-        .rev()
-        .filter(|t| t.outcome.is_none())
-        .map(|t| t.candidate.clone())
-        .collect();
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let mut in_flight = 0;
         loop {
-            let told = search
-                .trials()
-                .iter()
-                .filter(|t| t.outcome.is_some())
-                .count();
-            let out_of_time = time_limit.is_some_and(|limit| started.elapsed() >= limit);
-            let searching = told + in_flight < trials && !out_of_time && stopped.is_none();
-            if !searching
-                && in_flight == 0
-                && finetune.is_none()
-                && args.finetune > 0
-                && stopped.is_none()
+            while driver.in_flight() < workers
+                && let Some(candidate) = driver.next(started.elapsed().as_secs_f64())
             {
-                finetune = Some(best_kept(&records, &networks, args.finetune_top, budget));
-            }
-            while in_flight < workers
-                && (searching || finetune.as_ref().is_some_and(|q| !q.is_empty()))
-            {
-                let candidate = if searching && let Some(candidate) = interrupted.pop() {
-                    candidate
-                } else if searching
-                    && let Some(limit) = time_limit
-                    && let Some((of, epochs)) = leader_to_finish(
-                        &search,
-                        &records,
-                        |id| networks.contains_key(&id),
-                        Deadline {
-                            limit_s: limit.as_secs_f64(),
-                            elapsed_s: started.elapsed().as_secs_f64(),
-                            closing_share: args.closing_share,
-                        },
-                    )
-                {
-                    search.continuation(of, epochs)?
-                } else if searching {
-                    match search.ask() {
-                        Ok(candidate) => candidate,
-                        Err(e) => {
-                            stopped = Some(e);
-                            break;
-                        }
-                    }
-                } else {
-                    let of = finetune.as_mut().and_then(Vec::pop).expect("not empty");
-                    search.continuation(of, args.finetune)?
+                let config = TrainConfig {
+                    seed: driver.training_seed(candidate.id),
+                    ..config.clone()
                 };
-                let config = &config;
                 let parent = candidate.parent.and_then(|p| networks.get(&p).cloned());
                 let done = done_tx.clone();
                 let space = &space;
@@ -707,61 +639,61 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
                 scope.spawn(move || {
                     let (record, network) = caught(space, &candidate, || {
                         pool.install(|| {
-                            run_trial(space, &candidate, data, parent.as_deref(), config, teacher)
+                            run_trial(space, &candidate, data, parent.as_deref(), &config, teacher)
                         })
                     });
                     // The receiver outlives every worker (both live in this scope).
                     let _ = done.send(Finished { record, network });
                 });
-                in_flight += 1;
             }
-            if in_flight == 0 {
-                return match stopped.take() {
+            if driver.in_flight() == 0 {
+                return match driver.failure() {
                     None => Ok(()),
                     // The failed ask's draws are saved, so a resume draws anew instead of
                     // replaying the same unlucky stream.
                     Some(e) => {
                         write_atomically(
                             &dir.join("state.json"),
-                            &serde_json::to_string(&search)?,
+                            &serde_json::to_string(driver.search())?,
                         )?;
-                        Err(anyhow::Error::new(e).context(format!(
+                        Err(anyhow::Error::new(e.clone()).context(format!(
                             "the search stopped after {} trials ({} may draw anew with --resume)",
-                            records.len(),
+                            driver.records().len(),
                             dir.display()
                         )))
                     }
                 };
             }
             let finished = done_rx.recv().context("a training worker vanished")?;
-            in_flight -= 1;
-            let mut record = finished.record;
-            search.tell(record.id, Outcome::of_record(&record))?;
-            record.hypervolume = search.hypervolume();
-            record.search_seconds = Some(earlier_seconds + started.elapsed().as_secs_f64());
-            record.epochs = Some(search.trials()[record.id as usize].candidate.total_epochs);
+            let record = driver
+                .tell(finished.record, started.elapsed().as_secs_f64())?
+                .clone();
             if let Some(network) = finished.network {
-                keep_network(&dir, &mut networks, record.id, network, &mut search)?;
+                keep_network(&dir, &mut networks, record.id, network, &mut driver)?;
             }
             log.append(&record)?;
-            records.push(record);
-            write_front(&dir, &search, &records)?;
-            write_atomically(&dir.join("state.json"), &serde_json::to_string(&search)?)?;
-            let best = records
+            write_front(&dir, driver.search(), driver.records())?;
+            write_atomically(
+                &dir.join("state.json"),
+                &serde_json::to_string(driver.search())?,
+            )?;
+            let best = driver
+                .records()
                 .iter()
                 .filter(|r| fits(r, budget))
                 .filter_map(|r| r.test_accuracy)
                 .fold(0.0, f64::max);
-            bar.set_position(records.len() as u64);
+            bar.set_position(driver.records().len() as u64);
             bar.set_message(format!(
                 "best test accuracy {:.2}%  hypervolume {:.4}  rejected {}",
                 best * 100.0,
-                search.hypervolume(),
-                search.rejected()
+                driver.search().hypervolume(),
+                driver.search().rejected()
             ));
         }
     })?;
     bar.finish_and_clear();
+    let (search, records) = (driver.search(), driver.records());
     let summary = serde_json::json!({
         "trials": records.len(),
         "failed": records.iter().filter(|r| r.status != "trained").count(),

@@ -82,6 +82,24 @@ pub enum FlashMeasure {
     ModelSize,
 }
 
+impl FlashMeasure {
+    /// Both measures, the default first.
+    pub const ALL: [FlashMeasure; 2] = [Self::Export, Self::ModelSize];
+
+    /// Its name in the CLI's `--flash-measure` and the page's URL.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Export => "export",
+            Self::ModelSize => "model-size",
+        }
+    }
+
+    /// The measure named `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.id() == id)
+    }
+}
+
 /// The memory a model may use on a board (after what the firmware reserves).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budget {

@@ -3,6 +3,14 @@
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+/// Every `VALIDATION_EVERY`-th training image is held out to score search candidates, by the
+/// CLI and the page alike.
+pub const VALIDATION_EVERY: usize = 6;
+
+/// Every `TEST_EVERY`-th image of data given without a test split is held out as its test
+/// split, by the CLI and the page alike.
+pub const TEST_EVERY: usize = 7;
+
 /// The shape of one image: channels, height, width (the layout of its bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageShape {

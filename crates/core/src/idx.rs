@@ -34,6 +34,20 @@ pub fn parse_idx_pair(images: &[u8], labels: &[u8]) -> Result<Dataset> {
     Dataset::new(shape, pixels.to_vec(), label_bytes.to_vec())
 }
 
+/// Whether `bytes` (gzipped or not) start as an IDX label file rather than an image file, so
+/// the two files of a pair given in either order are told apart.
+pub fn is_label_file(bytes: &[u8]) -> bool {
+    let mut head = [0u8; 4];
+    let read = if bytes.starts_with(&GZIP_MAGIC) {
+        flate2::read::GzDecoder::new(bytes)
+            .read_exact(&mut head)
+            .is_ok()
+    } else {
+        (&bytes[..bytes.len().min(4)]).read_exact(&mut head).is_ok()
+    };
+    read && head == LABELS_MAGIC.to_be_bytes()
+}
+
 /// The most bytes a gzipped IDX file may inflate to: 256 MiB, over 300,000 images of 28×28
 /// (a few KB of crafted gzip could otherwise claim gigabytes).
 pub const MAX_INFLATED_BYTES: usize = 256 << 20;
@@ -153,6 +167,18 @@ mod tests {
             gunzip_at_most(&bomb, "images", 3 << 20).unwrap().len(),
             3 << 20
         );
+    }
+
+    #[test]
+    fn label_files_are_told_from_image_files_gzipped_or_not() {
+        let (images, labels) = two_images();
+        assert!(is_label_file(&labels));
+        assert!(is_label_file(&gzip(&labels)));
+        assert!(!is_label_file(&images));
+        assert!(!is_label_file(&gzip(&images)));
+        for short in [&labels[..3], &gzip(&labels)[..12], &[]] {
+            assert!(!is_label_file(short), "{short:?}");
+        }
     }
 
     #[test]

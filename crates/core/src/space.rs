@@ -222,6 +222,24 @@ pub enum MorphKind {
     ChangePruning,
 }
 
+impl MorphKind {
+    /// What the morphism did, in words ("added a convolution block").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::AddBlock => "added a convolution block",
+            Self::RemoveBlock => "removed a convolution block",
+            Self::AddDense => "added a hidden dense layer",
+            Self::RemoveDense => "removed a hidden dense layer",
+            Self::Widen => "widened a layer",
+            Self::Narrow => "narrowed a layer",
+            Self::ChangeKernel => "changed a convolution's kernel",
+            Self::AddPool => "added a pool",
+            Self::RemovePool => "removed a pool",
+            Self::ChangePruning => "changed a layer's pruning",
+        }
+    }
+}
+
 /// A child genome, the morphism that made it, and where its weights come from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Morph {

@@ -14,10 +14,13 @@
 //! samples and over morphisms of the current Pareto members, whose children inherit weights.
 //! Trials train by promise (successive halving over rungs of epochs, `fidelity.rs`), and a
 //! time-limited run spends its closing minutes finishing its leaders ([`leader_to_finish`]).
+//! A [`Driver`] runs one search for a front end (the CLI and the page share it): what trains
+//! next, the records told, the networks kept.
 //! The Gaussian processes fit at most a bounded set of trials (`surrogate_set.rs`), so a search
 //! of thousands of trials still chooses quickly.
 
 mod closing;
+mod driver;
 mod encode;
 mod fidelity;
 mod gp;
@@ -27,6 +30,7 @@ mod surrogate_set;
 mod trial;
 
 pub use closing::{DEFAULT_CLOSING_SHARE, Deadline, leader_to_finish};
+pub use driver::{Driver, Limits, SearchPlan};
 pub use fidelity::{DEFAULT_MAX_EPOCHS, DEFAULT_SHIFT, PROMOTION_FACTOR, Schedule};
 pub use search::{Algorithm, Error, KEPT_PARENTS, Search, pareto_front_of_records};
 pub use trial::{Candidate, Objectives, Outcome, Trial};

@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 use sparse_core::TrialRecord;
 use sparse_core::cost::{Budget, cost};
 use sparse_core::pareto::{hypervolume, pareto_front};
-use sparse_core::space::{Genome, SearchSpace};
+use sparse_core::space::{Genome, Morph, SearchSpace};
 
 /// How many random draws may be rejected by the budget before the search gives up.
 const MAX_REJECTIONS_PER_ASK: usize = 20_000;
 
 /// Why the search cannot go on.
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq)]
 pub enum Error {
     /// No architecture drawn from the space fits the budget.
     #[error(
@@ -340,7 +340,7 @@ impl Search {
                     let morph = self
                         .space
                         .morph(&self.trials[p as usize].candidate.genome, &mut rng);
-                    self.new_candidate(id, morph.child, Some(p), morph.inherits_from)
+                    self.child_of(id, p, morph)
                 }
                 None => self.new_candidate(id, self.space.sample(&mut rng), None, Vec::new()),
             };
@@ -386,6 +386,15 @@ impl Search {
             total_epochs: epochs,
             inherited_epochs: inherited,
             continues: false,
+            morph: None,
+        }
+    }
+
+    /// Candidate `id`: `parent`'s child by `morph`, inheriting its weights where they fit.
+    fn child_of(&self, id: u64, parent: u64, morph: Morph) -> Candidate {
+        Candidate {
+            morph: Some(morph.kind),
+            ..self.new_candidate(id, morph.child, Some(parent), morph.inherits_from)
         }
     }
 
@@ -409,6 +418,7 @@ impl Search {
             total_epochs: trial.candidate.total_epochs + epochs,
             inherited_epochs: trial.candidate.inherited_epochs,
             continues: true,
+            morph: None,
         };
         self.asked += 1;
         self.trials.push(Trial {

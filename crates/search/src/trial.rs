@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sparse_core::TrialRecord;
 use sparse_core::cost::{Budget, FlashMeasure, cost};
-use sparse_core::space::Genome;
+use sparse_core::space::{Genome, MorphKind};
 
 /// A network to train: its genome, and for a morphed child its parent and the parent layer
 /// each of its layers inherits weights from.
@@ -32,6 +32,10 @@ pub struct Candidate {
     /// parent's pruned architecture and every weight), rather than a morphed child.
     #[serde(default)]
     pub continues: bool,
+    /// For a morphed child, the morphism that made it (none for a sampled network or a
+    /// continuation, and in searches saved before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub morph: Option<MorphKind>,
 }
 
 impl Candidate {

@@ -38,7 +38,7 @@ pub use reference::{ReferenceRun, reference_benchmark};
 pub use trainer::{
     BatchReport, MAX_SHIFT, RunOutcome, TrainConfig, TrainObserver, Trainer, evaluate,
 };
-pub use trial::{TrialMeasures, TrialRun};
+pub use trial::{CALIBRATION_IMAGES, TrialMeasures, TrialRun};
 pub use workload::{
     WARMUP_BATCHES, WorkloadNet, WorkloadRun, workload_benchmark, workload_config, workload_suite,
 };

@@ -9,8 +9,9 @@ use sparse_core::cost::{CostReport, cost};
 use sparse_core::quant::QuantModel;
 use sparse_core::{Architecture, Dataset, TrialRecord};
 
-/// Training images whose activations set the int8 model's ranges.
-const CALIBRATION_IMAGES: usize = 1000;
+/// Training images whose activations set the int8 model's ranges, in every trial and in the
+/// page's own training.
+pub const CALIBRATION_IMAGES: usize = 1000;
 
 /// What a finished trial measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -83,12 +83,7 @@ impl Search {
                 let morph = self
                     .space
                     .morph(&self.trials[*parent as usize].candidate.genome, rng);
-                pool_candidates.push(self.new_candidate(
-                    id,
-                    morph.child,
-                    Some(*parent),
-                    morph.inherits_from,
-                ));
+                pool_candidates.push(self.child_of(id, *parent, morph));
             }
         }
         let (samples, over_budget) = self.fitting_samples(id, pool, rng);

@@ -1,0 +1,504 @@
+//! One search run as every front end drives it, so the CLI and the page cannot drift apart:
+//! which candidate trains next (a trial an earlier session left unfinished, a leader to finish
+//! in a time limit's closing minutes, a fine-tune, or a new ask), the records told so far
+//! stamped with the hypervolume, epochs and search time, which trained networks to keep for
+//! children, and the record of a trial that failed outside training. It trains nothing and
+//! holds no weights: the caller trains, keeps the networks this says to keep and drops the ones
+//! it says to drop.
+
+use crate::{
+    Algorithm, Candidate, DEFAULT_CLOSING_SHARE, Deadline, Error, Outcome, Schedule, Search,
+    leader_to_finish,
+};
+use sparse_core::TrialRecord;
+use sparse_core::cost::Budget;
+use sparse_core::space::SearchSpace;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// What a new search is: the space, the budget, the optimizer, the seed and the epochs by
+/// rung. The CLI and the page both build their search from one of these, so the same settings
+/// ask the same candidates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchPlan {
+    /// The architectures and pruning settings searched.
+    pub space: SearchSpace,
+    /// What every candidate must fit.
+    pub budget: Budget,
+    /// The optimizer.
+    pub algorithm: Algorithm,
+    /// Seed of the search and of every trial's training ([`Driver::training_seed`]).
+    pub seed: u64,
+    /// Epochs by rung.
+    pub schedule: Schedule,
+}
+
+impl SearchPlan {
+    /// The engine for this plan.
+    pub fn search(self) -> Search {
+        Search::new(self.space, self.budget, self.algorithm, self.seed).with_schedule(self.schedule)
+    }
+
+    /// Why no candidate can be asked (nothing in the space fits the budget), if so: to refuse
+    /// a plan before anything is trained or saved.
+    pub fn check(&self) -> Result<(), Error> {
+        self.clone().search().ask().map(|_| ())
+    }
+}
+
+/// How long a run goes on, and what it does at its end.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Trials to run in all, counting those of earlier sessions (`None`: until the time
+    /// limit).
+    pub trials: Option<usize>,
+    /// Seconds this session may start trials for, if limited.
+    pub time_limit_s: Option<f64>,
+    /// The last share of the time limit spent finishing the leaders ([`leader_to_finish`]).
+    pub closing_share: f64,
+    /// Epochs each of the `finetune_top` best kept networks trains on once the search is
+    /// over (0: no fine-tune).
+    pub finetune_epochs: usize,
+    /// How many networks the fine-tune trains on.
+    pub finetune_top: usize,
+}
+
+impl Limits {
+    /// `trials` trials, no time limit, no fine-tune.
+    pub fn trials(trials: usize) -> Self {
+        Self {
+            trials: Some(trials),
+            time_limit_s: None,
+            closing_share: DEFAULT_CLOSING_SHARE,
+            finetune_epochs: 0,
+            finetune_top: 0,
+        }
+    }
+}
+
+/// A search being run: the engine, the records told, the networks kept and the trials in
+/// flight. See the module's documentation.
+#[derive(Clone, Debug)]
+pub struct Driver {
+    search: Search,
+    /// Shared, so a view can tell cheaply whether they changed.
+    records: Arc<Vec<TrialRecord>>,
+    kept: BTreeSet<u64>,
+    in_flight: BTreeSet<u64>,
+    /// Trials asked by an earlier session and never told, trained again first (lowest id
+    /// last, popped first).
+    interrupted: Vec<Candidate>,
+    limits: Limits,
+    /// Search seconds spent by the sessions this one resumes.
+    earlier_seconds: f64,
+    out_of_time: bool,
+    /// The fine-tune's queue (best last), filled once the search proper is over.
+    finetune: Option<Vec<u64>>,
+    /// Why no more candidates can be asked, once that happened.
+    failure: Option<Error>,
+}
+
+impl Driver {
+    /// Drives `search`, whose told trials have `records` (none for a new search) and whose
+    /// networks the caller keeps for the trials `kept`, within `limits`.
+    pub fn new(
+        search: Search,
+        records: Vec<TrialRecord>,
+        kept: impl IntoIterator<Item = u64>,
+        limits: Limits,
+    ) -> Self {
+        let interrupted = search
+            .trials()
+            .iter()
+            .rev()
+            .filter(|t| t.outcome.is_none())
+            .map(|t| t.candidate.clone())
+            .collect();
+        let earlier_seconds = records
+            .iter()
+            .filter_map(|r| r.search_seconds)
+            .fold(0.0, f64::max);
+        Self {
+            search,
+            records: Arc::new(records),
+            kept: kept.into_iter().collect(),
+            in_flight: BTreeSet::new(),
+            interrupted,
+            limits,
+            earlier_seconds,
+            out_of_time: false,
+            finetune: None,
+            failure: None,
+        }
+    }
+
+    /// The engine.
+    pub fn search(&self) -> &Search {
+        &self.search
+    }
+
+    /// The records of the told trials, in the order they were told.
+    pub fn records(&self) -> &Arc<Vec<TrialRecord>> {
+        &self.records
+    }
+
+    /// The trials whose networks the caller keeps.
+    pub fn kept(&self) -> &BTreeSet<u64> {
+        &self.kept
+    }
+
+    /// Trials given out and neither told nor abandoned.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// The limits the run goes on within.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Why the search could not ask another candidate, once it could not: the trials in flight
+    /// still finish and are told, and then the run is over.
+    pub fn failure(&self) -> Option<&Error> {
+        self.failure.as_ref()
+    }
+
+    /// The seed trial `id` trains with: the run's, moved by the trial's id.
+    pub fn training_seed(&self, id: u64) -> u64 {
+        self.search.seed().wrapping_add(id)
+    }
+
+    /// The time limit with `elapsed_s` seconds of this session gone, if there is one.
+    pub fn deadline(&self, elapsed_s: f64) -> Option<Deadline> {
+        self.limits.time_limit_s.map(|limit_s| Deadline {
+            limit_s,
+            elapsed_s,
+            closing_share: self.limits.closing_share,
+        })
+    }
+
+    /// Whether the search proper may give out another trial: trials and time remain and no
+    /// ask has failed.
+    fn searching(&self) -> bool {
+        let told = self.records.len();
+        let trials = self.limits.trials.unwrap_or(usize::MAX);
+        told + self.in_flight.len() < trials && !self.out_of_time && self.failure.is_none()
+    }
+
+    /// The next trial to train, `elapsed_s` seconds into this session, given out (in flight
+    /// until told or abandoned); `None` when nothing is to be trained now. In order: a trial
+    /// an earlier session left unfinished; in a time limit's closing share, a leader trained
+    /// on; a new candidate; once the search proper is over and nothing is in flight, the
+    /// fine-tune's networks, best first. A failed ask ends the asking ([`Driver::failure`]).
+    pub fn next(&mut self, elapsed_s: f64) -> Option<Candidate> {
+        let deadline = self.deadline(elapsed_s);
+        if deadline.is_some_and(|d| d.passed()) {
+            self.out_of_time = true;
+        }
+        let candidate = if self.searching() {
+            if let Some(candidate) = self.interrupted.pop() {
+                Ok(candidate)
+            } else if let Some((of, epochs)) = deadline.and_then(|d| {
+                leader_to_finish(&self.search, &self.records, |id| self.kept.contains(&id), d)
+            }) {
+                self.search.continuation(of, epochs)
+            } else {
+                self.search.ask()
+            }
+        } else {
+            let of = self.finetune_queue()?.pop()?;
+            self.search.continuation(of, self.limits.finetune_epochs)
+        };
+        match candidate {
+            Ok(candidate) => {
+                self.in_flight.insert(candidate.id);
+                Some(candidate)
+            }
+            Err(e) => {
+                self.failure = Some(e);
+                None
+            }
+        }
+    }
+
+    /// The fine-tune's queue, filled with the best kept networks once the search proper is
+    /// over and nothing is in flight; `None` before then, or without a fine-tune.
+    fn finetune_queue(&mut self) -> Option<&mut Vec<u64>> {
+        if self.limits.finetune_epochs == 0 || self.failure.is_some() {
+            return None;
+        }
+        if self.finetune.is_none() && self.in_flight.is_empty() {
+            self.finetune = Some(self.best_kept(self.limits.finetune_top));
+        }
+        self.finetune.as_mut()
+    }
+
+    /// Up to `k` told trials that fit the budget with kept networks, by validation accuracy,
+    /// best last.
+    fn best_kept(&self, k: usize) -> Vec<u64> {
+        let budget = self.search.budget();
+        let fits = |r: &TrialRecord| matches!(Outcome::of_record(r), Outcome::Trained(o) if o.fits(budget));
+        let mut kept: Vec<&TrialRecord> = self
+            .records
+            .iter()
+            .filter(|r| fits(r) && self.kept.contains(&r.id))
+            .collect();
+        let val = |r: &TrialRecord| r.val_accuracy.unwrap_or(0.0);
+        kept.sort_by(|a, b| val(b).total_cmp(&val(a)));
+        kept.iter().take(k).rev().map(|r| r.id).collect()
+    }
+
+    /// Whether the run is over: nothing in flight and nothing more to give out (the trials or
+    /// the time are used up, an ask failed, and any fine-tune is done).
+    pub fn is_over(&self) -> bool {
+        self.in_flight.is_empty()
+            && !self.searching()
+            && (self.limits.finetune_epochs == 0
+                || self.failure.is_some()
+                || self.finetune.as_ref().is_some_and(Vec::is_empty))
+    }
+
+    /// Tells the search how trial `record.id`, given out by [`Driver::next`], did, `elapsed_s`
+    /// seconds into this session, and keeps its record, stamped with the hypervolume after it,
+    /// the search seconds of every session so far and the epochs its network trained in all.
+    /// Refuses a trial that is not in flight (a late answer after it was abandoned).
+    pub fn tell(&mut self, mut record: TrialRecord, elapsed_s: f64) -> Result<&TrialRecord, Error> {
+        if !self.in_flight.remove(&record.id) {
+            return Err(Error::UnknownCandidate(record.id));
+        }
+        self.search.tell(record.id, Outcome::of_record(&record))?;
+        record.hypervolume = self.search.hypervolume();
+        record.search_seconds = Some(self.earlier_seconds + elapsed_s);
+        record.epochs = Some(
+            self.search.trials()[record.id as usize]
+                .candidate
+                .total_epochs,
+        );
+        let records = Arc::make_mut(&mut self.records);
+        records.push(record);
+        Ok(records.last().expect("just pushed"))
+    }
+
+    /// Trial `id`, given out, will not be told in this session (its worker was stopped): a
+    /// later session trains it again.
+    pub fn abandon(&mut self, id: u64) {
+        self.in_flight.remove(&id);
+    }
+
+    /// The caller now keeps trial `id`'s network, for children and promotions. Returns the
+    /// trial whose network it must drop, if the search keeps too many: never a Pareto
+    /// member's, and never promoted afterwards.
+    pub fn keep(&mut self, id: u64) -> Option<u64> {
+        self.kept.insert(id);
+        let kept: Vec<u64> = self.kept.iter().copied().collect();
+        let dropped = self.search.release_network(&kept)?;
+        self.kept.remove(&dropped);
+        Some(dropped)
+    }
+
+    /// The record of trial `id`, given out, that failed outside training (its worker was
+    /// lost, its training panicked) for `reason`, to be told.
+    pub fn failed_record(&self, id: u64, reason: String) -> TrialRecord {
+        let candidate = &self.search.trials()[id as usize].candidate;
+        let architecture = candidate.genome.architecture(self.search.space());
+        TrialRecord::failed(id, architecture, candidate.parent, reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{KEPT_PARENTS, Objectives};
+    use sparse_core::boards::Board;
+
+    fn plan(seed: u64) -> SearchPlan {
+        SearchPlan {
+            space: SearchSpace::sparse([1, 28, 28], 10),
+            // Room for any network: the tests' made-up sizes are not the architectures'.
+            budget: Board::custom(1 << 24, 1 << 24).budget(),
+            algorithm: Algorithm::Random,
+            seed,
+            schedule: Schedule::by_promise(1, 9),
+        }
+    }
+
+    /// The record of `candidate` trained to `accuracy` in 10 s (sizes that fit any budget).
+    fn trained(driver: &Driver, candidate: &Candidate, accuracy: f64) -> TrialRecord {
+        let mut record = driver.failed_record(candidate.id, String::new());
+        record.status = "trained".into();
+        record.reason = None;
+        record.val_accuracy = Some(accuracy);
+        record.test_accuracy = Some(accuracy);
+        record.model_size_bytes = Some(100 + candidate.id);
+        record.working_memory_bytes = Some(100);
+        record.macs = Some(1000);
+        record.train_seconds = 10.0;
+        record
+    }
+
+    #[test]
+    fn a_plan_asks_the_same_candidates_for_the_same_seed_and_an_impossible_budget_is_found() {
+        let asks = |seed| {
+            let mut driver = Driver::new(plan(seed).search(), vec![], [], Limits::trials(5));
+            (0..5)
+                .map(|_| driver.next(0.0).unwrap().genome)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(asks(3), asks(3));
+        assert_ne!(asks(3), asks(4));
+        let impossible = SearchPlan {
+            budget: Budget::new(1, 1),
+            ..plan(3)
+        };
+        assert!(matches!(impossible.check(), Err(Error::NothingFits { .. })));
+        assert_eq!(plan(3).check(), Ok(()));
+    }
+
+    #[test]
+    fn trials_are_given_out_until_the_count_is_reached_and_told_records_are_stamped() {
+        let mut driver = Driver::new(plan(1).search(), vec![], [], Limits::trials(3));
+        let a = driver.next(0.0).unwrap();
+        let b = driver.next(0.0).unwrap();
+        let c = driver.next(0.0).unwrap();
+        assert_eq!(driver.next(0.0), None, "three trials are in flight");
+        assert_eq!(driver.in_flight(), 3);
+        let record = trained(&driver, &b, 0.9);
+        let told = driver.tell(record, 12.5).unwrap();
+        assert_eq!(told.search_seconds, Some(12.5));
+        assert_eq!(told.epochs, Some(1));
+        assert!(told.hypervolume > 0.0);
+        assert!(
+            matches!(
+                driver.tell(trained(&driver, &b, 0.9), 13.0),
+                Err(Error::UnknownCandidate(_))
+            ),
+            "a trial is told once"
+        );
+        assert_eq!(driver.next(1.0), None, "every trial is given out");
+        driver.abandon(a.id);
+        let failed = driver.failed_record(c.id, "worker lost: crashed".into());
+        driver.tell(failed, 14.0).unwrap();
+        assert!(!driver.is_over(), "the abandoned trial is owed");
+        let d = driver.next(2.0).unwrap();
+        assert_eq!(d.id, 3, "a new trial takes the abandoned one's place");
+        let record = trained(&driver, &d, 0.8);
+        driver.tell(record, 15.0).unwrap();
+        assert!(driver.is_over());
+        assert_eq!(driver.records().len(), 3);
+    }
+
+    #[test]
+    fn a_resumed_run_trains_its_unfinished_trials_first_and_counts_earlier_time() {
+        let mut first = Driver::new(plan(2).search(), vec![], [], Limits::trials(4));
+        let a = first.next(0.0).unwrap();
+        let b = first.next(0.0).unwrap();
+        let c = first.next(0.0).unwrap();
+        let record = trained(&first, &b, 0.9);
+        first.tell(record, 100.0).unwrap();
+        // Saved here: `a` and `c` were in flight.
+        let saved = first.search().clone();
+        let mut second = Driver::new(saved, first.records().to_vec(), [], Limits::trials(4));
+        assert_eq!(second.next(0.0).map(|n| n.id), Some(a.id));
+        assert_eq!(second.next(0.0).map(|n| n.id), Some(c.id));
+        assert_eq!(second.next(0.0).map(|n| n.id), Some(3));
+        assert_eq!(second.next(0.0), None);
+        let record = trained(&second, &c, 0.95);
+        assert_eq!(
+            second.tell(record, 5.0).unwrap().search_seconds,
+            Some(105.0)
+        );
+    }
+
+    #[test]
+    fn a_time_limit_ends_the_asking_and_its_closing_share_finishes_a_kept_leader() {
+        let limits = Limits {
+            trials: None,
+            time_limit_s: Some(1000.0),
+            ..Limits::trials(0)
+        };
+        let mut driver = Driver::new(plan(5).search(), vec![], [], limits);
+        let a = driver.next(0.0).unwrap();
+        driver.tell(trained(&driver, &a, 0.9), 10.0).unwrap();
+        assert_eq!(driver.keep(a.id), None);
+        // In the closing share, the kept leader trains on towards the top rung (9 epochs).
+        let next = driver.next(900.0).unwrap();
+        assert!(next.continues);
+        assert_eq!((next.parent, next.epochs), (Some(a.id), 8));
+        driver.abandon(next.id);
+        assert_eq!(driver.next(1000.0), None, "the limit has passed");
+        assert!(driver.is_over());
+    }
+
+    #[test]
+    fn a_finetune_trains_the_best_kept_networks_once_the_search_is_over() {
+        let limits = Limits {
+            finetune_epochs: 2,
+            finetune_top: 2,
+            ..Limits::trials(3)
+        };
+        let mut driver = Driver::new(plan(6).search(), vec![], [], limits);
+        let asked: Vec<Candidate> = (0..3).map(|_| driver.next(0.0).unwrap()).collect();
+        for (candidate, accuracy) in asked.iter().zip([0.7, 0.9, 0.8]) {
+            let record = trained(&driver, candidate, accuracy);
+            driver.tell(record, 1.0).unwrap();
+            driver.keep(candidate.id);
+        }
+        let first = driver.next(1.0).unwrap();
+        let second = driver.next(1.0).unwrap();
+        assert_eq!((first.parent, first.epochs), (Some(asked[1].id), 2));
+        assert_eq!(second.parent, Some(asked[2].id));
+        assert_eq!(driver.next(1.0), None);
+        assert!(!driver.is_over());
+        for candidate in [first, second] {
+            driver
+                .tell(trained(&driver, &candidate, 0.95), 2.0)
+                .unwrap();
+        }
+        assert!(driver.is_over());
+    }
+
+    #[test]
+    fn a_failed_ask_ends_the_run_with_its_reason() {
+        // A search saved under a budget nothing fits (a plan refuses one before it starts).
+        let impossible = Search::new(plan(7).space, Budget::new(1, 1), Algorithm::Random, 7);
+        let mut driver = Driver::new(impossible, vec![], [], Limits::trials(5));
+        assert_eq!(driver.next(0.0), None);
+        assert!(matches!(driver.failure(), Some(Error::NothingFits { .. })));
+        assert!(driver.is_over());
+    }
+
+    #[test]
+    fn the_networks_kept_are_bounded_and_a_dropped_one_is_no_longer_kept() {
+        let mut driver = Driver::new(plan(8).search(), vec![], [], Limits::trials(100));
+        let mut dropped = Vec::new();
+        for _ in 0..=KEPT_PARENTS {
+            let c = driver.next(0.0).unwrap();
+            let record = trained(&driver, &c, 0.5);
+            driver.tell(record, 1.0).unwrap();
+            dropped.extend(driver.keep(c.id));
+        }
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(driver.kept().len(), KEPT_PARENTS);
+        assert!(!driver.kept().contains(&dropped[0]));
+    }
+
+    #[test]
+    fn training_seeds_differ_by_trial() {
+        let driver = Driver::new(plan(9).search(), vec![], [], Limits::trials(1));
+        assert_eq!(driver.training_seed(0), 9);
+        assert_eq!(driver.training_seed(3), 12);
+    }
+
+    #[test]
+    fn objectives_of_a_trained_record_reach_the_search() {
+        let mut driver = Driver::new(plan(10).search(), vec![], [], Limits::trials(1));
+        let c = driver.next(0.0).unwrap();
+        driver.tell(trained(&driver, &c, 0.9), 1.0).unwrap();
+        let outcome = driver.search().trials()[0].outcome.clone();
+        assert!(matches!(
+            outcome,
+            Some(Outcome::Trained(Objectives { val_accuracy, .. })) if val_accuracy == 0.9
+        ));
+        assert_eq!(driver.search().pareto_front(), vec![c.id]);
+    }
+}
