@@ -23,10 +23,11 @@ pub fn files(
     ]
 }
 
-/// A zip archive of `files`, deflated.
+/// A zip archive of `files`, stored uncompressed: they are a few tens of KB, and a compressor
+/// would weigh more in the page's module than it saves in the download.
 pub fn zip(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in files {
         archive
             .start_file(*name, options)
