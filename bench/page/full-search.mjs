@@ -45,7 +45,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  const query = `?board=custom&flash=2800&sram=2048&algorithm=mobo&trials=100000&minutes=${MINUTES}&seed=${SEED}&workers=${WORKERS}`;
+  const query = `?board=custom&flash=2800&sram=2048&flash-measure=model-size&algorithm=mobo&trials=100000&minutes=${MINUTES}&seed=${SEED}&workers=${WORKERS}`;
   await page.goto(site.url + query);
   await page.getByTestId('sample-grid').waitFor({ timeout: 120_000 });
   await page.getByTestId('start-search').click();

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
@@ -68,6 +69,19 @@ export async function screenshotPath(name) {
   const dir = process.env.E2E_OUT || path.resolve(import.meta.dirname, '../../target/e2e');
   await fs.mkdir(dir, { recursive: true });
   return path.join(dir, name);
+}
+
+/**
+ * Runs the CLI with `args`, to its end: `cargo xtask test` builds it first and names it
+ * (SPARSE_EXPLORER); alone, cargo builds it here. Returns spawnSync's result (text output).
+ */
+export function runCli(args) {
+  return process.env.SPARSE_EXPLORER
+    ? spawnSync(process.env.SPARSE_EXPLORER, args, { encoding: 'utf8' })
+    : spawnSync('cargo', ['run', '--release', '--quiet', '-p', 'sparse-cli', '--', ...args], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        encoding: 'utf8',
+      });
 }
 
 /** The built site: dist/ (E2E_DIST). */

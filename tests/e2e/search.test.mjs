@@ -8,8 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { spawnSync } from 'node:child_process';
-import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
+import { siteAndBrowser, openLoadedPage, screenshotPath, runCli } from './harness.mjs';
 
 const live = siteAndBrowser();
 
@@ -137,14 +136,7 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   assert.match(files['model.h'].toString(), new RegExp(`#define MODEL_WEIGHT_BYTES ${weights}UL`));
   const exported = fs.mkdtempSync(path.join(os.tmpdir(), 'page-export-'));
   for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(exported, name), bytes);
-  // cargo xtask test builds the CLI first and names it; alone, cargo builds it here.
-  const args = ['verify', exported, '--images', '300', '--emulated-images', '2', '--json'];
-  const verify = process.env.SPARSE_EXPLORER
-    ? spawnSync(process.env.SPARSE_EXPLORER, args, { encoding: 'utf8' })
-    : spawnSync('cargo', ['run', '--release', '--quiet', '-p', 'sparse-cli', '--', ...args], {
-        cwd: new URL('../../', import.meta.url).pathname,
-        encoding: 'utf8',
-      });
+  const verify = runCli(['verify', exported, '--images', '300', '--emulated-images', '2', '--json']);
   assert.equal(verify.status, 0, verify.stdout + verify.stderr);
   const report = JSON.parse(verify.stdout.trim().split('\n').pop());
   assert.equal(report.host.identical, 300);
@@ -241,9 +233,10 @@ test('an impossible budget is explained and nothing is trained', async () => {
 
 test('the setup lives in the URL, and a link reproduces it', async () => {
   const { page } = await openLoadedPage(live, {
-    query: '?board=custom&flash=5000&sram=1000&trials=7&algorithm=random&shift=1',
+    query: '?board=custom&flash=5000&sram=1000&flash-measure=model-size&trials=7&algorithm=random&shift=1',
   });
   assert.equal(await page.getByTestId('shift').inputValue(), '1');
+  assert.equal(await page.getByTestId('flash-measure').inputValue(), 'model-size');
   assert.equal(await page.getByTestId('flash-bytes').inputValue(), '5000');
   assert.equal(await page.getByTestId('sram-bytes').inputValue(), '1000');
   assert.equal(await page.getByTestId('trials').inputValue(), '7');
@@ -256,6 +249,7 @@ test('the setup lives in the URL, and a link reproduces it', async () => {
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('board'), 'microbit-v1');
   assert.equal(url.searchParams.get('flash'), await page.getByTestId('flash-bytes').inputValue());
+  assert.equal(url.searchParams.get('flash-measure'), 'model-size', 'a board keeps the flash measure');
   await page.close();
 });
 
@@ -318,7 +312,7 @@ test('a pool worker that crashes is replaced, its trial recorded as failed, and 
   await lost.first().waitFor({ timeout: 20_000 });
   const before = await page.getByTestId('trial-row').count();
   await waitForTrials(page, before + 3, 60_000);
-  assert.equal(await page.getByTestId('train-button').isEnabled(), true, 'the skeleton is not blamed');
+  assert.equal(await page.getByTestId('design-train').isEnabled(), true, 'the skeleton is not blamed');
   await page.screenshot({ path: await screenshotPath('17-worker-replaced.png'), fullPage: true });
   await page.getByTestId('stop-search').click();
   await page.close();

@@ -1,11 +1,29 @@
-// The walking skeleton in a real browser: MNIST loads with samples shown, one epoch trains in
-// the Web Worker to at least 97% test accuracy while the page answers clicks within 200 ms,
-// Stop ends a run, and a crashed worker is reported.
+// The walking skeleton in a real browser: MNIST loads with samples shown, one epoch of the
+// skeleton CNN (opened in design mode from a link) trains in the Web Worker to at least 97%
+// test accuracy while the page answers clicks within 200 ms, Stop ends a run, and a crashed
+// worker is reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
 
 const live = siteAndBrowser();
+
+/** The skeleton CNN as design mode's link carries it: unpruned, one epoch. */
+const SKELETON_DESIGN = JSON.stringify({
+  architecture: {
+    input: [1, 28, 28],
+    classes: 10,
+    layers: [
+      { conv: { filters: 8, kernel: 3, stride: 1, padding: 'valid' } },
+      { maxpool: { size: 2, stride: 2 } },
+      { conv: { filters: 16, kernel: 3, stride: 1, padding: 'valid' } },
+      { maxpool: { size: 2, stride: 2 } },
+      { dense: { units: 10 } },
+    ],
+  },
+  pruning: 'none',
+  epochs: 1,
+});
 
 /** Milliseconds from a click on a chart tab to its re-render, measured inside the page. */
 function clickLatency(page, testid) {
@@ -37,7 +55,7 @@ test('MNIST downloads in the worker and a grid of labelled samples appears', asy
   const labels = await page.locator('[data-testid="sample-grid"] figcaption').allTextContents();
   assert.deepEqual(labels.slice(0, 5), ['5', '0', '4', '1', '9']);
   assert.match(await page.getByTestId('dataset-summary').textContent(), /60,000 training and 10,000 test/);
-  assert.equal(await page.getByTestId('train-button').isEnabled(), true);
+  assert.equal(await page.getByTestId('design-train').isEnabled(), true);
   await page.screenshot({ path: await screenshotPath('01-dataset-loaded.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
@@ -45,7 +63,7 @@ test('MNIST downloads in the worker and a grid of labelled samples appears', asy
 
 test('Stop ends a training run and Train is offered again', async () => {
   const { page, errors } = await openLoadedPage(live, { viewport: { width: 900, height: 1100 } });
-  await page.getByTestId('train-button').click();
+  await page.getByTestId('design-train').click();
   await page.waitForFunction(
     () => Number(document.querySelector('[data-testid="progress"]').getAttribute('aria-valuenow')) >= 1,
     null,
@@ -57,7 +75,7 @@ test('Stop ends a training run and Train is offered again', async () => {
   assert.ok(stoppedAt < 100, `stopped at ${stoppedAt}%`);
   await page.waitForTimeout(1000);
   assert.equal(await progressValue(page), stoppedAt, 'progress moved after Stop');
-  assert.equal(await page.getByTestId('train-button').isEnabled(), true);
+  assert.equal(await page.getByTestId('design-train').isEnabled(), true);
   assert.equal(await page.getByTestId('stop-button').isEnabled(), false);
   await page.screenshot({ path: await screenshotPath('02-stopped.png'), fullPage: true });
   assert.deepEqual(errors, []);
@@ -65,8 +83,13 @@ test('Stop ends a training run and Train is offered again', async () => {
 });
 
 test('one epoch in the worker reaches 97% test accuracy while the page stays responsive', async () => {
-  const { page, errors } = await openLoadedPage(live, { viewport: { width: 900, height: 1100 } });
-  await page.getByTestId('train-button').click();
+  const { page, errors } = await openLoadedPage(live, {
+    viewport: { width: 900, height: 1100 },
+    query: `?design=${encodeURIComponent(SKELETON_DESIGN)}`,
+  });
+  await page.getByTestId('design-cost').filter({ hasText: 'with every weight' }).waitFor();
+  assert.equal(await page.getByTestId('design-layer').count(), 4, 'the link opened the skeleton');
+  await page.getByTestId('design-train').click();
   await page.waitForFunction(
     () => Number(document.querySelector('[data-testid="progress"]').getAttribute('aria-valuenow')) >= 5,
     null,
@@ -113,7 +136,7 @@ test('a crashed worker is reported and Train is withdrawn', async () => {
   const status = page.getByTestId('run-status');
   await status.filter({ hasText: 'crashed' }).waitFor({ timeout: 10_000 });
   assert.match(await status.textContent(), /reload the page/);
-  assert.equal(await page.getByTestId('train-button').isEnabled(), false);
+  assert.equal(await page.getByTestId('design-train').isEnabled(), false);
   await page.screenshot({ path: await screenshotPath('05-worker-crashed.png'), fullPage: true });
   await page.close();
 });

@@ -2,9 +2,11 @@
 // searched (with a teacher trained first, which a resume keeps); a malformed upload is refused
 // with its row and column while the dataset in use stays.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
+import { siteAndBrowser, openLoadedPage, screenshotPath, runCli } from './harness.mjs';
 
 const live = siteAndBrowser();
 
@@ -169,6 +171,33 @@ test('Start search trains a teacher first, distils every trial from it, and a re
   assert.equal(records.length, 16);
   const failed = records.filter((r) => r.status !== 'trained');
   assert.deepEqual(failed.map((r) => r.reason), [], 'every trial trained');
+
+  // The page and the CLI drive one search: on the same data, seed and (default) budget, the
+  // CLI asks the same first 10 candidates.
+  const run = await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('sparse-explorer');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('saved').objectStore('saved').get('run');
+          get.onsuccess = () => resolve(JSON.parse(get.result));
+          get.onerror = () => reject(get.error);
+        };
+      }),
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-same-search-'));
+  fs.writeFileSync(path.join(dir, 'bars.csv'), barsCsv(1400));
+  const cli = runCli([
+    'search', '--dataset', path.join(dir, 'bars.csv'), '--board', 'arduino-uno',
+    '--algorithm', 'random', '--trials', '10', '--epochs', '1', '--max-epochs', '1',
+    '--seed', '1', '--no-teacher', '--workers', '1', '--out', path.join(dir, 'run'),
+  ]);
+  assert.equal(cli.status, 0, cli.stdout + cli.stderr);
+  const state = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'state.json'), 'utf8'));
+  const genomes = (search) => search.trials.slice(0, 10).map((t) => JSON.stringify(t.candidate.genome));
+  assert.deepEqual(genomes(state), genomes(run.search));
+  fs.rmSync(dir, { recursive: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -8,12 +8,17 @@
 
 pub mod codec;
 mod components;
+pub mod design;
 mod download;
 mod fetch;
+pub mod lineage;
+mod link;
 pub mod pool;
 pub mod protocol;
 pub mod run_teacher;
+pub mod saved_run;
 pub mod search_run;
+pub mod search_setup;
 pub mod state;
 pub mod store;
 pub mod upload;

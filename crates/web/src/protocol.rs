@@ -65,9 +65,12 @@ pub enum ToWorker {
         /// One CSV file or an IDX pair.
         files: Vec<UploadedFile>,
     },
-    /// Train the skeleton CNN on the loaded training set, then score it on the test set.
+    /// Train the student's network (design mode) on the loaded training set, a sixth held
+    /// out for validation as in a search, then measure it as a search trial.
     Train {
-        /// Epochs, batch size, learning rate and seed.
+        /// The network.
+        architecture: Architecture,
+        /// Epochs, batch size, learning rate, seed and each layer's pruning.
         config: TrainConfig,
     },
     /// Train one search trial on the loaded dataset and report it.
@@ -155,12 +158,11 @@ pub enum FromWorker {
     },
     /// Training is over; the test set is being scored.
     Evaluating,
-    /// The run finished and was scored on the test set.
+    /// The student's network is trained and measured.
     Finished {
-        /// Fraction of test images classified correctly.
-        test_accuracy: f64,
-        /// The same, for the int8 model (integer arithmetic only).
-        int8_test_accuracy: f64,
+        /// Its measures as a search trial's record (validation, test and int8 test accuracy,
+        /// the pruned architecture and its sizes); its id is the page's to set.
+        record: Box<TrialRecord>,
         /// Seconds spent training (scoring excluded).
         train_seconds: f64,
         /// Training throughput.

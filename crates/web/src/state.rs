@@ -1,8 +1,12 @@
 //! The page's whole state and the one reducer that changes it: every worker message and every
-//! click becomes an [`Action`].
+//! click becomes an [`Action`]. It holds the dataset, the student's design (design mode) with
+//! its training run and the networks it trained, and the budget the search form gives.
 
+use crate::design::{Design, DesignEdit};
 use crate::protocol::{CurvePoint, DatasetInfo, FromWorker};
 use crate::upload::UploadedFile;
+use sparse_core::cost::Budget;
+use sparse_core::{Architecture, TrialRecord};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -130,6 +134,16 @@ pub struct AppState {
     pub upload: UploadState,
     /// Uncaught worker errors while a search ran (the search finds whose).
     pub pool_crashes: u32,
+    /// The student's network in design mode.
+    pub design: Design,
+    /// A design from the page's link, waiting for the dataset to be checked against.
+    pub linked_design: Option<String>,
+    /// Why the link's design was refused, until the next edit.
+    pub design_note: Option<String>,
+    /// The networks the student trained, measured as search trials (numbered from 0).
+    pub own: Rc<Vec<TrialRecord>>,
+    /// The budget the search form gives, which design mode judges by.
+    pub budget: Budget,
 }
 
 impl Default for AppState {
@@ -147,6 +161,11 @@ impl Default for AppState {
             source: DatasetSource::Mnist,
             upload: UploadState::Idle,
             pool_crashes: 0,
+            design: Design::starter([1, 28, 28], 10),
+            linked_design: None,
+            design_note: None,
+            own: Rc::default(),
+            budget: Budget::new(2800, 2048),
         }
     }
 }
@@ -170,6 +189,14 @@ pub enum Action {
     UploadUnreadable(String),
     /// A worker error was seen while a search ran.
     PoolCrashed,
+    /// The design was edited.
+    Design(DesignEdit),
+    /// A candidate's architecture was opened in design mode.
+    OpenDesign(Architecture),
+    /// The page's link carries a design (checked once the dataset is known).
+    DesignLinked(String),
+    /// The search form's budget changed.
+    Budget(Budget),
 }
 
 impl Reducible for AppState {
@@ -192,6 +219,19 @@ impl Reducible for AppState {
             Action::UploadRequested(files) => next.upload = UploadState::Parsing(files),
             Action::UploadUnreadable(why) => next.upload = UploadState::Rejected(why),
             Action::PoolCrashed => next.pool_crashes += 1,
+            Action::Design(edit) => {
+                next.design.apply(edit);
+                next.design_note = None;
+            }
+            Action::OpenDesign(architecture) => {
+                next.design = Design::from_architecture(&architecture, next.design.pruning);
+                next.design_note = None;
+            }
+            Action::DesignLinked(text) => {
+                next.linked_design = Some(text);
+                check_linked_design(&mut next);
+            }
+            Action::Budget(budget) => next.budget = budget,
             Action::WorkerLost(reason) => {
                 let message = format!(
                     "the training worker crashed ({reason}); reload the page to start again"
@@ -206,6 +246,29 @@ impl Reducible for AppState {
             Action::Worker(message) => apply_worker_message(&mut next, message),
         }
         Rc::new(next)
+    }
+}
+
+/// The input shape and class count of a loaded dataset.
+fn dataset_shape(info: &DatasetInfo) -> ([usize; 3], usize) {
+    (
+        [info.channels, info.height, info.width],
+        info.class_counts.len(),
+    )
+}
+
+/// Opens the link's design once the dataset is known, or says why it does not fit it.
+fn check_linked_design(state: &mut AppState) {
+    let DatasetState::Ready(info) = &state.dataset else {
+        return;
+    };
+    let Some(text) = state.linked_design.take() else {
+        return;
+    };
+    let (input, classes) = dataset_shape(info);
+    match Design::from_query(&text, input, classes) {
+        Ok(design) => state.design = design,
+        Err(why) => state.design_note = Some(why),
     }
 }
 
@@ -229,7 +292,14 @@ fn apply_worker_message(state: &mut AppState, message: FromWorker) {
                 };
                 state.upload = UploadState::Idle;
             }
-            state.dataset = DatasetState::Ready(Rc::from(info));
+            let info: Rc<DatasetInfo> = Rc::from(info);
+            let (input, classes) = dataset_shape(&info);
+            let a = &state.design.architecture;
+            if a.input != input || a.classes != classes {
+                state.design = Design::starter(input, classes);
+            }
+            state.dataset = DatasetState::Ready(info);
+            check_linked_design(state);
         }
         FromWorker::UploadRejected { message } => state.upload = UploadState::Rejected(message),
         FromWorker::Progress {
@@ -249,18 +319,19 @@ fn apply_worker_message(state: &mut AppState, message: FromWorker) {
         }
         FromWorker::Evaluating => state.run = RunState::Evaluating,
         FromWorker::Finished {
-            test_accuracy,
-            int8_test_accuracy,
+            mut record,
             train_seconds,
             images_per_second,
         } => {
             state.fraction_done = 1.0;
             state.run = RunState::Finished {
-                test_accuracy,
-                int8_test_accuracy,
+                test_accuracy: record.test_accuracy.unwrap_or(0.0),
+                int8_test_accuracy: record.int8_test_accuracy.unwrap_or(0.0),
                 train_seconds,
                 images_per_second,
             };
+            record.id = state.own.len() as u64;
+            Rc::make_mut(&mut state.own).push(*record);
         }
         FromWorker::Stopped => state.run = RunState::Stopped,
         // Search trials and teachers go to the search's pool, never to the skeleton's worker.
@@ -280,132 +351,4 @@ fn apply_worker_message(state: &mut AppState, message: FromWorker) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reduce(state: AppState, actions: Vec<Action>) -> AppState {
-        let mut s = Rc::new(state);
-        for a in actions {
-            s = s.reduce(a);
-        }
-        (*s).clone()
-    }
-
-    fn progress(fraction_done: f64) -> Action {
-        Action::Worker(FromWorker::Progress {
-            point: CurvePoint {
-                fraction_done,
-                loss: 1.0,
-                accuracy: 0.5,
-            },
-            epoch: 1,
-            images_per_second: 100.0,
-        })
-    }
-
-    #[test]
-    fn progress_appends_to_the_curve_and_a_new_run_clears_it() {
-        let s = reduce(
-            AppState::default(),
-            vec![Action::TrainRequested, progress(0.1), progress(0.2)],
-        );
-        assert_eq!(s.curve.len(), 2);
-        assert_eq!(s.fraction_done, 0.2);
-        let s = reduce(s, vec![Action::TrainRequested]);
-        assert!(s.curve.is_empty());
-    }
-
-    #[test]
-    fn a_report_after_stop_keeps_the_run_stopping() {
-        let s = reduce(
-            AppState::default(),
-            vec![Action::TrainRequested, Action::StopRequested, progress(0.3)],
-        );
-        assert_eq!(s.run, RunState::Stopping);
-        let s = reduce(s, vec![Action::Worker(FromWorker::Stopped)]);
-        assert_eq!(s.run, RunState::Stopped);
-        assert!(!s.run.is_active());
-    }
-
-    #[test]
-    fn a_crashed_worker_fails_the_run_and_blocks_new_ones() {
-        let s = reduce(
-            AppState::default(),
-            vec![
-                Action::TrainRequested,
-                Action::WorkerLost("RuntimeError: unreachable".into()),
-            ],
-        );
-        assert!(s.worker_lost);
-        let RunState::Failed(message) = &s.run else {
-            panic!("{:?}", s.run)
-        };
-        assert!(message.contains("crashed (RuntimeError: unreachable)"));
-    }
-
-    fn info(name: &str) -> DatasetInfo {
-        DatasetInfo {
-            name: name.into(),
-            train_images: 1,
-            test_images: 1,
-            channels: 1,
-            height: 28,
-            width: 28,
-            class_counts: vec![1],
-            test_source: "test".into(),
-            samples: vec![],
-        }
-    }
-
-    #[test]
-    fn an_accepted_upload_replaces_the_dataset_and_a_refused_one_keeps_it() {
-        let files = Rc::new(vec![UploadedFile {
-            name: "a.csv".into(),
-            bytes: vec![1],
-        }]);
-        let mnist = Action::Worker(FromWorker::DatasetReady(Box::new(info("MNIST"))));
-        let refused = reduce(
-            AppState::default(),
-            vec![
-                mnist.clone(),
-                Action::UploadRequested(files.clone()),
-                Action::Worker(FromWorker::UploadRejected {
-                    message: "a.csv: row 2, column 3: not a number".into(),
-                }),
-            ],
-        );
-        assert_eq!(refused.source, DatasetSource::Mnist);
-        assert_eq!(refused.dataset, DatasetState::Ready(Rc::new(info("MNIST"))));
-        assert!(matches!(refused.upload, UploadState::Rejected(ref m) if m.contains("row 2")));
-        let accepted = reduce(
-            refused,
-            vec![
-                Action::UploadRequested(files.clone()),
-                Action::Worker(FromWorker::DatasetReady(Box::new(info("a.csv")))),
-            ],
-        );
-        assert_eq!(accepted.source, DatasetSource::Files { files, version: 1 });
-        assert_eq!(accepted.upload, UploadState::Idle);
-        assert_eq!(
-            accepted.dataset,
-            DatasetState::Ready(Rc::new(info("a.csv")))
-        );
-    }
-
-    #[test]
-    fn failures_land_on_the_dataset_while_loading_and_on_the_run_after() {
-        let failed = || {
-            Action::Worker(FromWorker::Failed {
-                message: "boom".into(),
-            })
-        };
-        let s = reduce(AppState::default(), vec![failed()]);
-        assert_eq!(s.dataset, DatasetState::Failed("boom".into()));
-        let ready = Action::Worker(FromWorker::DatasetReady(Box::new(info("MNIST"))));
-        let s = reduce(
-            AppState::default(),
-            vec![ready, Action::TrainRequested, failed()],
-        );
-        assert_eq!(s.run, RunState::Failed("boom".into()));
-    }
-}
+mod tests;

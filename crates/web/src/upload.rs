@@ -1,14 +1,13 @@
 //! A dataset uploaded in the page: one CSV file, or an IDX pair (images and labels, gzipped or
 //! not, told apart by their magic numbers), parsed by the same core parsers as the CLI, with
-//! every 7th image held out as the test split. Pure, so it is tested natively.
+//! every 7th image held out as the test split (as the CLI holds out). Pure, so it is tested
+//! natively.
 
 use serde::{Deserialize, Serialize};
 use sparse_core::csv::parse_csv;
-use sparse_core::idx::parse_idx_pair;
+use sparse_core::dataset::TEST_EVERY;
+use sparse_core::idx::{is_label_file, parse_idx_pair};
 use sparse_core::{Dataset, Error};
-
-/// Every `HOLD_OUT`-th image of an upload is its test split (as the CLI holds out).
-const HOLD_OUT: usize = 7;
 /// The largest upload accepted, in bytes.
 pub const MAX_UPLOAD_BYTES: usize = 256 << 20;
 
@@ -35,23 +34,6 @@ pub struct UploadedData {
     pub test_source: String,
 }
 
-/// Whether `bytes` (maybe gzipped) start like an IDX label file rather than an image file.
-fn looks_like_labels(bytes: &[u8]) -> bool {
-    let gz = bytes.starts_with(&[0x1f, 0x8b]);
-    let head: Vec<u8> = if gz {
-        use std::io::Read;
-        let mut out = vec![0u8; 4];
-        let mut decoder = flate2::read::GzDecoder::new(bytes);
-        if decoder.read_exact(&mut out).is_err() {
-            return false;
-        }
-        out
-    } else {
-        bytes.iter().take(4).copied().collect()
-    };
-    head == [0, 0, 8, 1]
-}
-
 /// Parses `files` as one CSV or one IDX pair; the message says what is wrong, naming the file.
 pub fn parse_upload(files: &[UploadedFile]) -> Result<UploadedData, String> {
     let total: usize = files.iter().map(|f| f.bytes.len()).sum();
@@ -65,7 +47,7 @@ pub fn parse_upload(files: &[UploadedFile]) -> Result<UploadedData, String> {
     let (data, name): (Result<Dataset, Error>, String) = match files {
         [csv] => (parse_csv(&csv.bytes, None), csv.name.clone()),
         [a, b] => {
-            let (images, labels) = if looks_like_labels(&a.bytes) {
+            let (images, labels) = if is_label_file(&a.bytes) {
                 (b, a)
             } else {
                 (a, b)
@@ -84,15 +66,18 @@ pub fn parse_upload(files: &[UploadedFile]) -> Result<UploadedData, String> {
         }
     };
     let data = data.map_err(|e| format!("{name}: {e}"))?;
-    if data.len() < 2 * HOLD_OUT {
+    if data.len() < 2 * TEST_EVERY {
         return Err(format!(
             "{name}: {} images are too few to train on and hold out a test split",
             data.len()
         ));
     }
-    let (train, test) = data.hold_out(HOLD_OUT);
+    let (train, test) = data.hold_out(TEST_EVERY);
     Ok(UploadedData {
-        test_source: format!("held out: every {HOLD_OUT}th image ({} images)", test.len()),
+        test_source: format!(
+            "held out: every {TEST_EVERY}th image ({} images)",
+            test.len()
+        ),
         train,
         test,
         name,

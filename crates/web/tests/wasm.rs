@@ -48,6 +48,7 @@ fn every_message_survives_the_codec() {
             base_url: "http://127.0.0.1:8080/data/mnist/".into(),
         },
         ToWorker::Train {
+            architecture: Architecture::skeleton(),
             config: TrainConfig::default(),
         },
         ToWorker::RunTrial(Box::new(TrialJob {
@@ -116,8 +117,12 @@ fn every_message_survives_the_codec() {
         },
         FromWorker::Evaluating,
         FromWorker::Finished {
-            test_accuracy: 0.98,
-            int8_test_accuracy: 0.979,
+            record: Box::new(TrialRecord::failed(
+                0,
+                Architecture::skeleton(),
+                None,
+                "stopped".into(),
+            )),
             train_seconds: 30.0,
             images_per_second: 2000.0,
         },

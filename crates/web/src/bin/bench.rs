@@ -1,7 +1,7 @@
 //! The trainer's speed benchmarks compiled to wasm32 (+simd128), for node to run beside the
-//! native ones: `reference(images, labels)` (`cargo xtask bench`) and `workload(images,
-//! labels, count)` (`bench/workload/run.sh`) take the gzipped MNIST training files and return
-//! JSON.
+//! native ones: `reference(images, labels)` (`cargo xtask bench`), `workload(images, labels,
+//! count)` (`bench/workload/run.sh`) and `design(images, labels)` (`bench/page/workers.sh`,
+//! the page's worker against node) take the gzipped MNIST training files and return JSON.
 
 use wasm_bindgen::prelude::*;
 
@@ -40,3 +40,26 @@ pub fn workload(images: &[u8], labels: &[u8], count: usize) -> Result<String, St
 }
 
 fn main() {}
+
+/// Trains the skeleton CNN one epoch exactly as the page's design mode does in its worker (a
+/// `TrialRun` with the default settings, unpruned, on the training images less the sixth held
+/// out for validation), timed from the first step as the page times it: JSON with images/s.
+#[wasm_bindgen]
+pub fn design(images: &[u8], labels: &[u8]) -> Result<String, String> {
+    let data = sparse_core::idx::parse_idx_pair(images, labels).map_err(|e| e.to_string())?;
+    let (train, _) = data.hold_out(sparse_core::dataset::VALIDATION_EVERY);
+    let architecture = sparse_core::Architecture::skeleton();
+    let config = sparse_train::TrainConfig::default();
+    let mut run = sparse_train::TrialRun::new(&architecture, &train, config, None)
+        .map_err(|e| e.to_string())?;
+    let started = clock();
+    let mut trained = 0usize;
+    while let Some(report) = run.step(&train).map_err(|e| e.to_string())? {
+        trained += report.examples;
+    }
+    let seconds = clock() - started;
+    Ok(format!(
+        "{{\"engine\": \"sparse-explorer wasm32+simd128 in node\", \"images_per_s\": {:.0}, \"images\": {trained}, \"seconds\": {seconds:.1}}}",
+        trained as f64 / seconds
+    ))
+}

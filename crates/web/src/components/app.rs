@@ -1,10 +1,11 @@
 //! The root component: connects the worker to the reducer and lays out the panels.
 
-use super::chart::Chart;
 use super::dataset_panel::DatasetPanel;
+use super::designer::Designer;
+use super::lesson::Lesson;
 use super::search_panel::SearchPanel;
-use super::training_panel::TrainingPanel;
 use crate::codec::JsCodec;
+use crate::design::DesignEdit;
 use crate::protocol::ToWorker;
 use crate::state::{Action, AppState, DatasetState, Metric};
 use crate::upload::{MAX_UPLOAD_BYTES, UploadedFile};
@@ -106,15 +107,58 @@ fn Explorer() -> Html {
             });
         });
     }
-    let config = TrainConfig::default();
+    {
+        // A design in the link opens once the dataset is known; every edit goes back to it.
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            if let Some(text) = crate::link::param("design") {
+                dispatch.dispatch(Action::DesignLinked(text));
+            }
+        });
+    }
+    {
+        let design = state.design.clone();
+        let linked = state.linked_design.is_some();
+        use_effect_with(design, move |design| {
+            if !linked {
+                crate::link::set_params(&[("design", &design.to_query())]);
+            }
+        });
+    }
     let on_train = {
-        let (bridge, dispatch, config) = (bridge.clone(), state.dispatcher(), config.clone());
+        let (bridge, dispatch, design) = (bridge.clone(), state.dispatcher(), state.design.clone());
         Callback::from(move |_| {
             bridge.send(ToWorker::Train {
-                config: config.clone(),
+                architecture: design.architecture.clone(),
+                config: TrainConfig {
+                    epochs: design.epochs,
+                    pruning: design.layer_pruning(),
+                    ..TrainConfig::default()
+                },
             });
             dispatch.dispatch(Action::TrainRequested);
         })
+    };
+    let on_edit = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |edit: DesignEdit| dispatch.dispatch(Action::Design(edit)))
+    };
+    let on_design = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |architecture| {
+            dispatch.dispatch(Action::OpenDesign(architecture));
+            // Design mode is below the search: bring it into view.
+            if let Some(designer) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("designer-title"))
+            {
+                designer.scroll_into_view();
+            }
+        })
+    };
+    let on_budget = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |budget| dispatch.dispatch(Action::Budget(budget)))
     };
     let on_stop = {
         let (bridge, dispatch) = (bridge.clone(), state.dispatcher());
@@ -156,21 +200,16 @@ fn Explorer() -> Html {
                        responsive." }
                 </p>
             </header>
+            <Lesson />
             <DatasetPanel dataset={state.dataset.clone()} upload={state.upload.clone()} {on_upload} />
             <SearchPanel dataset_url={mnist_base_url()} source={state.source.clone()}
-                crashes={state.pool_crashes} {on_searching}
+                crashes={state.pool_crashes} {on_searching} {on_budget} own={state.own.clone()}
+                {on_design}
                 dataset={match &state.dataset { DatasetState::Ready(info) => Some(info.clone()), _ => None }} />
-            <TrainingPanel
-                dataset={state.dataset.clone()}
-                run={state.run.clone()}
-                worker_lost={state.worker_lost}
-                fraction_done={state.fraction_done}
-                config={config}
-                last_point={state.curve.last().copied()}
-                {on_train}
-                {on_stop}
-            />
-            <Chart curve={state.curve.clone()} metric={state.metric} {on_metric} />
+            <Designer design={state.design.clone()} budget={state.budget} note={state.design_note.clone()}
+                dataset={state.dataset.clone()} run={state.run.clone()} worker_lost={state.worker_lost}
+                fraction_done={state.fraction_done} curve={state.curve.clone()} metric={state.metric}
+                {on_metric} {on_edit} {on_train} {on_stop} />
         </main>
     }
 }

@@ -4,12 +4,15 @@
 
 use super::confusion_matrix::ConfusionMatrix;
 use super::digit_pad::DigitPad;
+use super::layer_table::LayerTable;
+use super::lineage_view::LineageView;
+use super::pruning_figure::PruningFigure;
 use crate::download::download;
+use crate::lineage::LineageStep;
 use crate::protocol::CurvePoint;
-use sparse_core::TrialRecord;
-use sparse_core::architecture::Shape;
-use sparse_core::cost::{Budget, cost};
+use sparse_core::cost::{Budget, CostReport, FlashMeasure, cost};
 use sparse_core::quant::QuantModel;
+use sparse_core::{Architecture, TrialRecord};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -32,6 +35,14 @@ pub struct CandidateViewProps {
     pub confusion: Option<Vec<Vec<u32>>>,
     /// Its int8 model, when kept (for "Download C" and the draw-a-digit pad).
     pub int8: Option<Rc<QuantModel>>,
+    /// "Build on this" was clicked: its architecture, to open in design mode.
+    pub on_design: Callback<Architecture>,
+    /// Its lineage, oldest first.
+    #[prop_or_default]
+    pub lineage: Vec<LineageStep>,
+    /// The cost of its network before pruning, for the before → after figure.
+    #[prop_or_default]
+    pub before: Option<CostReport>,
 }
 
 /// The "Download C" button: the int8 model as `model.h`, `model.c`, `model.json` and a README
@@ -51,10 +62,15 @@ struct DownloadCProps {
 fn export_overrun((weights, arena): (usize, usize), budget: Budget) -> Option<String> {
     let mut over = Vec::new();
     if weights as u64 > budget.flash_bytes {
+        let why = match budget.flash_measure {
+            FlashMeasure::ModelSize => {
+                " (the search budgets SpArSe's model size, one byte per non-zero weight; the \
+                 export also stores where the non-zeros are, and each channel's constants)"
+            }
+            FlashMeasure::Export => "",
+        };
         over.push(format!(
-            "{weights} B of flash for its weights, over the {} B flash budget (the search \
-             budgets SpArSe's model size, one byte per non-zero weight; the export also stores \
-             where the non-zeros are, and each channel's constants)",
+            "{weights} B of flash for its weights, over the {} B flash budget{why}",
             budget.flash_bytes
         ));
     }
@@ -126,13 +142,6 @@ fn DownloadC(props: &DownloadCProps) -> Html {
     }
 }
 
-fn shape(s: Shape) -> String {
-    match s {
-        Shape::Map([c, h, w]) => format!("{c}×{h}×{w}"),
-        Shape::Flat([n]) => n.to_string(),
-    }
-}
-
 /// The candidate's card.
 #[function_component]
 pub fn CandidateView(props: &CandidateViewProps) -> Html {
@@ -140,49 +149,6 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
     let Ok(report) = cost(&r.architecture) else {
         return html! { <p class="error">{ "This architecture cannot be priced." }</p> };
     };
-    let sram = props.budget.sram_bytes.max(1) as f64;
-    let widest = report
-        .layers
-        .iter()
-        .map(|l| l.working_memory_bytes as f64)
-        .fold(sram, f64::max);
-    let bar = |bytes: u64| format!("width: {:.1}%", bytes as f64 / widest * 100.0);
-    let budget_at = format!("left: {:.1}%", sram / widest * 100.0);
-    let input = r.architecture.input;
-    let rows: Html = report
-        .layers
-        .iter()
-        .map(|l| {
-            let over = l.working_memory_bytes as f64 > sram;
-            let kept = if l.parameters == 0 {
-                "–".to_string()
-            } else {
-                format!(
-                    "{} of {} ({:.0}%)",
-                    l.nonzero_parameters,
-                    l.parameters,
-                    l.nonzero_parameters as f64 / l.parameters as f64 * 100.0
-                )
-            };
-            html! {
-                <tr data-testid="layer-row">
-                    <td class="network">{ &l.description }</td>
-                    <td>{ shape(l.output) }</td>
-                    <td>{ kept }</td>
-                    <td>
-                        <div class="memory-cell">
-                            <div class="memory-track">
-                                <div class={classes!("memory-bar", over.then_some("over"))}
-                                    style={bar(l.working_memory_bytes)} />
-                                <div class="memory-budget" style={budget_at.clone()} />
-                            </div>
-                            <span class="memory-value">{ format!("{} B", l.working_memory_bytes) }</span>
-                        </div>
-                    </td>
-                </tr>
-            }
-        })
-        .collect();
     let continued =
         matches!((r.epochs, props.parent_epochs), (Some(mine), Some(theirs)) if mine > theirs);
     let parent = match r.parent {
@@ -194,7 +160,7 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                     <button class="link" onclick={Callback::from(move |_: MouseEvent| on_select.emit(p))}>
                         { format!("trial {p}") }
                     </button>
-                    { format!(": that network ranked in the best third of those trained as long, so it was                        promoted and trained on from its own weights, to {} epochs in all.",
+                    { format!(": that network ranked in the best third of those trained as long, so it was promoted and trained on from its own weights, to {} epochs in all.",
                        r.epochs.unwrap_or_default()) }
                 </p>
             }
@@ -238,24 +204,35 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                             if report.violations(&props.budget).is_empty() {
                                 String::new()
                             } else {
-                                format!(". Over the budget ({} B model size, {} B SRAM): its pruning                                          promised to fit but left too many weights, so it is no Pareto member",
-                                        props.budget.flash_bytes, props.budget.sram_bytes)
+                                format!(
+                                    ". Over the budget ({} B {}, {} B SRAM): its pruning promised to fit but left too many weights, so it is no Pareto member",
+                                    props.budget.flash_bytes,
+                                    match props.budget.flash_measure {
+                                        FlashMeasure::ModelSize => "model size",
+                                        FlashMeasure::Export => "flash",
+                                    },
+                                    props.budget.sram_bytes,
+                                )
                             }),
                         _ => format!(" — failed: {}", r.reason.clone().unwrap_or_default()),
                     }
                 }</span>
             </h3>
             { parent }
-            <table class="layers">
-                <thead><tr>
-                    <th>{ "layer" }</th><th>{ "output" }</th><th>{ "weights kept after pruning" }</th>
-                    <th>{ format!("working memory (input + output) vs SRAM budget {} B", props.budget.sram_bytes) }</th>
-                </tr></thead>
-                <tbody>
-                    <tr><td class="network">{ "input" }</td><td>{ shape(Shape::Map(input)) }</td><td>{ "–" }</td><td /></tr>
-                    { rows }
-                </tbody>
-            </table>
+            <div class="controls">
+                <button class="secondary" data-testid="open-in-designer"
+                    onclick={{
+                        let (on_design, architecture) = (props.on_design.clone(), r.architecture.clone());
+                        Callback::from(move |_: MouseEvent| on_design.emit(architecture.clone()))
+                    }}>
+                    { "Build on this (open in design mode)" }
+                </button>
+            </div>
+            <LineageView steps={props.lineage.clone()} on_select={props.on_select.clone()} />
+            if let (Some(before), true) = (&props.before, r.is_trained()) {
+                <PruningFigure before={before.clone()} after={report.clone()} />
+            }
+            <LayerTable report={report.clone()} input={r.architecture.input} sram_bytes={props.budget.sram_bytes} />
             <p class="hint">{
                 "Pruning removes single weights (Sparse Variational Dropout, magnitude) or whole \
                  filters (Bayesian Compression): removed weights cost no flash. Working memory is \

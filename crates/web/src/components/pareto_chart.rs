@@ -1,10 +1,13 @@
 //! The search's main view: every trained candidate as a point of validation error against
 //! model size, coloured by working memory as a share of the SRAM budget, Pareto members filled
-//! and joined, dominated ones hollow, with the flash budget drawn as a line.
+//! and joined, dominated ones hollow, with the flash budget drawn as a line; and the student's
+//! own networks (design mode) as diamonds, to compare with the search's front.
 
 use sparse_core::TrialRecord;
 use sparse_core::cost::Budget;
+use sparse_search::Outcome;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 const WIDTH: f64 = 640.0;
@@ -18,7 +21,7 @@ const BOTTOM: f64 = 40.0;
 #[derive(Properties, PartialEq)]
 pub struct ParetoChartProps {
     /// Finished trials (failed ones are not drawn).
-    pub records: Rc<Vec<TrialRecord>>,
+    pub records: Arc<Vec<TrialRecord>>,
     /// Ids of the Pareto members.
     pub front: Rc<Vec<u64>>,
     /// The budget (flash as model size, SRAM as working memory).
@@ -27,6 +30,9 @@ pub struct ParetoChartProps {
     pub selected: Option<u64>,
     /// A point was clicked.
     pub on_select: Callback<u64>,
+    /// The student's own trained networks (design mode).
+    #[prop_or_default]
+    pub own: Rc<Vec<TrialRecord>>,
 }
 
 /// A colour from green (little working memory) through amber to red (the whole SRAM budget).
@@ -40,11 +46,17 @@ pub fn memory_colour(share: f64) -> String {
 #[function_component]
 pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     let trained: Vec<&TrialRecord> = props.records.iter().filter(|r| r.is_trained()).collect();
+    let own: Vec<&TrialRecord> = props.own.iter().filter(|r| r.is_trained()).collect();
     let size = |r: &TrialRecord| r.model_size_bytes.unwrap_or(0) as f64;
     let error = |r: &TrialRecord| 1.0 - r.val_accuracy.unwrap_or(0.0);
+    let fits = |r: &TrialRecord| matches!(Outcome::of_record(r), Outcome::Trained(o) if o.fits(props.budget));
     // The axis spans the budget, unless the networks are all far smaller: then it zooms to
     // them and the budget line becomes a label at the edge, so points are not crowded left.
-    let largest = trained.iter().map(|r| size(r)).fold(1.0, f64::max);
+    let largest = trained
+        .iter()
+        .chain(&own)
+        .map(|r| size(r))
+        .fold(1.0, f64::max);
     let budget = props.budget.flash_bytes as f64;
     let budget_shown = budget <= largest * 4.0;
     let max_x = if budget_shown {
@@ -54,6 +66,7 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     } * 1.05;
     let max_y = trained
         .iter()
+        .chain(&own)
         .map(|r| error(r))
         .fold(0.1, f64::max)
         .min(1.0)
@@ -102,7 +115,7 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
             let share =
                 r.working_memory_bytes.unwrap_or(0) as f64 / props.budget.sram_bytes.max(1) as f64;
             // Only an opened run (searched under another budget) can hold such points.
-            let feasible = size(r) <= props.budget.flash_bytes as f64 && share <= 1.0;
+            let feasible = fits(r);
             let on_front = feasible && props.front.contains(&r.id);
             let colour = memory_colour(share);
             let (fill, stroke) = match (feasible, on_front) {
@@ -137,6 +150,29 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
             }
         })
         .collect();
+    let own_points: Html = own
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let (cx, cy) = (x(size(r)), y(error(r)));
+            let title = format!(
+                "your network {}: {:.2}% validation accuracy, {} B model size, {} B working \
+                 memory{}",
+                n + 1,
+                r.val_accuracy.unwrap_or(0.0) * 100.0,
+                r.model_size_bytes.unwrap_or(0),
+                r.working_memory_bytes.unwrap_or(0),
+                if fits(r) { "" } else { " (over the budget)" }
+            );
+            html! {
+                <path data-testid="pareto-point-own" data-feasible={fits(r).to_string()} class="point own"
+                    d={format!("M{cx:.1} {:.1} L{:.1} {cy:.1} L{cx:.1} {:.1} L{:.1} {cy:.1} Z",
+                               cy - 7.0, cx + 7.0, cy + 7.0, cx - 7.0)}>
+                    <title>{ title }</title>
+                </path>
+            }
+        })
+        .collect();
     html! {
         <figure class="chart pareto">
             <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
@@ -158,6 +194,7 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                 }
                 <polyline class="front" points={stairs} />
                 { points }
+                { own_points }
                 <text class="axis-label" x={format!("{}", (LEFT + WIDTH - RIGHT) / 2.0)}
                     y={(HEIGHT - 6.0).to_string()} text-anchor="middle">
                     { "model size (bytes of non-zero int8 parameters)" }
@@ -173,7 +210,9 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                 <span><svg width="12" height="12"><circle cx="6" cy="6" r="5" fill="white" stroke="#9aa4b2" /></svg>
                     { " dominated; " }</span>
                 <span><svg width="12" height="12"><circle cx="6" cy="6" r="5" fill="white" stroke="#b42318" stroke-dasharray="2 2" /></svg>
-                    { " over the budget (opened runs)" }</span>
+                    { " over the budget (opened runs); " }</span>
+                <span><svg width="14" height="14"><path class="point own" d="M7 1 L13 7 L7 13 L1 7 Z" /></svg>
+                    { " your own networks (Build your own)" }</span>
             </figcaption>
         </figure>
     }

@@ -2,9 +2,9 @@
 //! minutes, epochs, shift, seed, teacher, workers), kept in the page's URL so a link reproduces it, and
 //! turned into a [`SearchSetup`] (or a reason) when a search starts.
 
-use crate::search_run::{AlgorithmChoice, SearchSetup};
+use crate::search_setup::{AlgorithmChoice, SearchSetup};
 use sparse_core::boards::Board;
-use sparse_core::cost::Budget;
+use sparse_core::cost::{Budget, FlashMeasure};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -31,6 +31,8 @@ pub enum Field {
     Flash,
     /// SRAM budget in bytes.
     Sram,
+    /// What the flash budget bounds (a [`FlashMeasure`] id).
+    FlashMeasure,
     /// Optimizer id.
     Algorithm,
     /// Trials.
@@ -55,6 +57,7 @@ pub struct Form {
     board: String,
     flash: String,
     sram: String,
+    flash_measure: String,
     algorithm: String,
     trials: String,
     minutes: String,
@@ -91,6 +94,7 @@ impl Form {
             board: board.id.clone(),
             flash: budget.flash_bytes.to_string(),
             sram: budget.sram_bytes.to_string(),
+            flash_measure: FlashMeasure::default().id().into(),
             algorithm: AlgorithmChoice::Mobo.id().into(),
             trials: "40".into(),
             minutes: String::new(),
@@ -104,11 +108,12 @@ impl Form {
     }
 
     /// The fields as `key=value` pairs, in a fixed order, for the page's URL.
-    fn pairs(&self) -> [(&'static str, &str); 12] {
+    fn pairs(&self) -> [(&'static str, &str); 13] {
         [
             ("board", &self.board),
             ("flash", &self.flash),
             ("sram", &self.sram),
+            ("flash-measure", &self.flash_measure),
             ("algorithm", &self.algorithm),
             ("trials", &self.trials),
             ("minutes", &self.minutes),
@@ -137,6 +142,7 @@ impl Form {
         for (key, slot) in [
             ("flash", &mut form.flash),
             ("sram", &mut form.sram),
+            ("flash-measure", &mut form.flash_measure),
             ("algorithm", &mut form.algorithm),
             ("trials", &mut form.trials),
             ("minutes", &mut form.minutes),
@@ -156,24 +162,18 @@ impl Form {
 
     /// Puts the form in the page's URL (replacing the entry), so a link reproduces it.
     pub fn write_to_url(&self) {
-        let Ok(params) = web_sys::UrlSearchParams::new() else {
-            return;
-        };
-        for (key, value) in self.pairs() {
-            params.append(key, value);
-        }
-        let query = format!("?{}", String::from(params.to_string()));
-        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
-        }
+        crate::link::set_params(&self.pairs());
     }
 
     /// The budget typed, or what is wrong with it.
     pub fn budget(&self) -> Result<Budget, String> {
+        let measure = FlashMeasure::from_id(&self.flash_measure)
+            .ok_or_else(|| format!("unknown flash measure '{}'", self.flash_measure))?;
         Ok(Budget::new(
             number(&self.flash, "The flash budget", 1, u64::MAX >> 8)?,
             number(&self.sram, "The SRAM budget", 1, u64::MAX >> 8)?,
-        ))
+        )
+        .measuring_flash_as(measure))
     }
 
     /// The workers typed, or what is wrong with them.
@@ -233,6 +233,7 @@ impl Form {
                             &mut self.sram
                         }
                     }
+                    Field::FlashMeasure => &mut self.flash_measure,
                     Field::Algorithm => &mut self.algorithm,
                     Field::Trials => &mut self.trials,
                     Field::Minutes => &mut self.minutes,
@@ -260,7 +261,7 @@ pub struct SetupFormProps {
     pub on_edit: Callback<FormEdit>,
 }
 
-/// The search's setup as a form: board or custom budget, optimizer, trials, minutes, epochs, shift,
+/// The search's setup as a form: board or custom budget and what flash counts, optimizer, trials, minutes, epochs, shift,
 /// seed, teacher and workers.
 #[function_component]
 pub fn SetupForm(props: &SetupFormProps) -> Html {
@@ -305,6 +306,16 @@ pub fn SetupForm(props: &SetupFormProps) -> Html {
             html! { <option value={a.id()} selected={form.algorithm == a.id()}>{ label }</option> }
         })
         .collect();
+    let measures: Html = FlashMeasure::ALL
+        .into_iter()
+        .map(|m| {
+            let label = match m {
+                FlashMeasure::Export => "the int8 export (what the chip stores)",
+                FlashMeasure::ModelSize => "model size (SpArSe: one byte per non-zero weight)",
+            };
+            html! { <option value={m.id()} selected={form.flash_measure == m.id()}>{ label }</option> }
+        })
+        .collect();
     html! {
         <fieldset class="setup" disabled={running}>
             <label>{ "Board" }
@@ -320,6 +331,10 @@ pub fn SetupForm(props: &SetupFormProps) -> Html {
             <label>{ "SRAM for activations (bytes)" }
                 <input data-testid="sram-bytes" type="number" min="1" value={form.sram.clone()}
                     oninput={typed(Field::Sram)} />
+            </label>
+            <label title="The export also stores where the non-zero weights are and each channel's constants, so it needs more flash than SpArSe's model size counts">
+                { "Flash counts" }
+                <select data-testid="flash-measure" onchange={field(Field::FlashMeasure)}>{ measures }</select>
             </label>
             <label>{ "Optimizer" }
                 <select data-testid="algorithm-select" onchange={field(Field::Algorithm)}>{ algorithms }</select>

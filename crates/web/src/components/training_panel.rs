@@ -1,10 +1,8 @@
-//! Train and Stop, the run's progress bar, its live figures and the final test accuracy.
+//! Design mode's training: Train this and Stop, the run's progress bar, its live figures and
+//! the trained network's accuracy.
 
 use crate::protocol::CurvePoint;
 use crate::state::{DatasetState, RunState};
-use sparse_core::Architecture;
-use sparse_core::architecture::Shape;
-use sparse_train::TrainConfig;
 use yew::prelude::*;
 
 /// Props of [`TrainingPanel`].
@@ -18,8 +16,10 @@ pub struct TrainingPanelProps {
     pub worker_lost: bool,
     /// Fraction of the run done.
     pub fraction_done: f64,
-    /// The settings Train will use.
-    pub config: TrainConfig,
+    /// Epochs the run trains.
+    pub epochs: usize,
+    /// Whether the design can be built (Train this is offered only then).
+    pub buildable: bool,
     /// The newest curve point, if any.
     pub last_point: Option<CurvePoint>,
     /// Train was clicked.
@@ -28,26 +28,11 @@ pub struct TrainingPanelProps {
     pub on_stop: Callback<()>,
 }
 
-/// One line describing the fixed network, layer by layer.
-fn network_summary() -> String {
-    let arch = Architecture::skeleton();
-    let [c, h, w] = arch.input;
-    let shapes = arch.output_shapes().unwrap_or_default();
-    let mut parts = vec![format!("input {c}×{h}×{w}")];
-    for (layer, shape) in arch.layers.iter().zip(shapes) {
-        let out = match shape {
-            Shape::Map([c, h, w]) => format!("{c}×{h}×{w}"),
-            Shape::Flat([n]) => n.to_string(),
-        };
-        parts.push(format!("{} → {out}", layer.describe()));
-    }
-    parts.join("  ·  ")
-}
-
-/// The controls and live status of one training run.
+/// The controls and live status of the student's training run.
 #[function_component]
 pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
     let ready = matches!(props.dataset, DatasetState::Ready { .. }) && !props.worker_lost;
+    let trainable = ready && props.buildable;
     let active = props.run.is_active();
     let training = matches!(props.run, RunState::Training { .. });
     let percent = (props.fraction_done * 100.0).clamp(0.0, 100.0);
@@ -57,13 +42,13 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         RunState::Idle if props.worker_lost => {
             "The training worker crashed; reload the page to start again.".to_string()
         }
-        RunState::Idle if ready => "Ready to train.".to_string(),
+        RunState::Idle if ready => "Ready to train your network.".to_string(),
         RunState::Idle => "Waiting for the dataset…".to_string(),
         RunState::Training {
             epoch,
             images_per_second,
         } => {
-            let mut text = format!("Training epoch {epoch} of {}", props.config.epochs);
+            let mut text = format!("Training epoch {epoch} of {}", props.epochs);
             if let Some(p) = props.last_point {
                 text += &format!(
                     " · loss {:.3} · batch accuracy {:.1}%",
@@ -77,13 +62,16 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
             text
         }
         RunState::Stopping => "Stopping after this batch…".to_string(),
-        RunState::Evaluating => "Scoring the test set, in float and as an int8 model…".to_string(),
+        RunState::Evaluating => {
+            "Scoring the validation and test sets, in float and as an int8 model…".to_string()
+        }
         RunState::Finished {
             train_seconds,
             images_per_second,
             ..
         } => format!(
-            "Trained in {train_seconds:.1} s ({images_per_second:.0} images/s in the worker)."
+            "Trained in {train_seconds:.1} s ({images_per_second:.0} images/s in the worker); \
+             it is on the Pareto chart as a diamond."
         ),
         RunState::Stopped => "Stopped.".to_string(),
         RunState::Failed(message) => format!("Training failed: {message}"),
@@ -110,21 +98,13 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
         },
         _ => html! {},
     };
-    let c = &props.config;
     html! {
-        <section class="panel">
-            <h2>{ "Train" }</h2>
-            <p class="network">{ network_summary() }</p>
-            <p class="hint">
-                { format!("Adam, learning rate {}, batches of {}, {} epoch(s), seed {}. \
-                           The worker trains in slices of about 0.1 s and reports after each one.",
-                          c.learning_rate, c.batch_size, c.epochs, c.seed) }
-            </p>
+        <div class="design-training">
             <div class="controls">
-                <button data-testid="train-button" onclick={on_train} disabled={!ready || active}>
-                    { "Train" }
+                <button data-testid="design-train" onclick={on_train} disabled={!trainable || active}>
+                    { "Train this" }
                 </button>
-                <button data-testid="stop-button" onclick={on_stop} disabled={!training}>
+                <button class="secondary" data-testid="stop-button" onclick={on_stop} disabled={!training}>
                     { "Stop" }
                 </button>
             </div>
@@ -137,6 +117,6 @@ pub fn TrainingPanel(props: &TrainingPanelProps) -> Html {
                 { status }
             </p>
             { accuracy }
-        </section>
+        </div>
     }
 }

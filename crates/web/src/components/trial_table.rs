@@ -3,6 +3,7 @@
 use sparse_core::TrialRecord;
 use std::cmp::Ordering;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 /// A sortable column.
@@ -69,7 +70,7 @@ pub struct SortOrder {
 #[derive(Properties, PartialEq)]
 pub struct TrialTableProps {
     /// Finished trials.
-    pub records: Rc<Vec<TrialRecord>>,
+    pub records: Arc<Vec<TrialRecord>>,
     /// Ids of the Pareto members (marked).
     pub front: Rc<Vec<u64>>,
     /// The row order.
@@ -131,14 +132,24 @@ pub fn TrialTable(props: &TrialTableProps) -> Html {
         .map(|r| {
             let id = r.id;
             let on_select = props.on_select.clone();
+            // Rows take the keyboard too: Tab to one, Enter or Space selects it.
+            let on_key = {
+                let on_select = props.on_select.clone();
+                Callback::from(move |e: KeyboardEvent| {
+                    if e.key() == "Enter" || e.key() == " " {
+                        e.prevent_default();
+                        on_select.emit(id);
+                    }
+                })
+            };
             let on_front = props.front.contains(&id);
             let class = classes!(
                 (props.selected == Some(id)).then_some("selected"),
                 (!r.is_trained()).then_some("failed")
             );
             html! {
-                <tr data-testid="trial-row" data-trial={id.to_string()} {class}
-                    onclick={Callback::from(move |_: MouseEvent| on_select.emit(id))}>
+                <tr data-testid="trial-row" data-trial={id.to_string()} {class} tabindex="0"
+                    onclick={Callback::from(move |_: MouseEvent| on_select.emit(id))} onkeydown={on_key}>
                     <td>{ id }{ if on_front { " ★" } else { "" } }</td>
                     <td>{ r.parent.map_or("–".into(), |p| p.to_string()) }</td>
                     <td title={r.reason.clone().unwrap_or_default()}>{ &r.status }</td>
