@@ -4,23 +4,7 @@
 // from the click to Finished. Prints one JSON line. Run by bench/page/workers.sh, which builds
 // the site first and runs the node figure for the skeleton beside it.
 //   node bench/page/workers.mjs
-import { serveStatic, launchChromium, distDir } from '../../tests/e2e/harness.mjs';
-
-const SKELETON_DESIGN = JSON.stringify({
-  architecture: {
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [
-      { conv: { filters: 8, kernel: 3, stride: 1, padding: 'valid' } },
-      { maxpool: { size: 2, stride: 2 } },
-      { conv: { filters: 16, kernel: 3, stride: 1, padding: 'valid' } },
-      { maxpool: { size: 2, stride: 2 } },
-      { dense: { units: 10 } },
-    ],
-  },
-  pruning: 'none',
-  epochs: 1,
-});
+import { serveStatic, launchChromium, distDir, SKELETON_DESIGN } from '../../tests/e2e/harness.mjs';
 
 const site = await serveStatic(distDir());
 const browser = await launchChromium();

@@ -84,6 +84,23 @@ export function runCli(args) {
       });
 }
 
+/** The skeleton CNN as design mode's link (`?design=`) carries it: unpruned, one epoch. */
+export const SKELETON_DESIGN = JSON.stringify({
+  architecture: {
+    input: [1, 28, 28],
+    classes: 10,
+    layers: [
+      { conv: { filters: 8, kernel: 3, stride: 1, padding: 'valid' } },
+      { maxpool: { size: 2, stride: 2 } },
+      { conv: { filters: 16, kernel: 3, stride: 1, padding: 'valid' } },
+      { maxpool: { size: 2, stride: 2 } },
+      { dense: { units: 10 } },
+    ],
+  },
+  pruning: 'none',
+  epochs: 1,
+});
+
 /** The built site: dist/ (E2E_DIST). */
 export function distDir() {
   return process.env.E2E_DIST || path.resolve(import.meta.dirname, '../../dist');

@@ -4,26 +4,9 @@
 // worker is reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { siteAndBrowser, openLoadedPage, screenshotPath } from './harness.mjs';
+import { siteAndBrowser, openLoadedPage, screenshotPath, SKELETON_DESIGN } from './harness.mjs';
 
 const live = siteAndBrowser();
-
-/** The skeleton CNN as design mode's link carries it: unpruned, one epoch. */
-const SKELETON_DESIGN = JSON.stringify({
-  architecture: {
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [
-      { conv: { filters: 8, kernel: 3, stride: 1, padding: 'valid' } },
-      { maxpool: { size: 2, stride: 2 } },
-      { conv: { filters: 16, kernel: 3, stride: 1, padding: 'valid' } },
-      { maxpool: { size: 2, stride: 2 } },
-      { dense: { units: 10 } },
-    ],
-  },
-  pruning: 'none',
-  epochs: 1,
-});
 
 /** Milliseconds from a click on a chart tab to its re-render, measured inside the page. */
 function clickLatency(page, testid) {

@@ -29,6 +29,23 @@ function barsCsv(n) {
   return rows.join('\n') + '\n';
 }
 
+/** What the page saved in IndexedDB under `key`, parsed (null if nothing is). */
+function savedJson(page, key) {
+  return page.evaluate(
+    (key) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('sparse-explorer');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('saved').objectStore('saved').get(key);
+          get.onsuccess = () => resolve(get.result ? JSON.parse(get.result) : null);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    key,
+  );
+}
+
 test('an uploaded CSV replaces MNIST and is searched', async () => {
   const { page, errors } = await openLoadedPage(live);
   await page.getByTestId('dataset-upload').setInputFiles({
@@ -124,18 +141,7 @@ test('Start search trains a teacher first, distils every trial from it, and a re
   assert.ok(taught, status);
   console.log(`bars.csv teacher: ${taught[1]}% validation accuracy`);
   assert.ok(Number(taught[1]) > 60, `the teacher learns the bars: ${taught[1]}%`);
-  const saved = await page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('sparse-explorer');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('saved').objectStore('saved').get('teacher');
-          get.onsuccess = () => resolve(get.result ? JSON.parse(get.result) : null);
-          get.onerror = () => reject(get.error);
-        };
-      }),
-  );
+  const saved = await savedJson(page, 'teacher');
   assert.ok(saved, 'the teacher is saved in IndexedDB');
   assert.deepEqual(saved.architecture.input, [1, 12, 12]);
   assert.equal(saved.architecture.classes, 3);
@@ -174,18 +180,7 @@ test('Start search trains a teacher first, distils every trial from it, and a re
 
   // The page and the CLI drive one search: on the same data, seed and (default) budget, the
   // CLI asks the same first 10 candidates.
-  const run = await page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('sparse-explorer');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('saved').objectStore('saved').get('run');
-          get.onsuccess = () => resolve(JSON.parse(get.result));
-          get.onerror = () => reject(get.error);
-        };
-      }),
-  );
+  const run = await savedJson(page, 'run');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-same-search-'));
   fs.writeFileSync(path.join(dir, 'bars.csv'), barsCsv(1400));
   const cli = runCli([
