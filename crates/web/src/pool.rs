@@ -217,6 +217,16 @@ impl WorkerPool {
         sender
     }
 
+    /// Gives worker `index` work (`message`) at `now`: its silence counts from here, since an
+    /// idle worker says nothing for as long as it waits (the first trials wait for the
+    /// teacher, a minute or more) and must not be taken for hung the moment it starts.
+    pub fn give(&mut self, index: usize, message: ToWorker, now: f64) {
+        if let Some(member) = self.members.get_mut(index) {
+            member.last_heard = now;
+        }
+        self.send(index, message);
+    }
+
     /// Sends `message` to worker `index` (ignored if there is no such worker).
     pub fn send(&self, index: usize, message: ToWorker) {
         if let Some(member) = self.members.get(index) {

@@ -47,9 +47,11 @@ impl SearchPanel {
                     self.pool
                         .send(worker, ToWorker::SetTeacher(Box::new(teacher)));
                 }
-                self.pool.send(worker, ToWorker::RunTrial(Box::new(job)));
+                self.pool
+                    .give(worker, ToWorker::RunTrial(Box::new(job)), now_ms());
             } else if let Some(job) = run.teacher_job(worker) {
-                self.pool.send(worker, ToWorker::TrainTeacher(job));
+                self.pool
+                    .give(worker, ToWorker::TrainTeacher(job), now_ms());
             }
         }
         if self.ended_ms.is_none()
