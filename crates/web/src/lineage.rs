@@ -68,10 +68,12 @@ fn relation(
     child: &TrialRecord,
     search: Option<&Search>,
 ) -> (String, String) {
-    let candidate = search
-        .and_then(|s| s.trials().get(child.id as usize))
-        .map(|t| &t.candidate)
-        .filter(|c| c.id == child.id);
+    // The search's own account of the child, with the space its genome is drawn in.
+    let asked = search.and_then(|s| {
+        let trial = s.trials().get(child.id as usize)?;
+        (trial.candidate.id == child.id).then_some((&trial.candidate, s.space()))
+    });
+    let candidate = asked.map(|(c, _)| c);
     let trained_on = match candidate {
         Some(c) => c.continues,
         // An opened run: the same layers, trained longer.
@@ -95,15 +97,11 @@ fn relation(
             difference(&parent.architecture, &child.architecture)
         ),
     };
-    let inherited = match candidate {
-        Some(c) => {
+    let inherited = match asked {
+        Some((c, space)) => {
             let weighted = c
                 .genome
-                .architecture(
-                    search
-                        .map(Search::space)
-                        .expect("a candidate comes with its search"),
-                )
+                .architecture(space)
                 .layers
                 .iter()
                 .zip(&c.inherits_from)

@@ -155,6 +155,7 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         .enumerate()
         .map(|(n, r)| {
             let (cx, cy) = (x(size(r)), y(error(r)));
+            let feasible = fits(r);
             let title = format!(
                 "your network {}: {:.2}% validation accuracy, {} B model size, {} B working \
                  memory{}",
@@ -162,10 +163,10 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                 r.val_accuracy.unwrap_or(0.0) * 100.0,
                 r.model_size_bytes.unwrap_or(0),
                 r.working_memory_bytes.unwrap_or(0),
-                if fits(r) { "" } else { " (over the budget)" }
+                if feasible { "" } else { " (over the budget)" }
             );
             html! {
-                <path data-testid="pareto-point-own" data-feasible={fits(r).to_string()} class="point own"
+                <path data-testid="pareto-point-own" data-feasible={feasible.to_string()} class="point own"
                     d={format!("M{cx:.1} {:.1} L{:.1} {cy:.1} L{cx:.1} {:.1} L{:.1} {cy:.1} Z",
                                cy - 7.0, cx + 7.0, cy + 7.0, cx - 7.0)}>
                     <title>{ title }</title>
