@@ -7,27 +7,28 @@
 //! `--workers N`, N trials train at once, each on its own thread pool; a trial that panics is
 //! recorded as failed and the search goes on.
 
+mod networks;
+mod opening;
+mod trial;
+
+pub use networks::{int8_path, networks_dir};
+
 use crate::budget::BudgetArgs;
 use crate::dataset;
 use crate::run_folder::{RecordLog, write_atomically};
-use crate::run_settings::{RunData, RunSettings};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use networks::{keep_network, load_networks};
+use opening::{Run, start};
+use sparse_core::TrialRecord;
 use sparse_core::cost::{Budget, FlashMeasure};
-use sparse_core::dataset::VALIDATION_EVERY;
-use sparse_core::quant::QuantModel;
-use sparse_core::space::SearchSpace;
-use sparse_core::{Dataset, FloatModel, TrialRecord};
-use sparse_search::{
-    Algorithm, Candidate, DEFAULT_MAX_EPOCHS, Driver, Limits, Outcome, Schedule, Search, SearchPlan,
-};
-use sparse_train::{Network, SoftTargets, TrainConfig, TrialRun};
-use std::collections::{BTreeSet, HashMap};
-use std::panic::AssertUnwindSafe;
+use sparse_search::{Driver, Limits, Outcome, Search};
+use sparse_train::TrainConfig;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use trial::{Finished, caught, run_trial};
 
 /// Trials a search runs when given neither --trials nor --time-limit.
 const DEFAULT_TRIALS: usize = 20;
@@ -121,12 +122,6 @@ enum AlgorithmArg {
     Mobo,
 }
 
-/// A trial a worker has finished.
-struct Finished {
-    record: TrialRecord,
-    network: Option<(Network, QuantModel)>,
-}
-
 /// Parses `--closing-share`: a fraction of the time limit, from 0 to 1.
 fn closing_share(text: &str) -> Result<f64, String> {
     text.parse::<f64>()
@@ -153,375 +148,9 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         .with_context(|| format!("--time-limit {text} is longer than any run could last"))
 }
 
-/// Runs `trial`, a trial of `candidate`, recording a panic inside it as the trial's failure
-/// (with the panic's message), so that one broken trial neither stops nor hangs the search.
-fn caught(
-    space: &SearchSpace,
-    candidate: &Candidate,
-    trial: impl FnOnce() -> (TrialRecord, Option<(Network, QuantModel)>),
-) -> (TrialRecord, Option<(Network, QuantModel)>) {
-    std::panic::catch_unwind(AssertUnwindSafe(trial)).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no message".into());
-        let architecture = candidate.genome.architecture(space);
-        let reason = format!("training panicked: {message}");
-        let record = TrialRecord::failed(candidate.id, architecture, candidate.parent, reason);
-        (record, None)
-    })
-}
-
-/// Trains one candidate and measures it; a failure is an outcome, never an error. Returns the
-/// trained network too, for children to inherit from, and its int8 model, for export.
-fn run_trial(
-    space: &SearchSpace,
-    candidate: &Candidate,
-    data: (&Dataset, &Dataset, &Dataset),
-    parent: Option<&Network>,
-    config: &TrainConfig,
-    teacher: Option<&(Arc<SoftTargets>, f64)>,
-) -> (TrialRecord, Option<(Network, QuantModel)>) {
-    let (train, validation, test) = data;
-    let started = Instant::now();
-    let architecture = candidate.genome.architecture(space);
-    let config = TrainConfig {
-        epochs: candidate.epochs,
-        pruning: candidate.genome.layer_pruning(),
-        ..config.clone()
-    };
-    let started_run = match (candidate.continues, parent) {
-        (true, Some(parent)) => TrialRun::continuing(parent, train, config),
-        (true, None) => {
-            let reason = "the network it would train on is no longer kept".to_string();
-            return (
-                TrialRecord::failed(candidate.id, architecture, candidate.parent, reason),
-                None,
-            );
-        }
-        (false, parent) => {
-            let parent = parent.map(|p| (p, candidate.inherits_from.as_slice()));
-            TrialRun::new(&architecture, train, config, parent)
-        }
-    };
-    let trained = started_run.and_then(|mut run| {
-        if let Some((targets, weight)) = teacher {
-            run.distil_from(targets.clone(), *weight)?;
-        }
-        run.train_to_end(train)?;
-        run.finish(train, validation, test)
-    });
-    let seconds = started.elapsed().as_secs_f64();
-    match trained {
-        Ok((measures, network)) => (
-            measures.record(candidate.id, candidate.parent, seconds),
-            Some((network, measures.int8)),
-        ),
-        Err(e) => {
-            let mut record =
-                TrialRecord::failed(candidate.id, architecture, candidate.parent, e.to_string());
-            record.train_seconds = seconds;
-            (record, None)
-        }
-    }
-}
-
 /// Whether `record` trained and its pruned network fits `budget`.
 fn fits(record: &TrialRecord, budget: Budget) -> bool {
     matches!(Outcome::of_record(record), Outcome::Trained(o) if o.fits(budget))
-}
-
-/// Where a run keeps the trained networks children may inherit from, one `ID.json` each,
-/// and beside each its int8 model, `ID.int8.json`, for `sparse-explorer export`.
-pub fn networks_dir(dir: &Path) -> PathBuf {
-    dir.join("networks")
-}
-
-/// The file of trial `id`'s int8 model in run `dir`.
-pub fn int8_path(dir: &Path, id: u64) -> PathBuf {
-    networks_dir(dir).join(format!("{id}.int8.json"))
-}
-
-/// Keeps `network` (trial `id`) in memory and on disk, so its children inherit its weights
-/// even after `--resume`, with its int8 model, and drops the network the search says is least
-/// needed (never a Pareto member's).
-fn keep_network(
-    dir: &Path,
-    networks: &mut HashMap<u64, Arc<Network>>,
-    id: u64,
-    (network, int8): (Network, QuantModel),
-    driver: &mut Driver,
-) -> anyhow::Result<()> {
-    let folder = networks_dir(dir);
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create {}", folder.display()))?;
-    let model = network.to_float_model()?;
-    write_atomically(
-        &folder.join(format!("{id}.json")),
-        &serde_json::to_string(&model)?,
-    )?;
-    write_atomically(&int8_path(dir, id), &serde_json::to_string(&int8)?)?;
-    networks.insert(id, Arc::new(network));
-    if let Some(dropped) = driver.keep(id) {
-        networks.remove(&dropped);
-        let _ = std::fs::remove_file(folder.join(format!("{dropped}.json")));
-        let _ = std::fs::remove_file(int8_path(dir, dropped));
-    }
-    Ok(())
-}
-
-/// The networks a saved run kept (none for a new run).
-fn load_networks(dir: &Path) -> anyhow::Result<HashMap<u64, Arc<Network>>> {
-    let mut networks = HashMap::new();
-    let Ok(entries) = std::fs::read_dir(networks_dir(dir)) else {
-        return Ok(networks);
-    };
-    for entry in entries {
-        let path = entry?.path();
-        let Some(id) = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|_| path.extension().is_some_and(|e| e == "json"))
-        else {
-            continue;
-        };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let model: FloatModel = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a saved network", path.display()))?;
-        let network =
-            Network::from_float_model(&model).with_context(|| format!("{}", path.display()))?;
-        networks.insert(id, Arc::new(network));
-    }
-    Ok(networks)
-}
-
-/// A run to carry on with: its folder, search and settings, its data split for training,
-/// validation and test, and the records of the trials told so far.
-struct Run {
-    /// Held while the run goes on: one process per run folder.
-    _lock: std::fs::File,
-    dir: PathBuf,
-    search: Search,
-    settings: RunSettings,
-    train: Dataset,
-    validation: Dataset,
-    test: Dataset,
-    test_source: String,
-    records: Vec<TrialRecord>,
-}
-
-/// `data`'s images split into those trained on and those held out to score candidates, or why
-/// they are too few to search.
-fn held_out(data: &RunData) -> anyhow::Result<(Dataset, Dataset)> {
-    let (train, validation) = data.train.hold_out(VALIDATION_EVERY);
-    if validation.is_empty() {
-        bail!(
-            "{} training images are too few to search: every {VALIDATION_EVERY}th is held out to \
-             score candidates, so at least {VALIDATION_EVERY} are needed",
-            data.train.len()
-        );
-    }
-    Ok((train, validation))
-}
-
-/// The search space for `data`: SpArSe's, for its image shape and classes.
-fn space_of(data: &RunData) -> SearchSpace {
-    let s = data.train.shape();
-    let classes = data.train.classes().max(data.test.classes());
-    SearchSpace::sparse([s.channels, s.height, s.width], classes)
-}
-
-/// The search to run: resumed from `--resume DIR`, or new in `--out DIR`.
-fn start(args: &SearchArgs) -> anyhow::Result<Run> {
-    match &args.resume {
-        Some(dir) => resume(args, dir),
-        None => begin(args),
-    }
-}
-
-/// The settings the flags ask for (the data's fingerprints still to be taken).
-fn settings_of(args: &SearchArgs) -> RunSettings {
-    RunSettings {
-        dataset: args.data.name().to_string(),
-        test: args.data.test.clone(),
-        shape: args.data.shape.clone(),
-        train_images: args.train_images,
-        test_images: args.test_images,
-        shift: args.shift.unwrap_or(sparse_search::DEFAULT_SHIFT),
-        teacher: !args.no_teacher,
-        fingerprints: [0, 0],
-    }
-}
-
-/// Refuses flags that would change the run saved as `search` (with `saved` settings, absent
-/// from runs saved before run.json): a resumed run keeps what it started with.
-fn refuse_changes(
-    args: &SearchArgs,
-    dir: &Path,
-    search: &Search,
-    saved: Option<&RunSettings>,
-) -> anyhow::Result<()> {
-    let mut given = args.budget.given();
-    let mut check = |flag: &'static str, is_given: bool| {
-        if is_given {
-            given.push(flag);
-        }
-    };
-    check("--out", args.out.is_some());
-    check("--algorithm", args.algorithm.is_some());
-    check("--seed", args.seed.is_some());
-    check("--max-epochs", args.max_epochs.is_some());
-    // A run saved before training by promise has no schedule: --epochs sets it.
-    check(
-        "--epochs",
-        args.epochs.is_some() && search.schedule().is_some(),
-    );
-    if let Some(saved) = saved {
-        let data = &args.data;
-        check(
-            "--dataset",
-            data.dataset.as_ref().is_some_and(|d| *d != saved.dataset),
-        );
-        check("--test", data.test.is_some());
-        check("--shape", data.shape.is_some());
-        check("--train-images", args.train_images.is_some());
-        check("--test-images", args.test_images.is_some());
-        check("--shift", args.shift.is_some());
-        check("--teacher", args.teacher);
-        check("--no-teacher", args.no_teacher);
-    }
-    if !given.is_empty() {
-        bail!(
-            "{} cannot be given with --resume: the run in {} goes on with the settings it \
-             started with (only --trials, --time-limit, --closing-share, --workers and \
-             --finetune may change)",
-            given.join(", "),
-            dir.display()
-        );
-    }
-    Ok(())
-}
-
-/// The run saved in `dir`, checked against its data, with the records of its told trials.
-fn resume(args: &SearchArgs, dir: &Path) -> anyhow::Result<Run> {
-    let path = dir.join("state.json");
-    if !path.exists() {
-        bail!("cannot resume: no {}", path.display());
-    }
-    let lock = crate::run_folder::lock(dir)?;
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot resume: no {}", path.display()))?;
-    let mut search: Search = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a saved search", path.display()))?;
-    search
-        .check()
-        .with_context(|| format!("{} cannot be resumed", path.display()))?;
-    let saved = RunSettings::read(dir)?;
-    refuse_changes(args, dir, &search, saved.as_ref())?;
-    if search.schedule().is_none() {
-        // Saved before training by promise: every trial trained --epochs.
-        search.set_schedule(Schedule::fixed(args.epochs.unwrap_or(1)));
-    }
-    let mut settings = saved.clone().unwrap_or_else(|| settings_of(args));
-    let data = settings.load()?;
-    let space = space_of(&data);
-    if search.space().input != space.input || search.space().classes != space.classes {
-        bail!("the saved search is for other data: resume it with the same --dataset");
-    }
-    match &saved {
-        Some(saved) => saved.check_same_data(&data)?,
-        None => {
-            // A run saved before run.json: from now on its data is pinned too, and it has a
-            // teacher exactly when it kept one (teachers were not the default then).
-            settings.teacher = crate::teacher::teacher_path(dir).exists();
-            settings.fingerprints = data.fingerprints();
-            settings.write(dir)?;
-        }
-    }
-    let (train, validation) = held_out(&data)?;
-    let told: BTreeSet<u64> = search
-        .trials()
-        .iter()
-        .filter(|t| t.outcome.is_some())
-        .map(|t| t.candidate.id)
-        .collect();
-    let records = crate::run_folder::told_records(dir, &told)?;
-    // pareto.json may have been written for a record the state never counted.
-    write_front(dir, &search, &records)?;
-    Ok(Run {
-        _lock: lock,
-        dir: dir.to_path_buf(),
-        search,
-        settings,
-        train,
-        validation,
-        test: data.test,
-        test_source: data.test_source,
-        records,
-    })
-}
-
-/// A new run in `--out DIR`, its settings saved before any training.
-fn begin(args: &SearchArgs) -> anyhow::Result<Run> {
-    let dir = args
-        .out
-        .clone()
-        .context("give --out DIR (or --resume DIR)")?;
-    if dir.join("state.json").exists() {
-        bail!(
-            "{} already holds a search: continue it with --resume {0}, or choose another --out",
-            dir.display()
-        );
-    }
-    crate::run_folder::check_unused(&dir, &networks_dir(&dir))?;
-    let board = args
-        .budget
-        .board()?
-        .context("give a budget: --board ID, or --flash-bytes N --sram-bytes N")?;
-    let budget = args.budget.budget_of(&board);
-    let mut settings = settings_of(args);
-    let data = settings.load()?;
-    settings.fingerprints = data.fingerprints();
-    let (train, validation) = held_out(&data)?;
-    let algorithm = match args.algorithm.unwrap_or(AlgorithmArg::Mobo) {
-        AlgorithmArg::Random => Algorithm::Random,
-        AlgorithmArg::Evolution => Algorithm::evolution(),
-        AlgorithmArg::Mobo => Algorithm::mobo(),
-    };
-    let epochs = args.epochs.unwrap_or(1);
-    let schedule = Schedule::by_promise(epochs, args.max_epochs.unwrap_or(DEFAULT_MAX_EPOCHS));
-    let plan = SearchPlan {
-        space: space_of(&data),
-        budget,
-        algorithm,
-        seed: args.seed.unwrap_or(0),
-        schedule,
-    };
-    // An impossible budget is refused before any folder is made.
-    plan.check()?;
-    let search = plan.search();
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let lock = crate::run_folder::lock(&dir)?;
-    // No state yet: a teacher here was left by a run killed before it saved one, trained for
-    // that run's data and seed, not necessarily this one's.
-    let _ = std::fs::remove_file(crate::teacher::teacher_path(&dir));
-    settings.write(&dir)?;
-    // From here on a kill leaves a run that --resume continues.
-    write_atomically(&dir.join("state.json"), &serde_json::to_string(&search)?)?;
-    Ok(Run {
-        _lock: lock,
-        dir,
-        search,
-        settings,
-        train,
-        validation,
-        test: data.test,
-        test_source: data.test_source,
-        records: Vec::new(),
-    })
 }
 
 /// Writes `DIR/pareto.json`: the records of the search's Pareto members.
@@ -708,25 +337,6 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_trial_that_panics_is_recorded_as_failed_with_the_panic_message() {
-        let space = SearchSpace::sparse([1, 28, 28], 10);
-        let budget = sparse_core::boards::Board::custom(64_000, 64_000).budget();
-        let mut search = Search::new(space.clone(), budget, Algorithm::Random, 3);
-        let candidate = search.ask().unwrap();
-        let (record, network) = caught(&space, &candidate, || panic!("a kernel broke"));
-        assert!(network.is_none());
-        assert_eq!(record.id, candidate.id);
-        assert_eq!(record.status, "failed");
-        assert_eq!(
-            record.reason.as_deref(),
-            Some("training panicked: a kernel broke")
-        );
-        // The search takes it as any failed trial and goes on.
-        search.tell(record.id, Outcome::of_record(&record)).unwrap();
-        assert_eq!(search.ask().unwrap().id, candidate.id + 1);
-    }
 
     #[test]
     fn durations_parse_with_their_units_and_impossible_ones_are_explained() {

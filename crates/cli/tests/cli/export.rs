@@ -1,0 +1,122 @@
+//! A searched model taken to a chip: `export` and `verify` on the host, a Cortex-M4 under qemu and
+//! an ATmega328P under simavr.
+
+use crate::sparse_explorer;
+
+/// Needs Debian's gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, gcc-avr,
+/// avr-libc and simavr, which `cargo xtask test` installs.
+#[test]
+fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_and_avr() {
+    let base = std::env::temp_dir().join(format!("sparse-explorer-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let run = base.join("run");
+    let out = sparse_explorer(&[
+        "search",
+        "--board",
+        "arduino-uno",
+        "--trials",
+        "6",
+        "--train-images",
+        "6000",
+        "--test-images",
+        "1000",
+        "--seed",
+        "3",
+        "--workers",
+        "1",
+        "--no-teacher",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    // The most accurate Pareto member: the largest model the Uno budget allowed.
+    let front: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(run.join("pareto.json")).unwrap()).unwrap();
+    let best = front
+        .iter()
+        .max_by(|a, b| {
+            a["val_accuracy"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["val_accuracy"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert!(summary["pareto"].as_array().unwrap().contains(&best["id"]));
+    let trial = best["id"].to_string();
+    let export = base.join("export");
+    let out = sparse_explorer(&[
+        "export",
+        "--run",
+        run.to_str().unwrap(),
+        "--trial",
+        &trial,
+        "--out",
+        export.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in ["model.h", "model.c", "model.json", "README.md"] {
+        assert!(export.join(file).exists(), "{file}");
+    }
+    let header = std::fs::read_to_string(export.join("model.h")).unwrap();
+    assert!(
+        header.contains("#define MODEL_INPUT_SIZE 784UL"),
+        "{header}"
+    );
+    assert!(header.contains("#define MODEL_CLASSES 10UL"), "{header}");
+    assert!(header.contains(&format!(
+        "#define MODEL_ARENA_BYTES {}UL",
+        best["working_memory_bytes"]
+    )));
+
+    let out = sparse_explorer(&["verify", export.to_str().unwrap(), "--json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(report["failures"], serde_json::json!([]), "{report}");
+    assert_eq!(report["host"]["images"], 1000);
+    assert_eq!(report["host"]["identical"], 1000);
+    let (flash, sram) = (
+        report["cost_flash_bytes"].as_u64().unwrap(),
+        report["cost_sram_bytes"].as_u64().unwrap(),
+    );
+    let m4 = &report["cortex_m4"];
+    let weights = m4["weight_bytes"].as_u64().unwrap();
+    assert!(weights.abs_diff(flash) * 20 <= flash, "{report}");
+    assert_eq!(m4["arena_bytes"].as_u64().unwrap(), sram);
+    assert_eq!(m4["run"]["identical"], m4["run"]["images"]);
+    let avr = &report["avr"];
+    assert_eq!(avr["run"]["images"], 5, "{report}");
+    assert_eq!(avr["run"]["identical"], 5);
+    assert!(
+        avr["data_bytes"].as_u64().unwrap() + avr["stack_peak_bytes"].as_u64().unwrap() <= 2048
+    );
+    assert!(avr["program_bytes"].as_u64().unwrap() <= 32768);
+
+    // A trial whose int8 model was not kept gets a clear line, not a panic.
+    let out = sparse_explorer(&[
+        "export",
+        "--run",
+        run.to_str().unwrap(),
+        "--trial",
+        "999",
+        "--out",
+        export.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no int8 model for trial 999"));
+    std::fs::remove_dir_all(&base).unwrap();
+}
