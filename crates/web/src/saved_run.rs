@@ -105,15 +105,11 @@ impl SavedRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search_run::tests::{setup, space, trained};
+    use crate::search_run::test_support::{run_with_done, setup, space, trained};
 
     #[test]
     fn a_saved_search_is_checked_before_it_is_offered() {
-        let mut run = SearchRun::new(setup(6, 1), space());
-        for _ in 0..2 {
-            let job = run.next_job(0, 0.0).unwrap();
-            run.done(0, trained(&job, 0.8), None, None, 0.0);
-        }
+        let run = run_with_done(6, 2);
         let saved = serde_json::to_value(SavedRun::of(&run, "MNIST")).unwrap();
         let error = |edit: &dyn Fn(&mut serde_json::Value)| {
             let mut value = saved.clone();

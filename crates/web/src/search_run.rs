@@ -386,4 +386,6 @@ impl SearchRun {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+pub(crate) mod test_support;
+#[cfg(test)]
+mod tests;

@@ -14,7 +14,7 @@ const DEFAULT_BOARD: &str = "arduino-uno";
 const MAX_WORKERS: usize = 16;
 
 /// One edit of the form.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum FormEdit {
     /// A board preset (or `custom`) was chosen.
     Board(String),
@@ -25,7 +25,7 @@ pub enum FormEdit {
 }
 
 /// The setup's text fields.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     /// Flash budget in bytes.
     Flash,
@@ -52,7 +52,7 @@ pub enum Field {
 }
 
 /// The setup as typed (checked only when a search starts, so typing is never refused).
-#[derive(Clone, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Form {
     board: String,
     flash: String,
@@ -88,7 +88,7 @@ fn number(text: &str, name: &str, low: u64, high: u64) -> Result<u64, String> {
 }
 
 impl Form {
-    fn for_board(board: &Board) -> Self {
+    fn for_board(board: &Board, cores: usize) -> Self {
         let budget = board.budget();
         Self {
             board: board.id.clone(),
@@ -102,7 +102,7 @@ impl Form {
             max_epochs: sparse_search::DEFAULT_MAX_EPOCHS.to_string(),
             shift: sparse_search::DEFAULT_SHIFT.to_string(),
             seed: "1".into(),
-            workers: cores().to_string(),
+            workers: cores.to_string(),
             teacher: true,
         }
     }
@@ -127,16 +127,15 @@ impl Form {
     }
 
     /// The form a link describes: a board preset's budget first, then any field the link
-    /// sets (checked only when a search starts, like typed text).
-    pub fn from_query(query: &str) -> Self {
-        let params = web_sys::UrlSearchParams::new_with_str(query).ok();
-        let get = |key: &str| params.as_ref().and_then(|p| p.get(key));
-        let board = get("board")
+    /// sets (checked only when a search starts, like typed text). `param` reads one of the
+    /// link's keys; `cores` fills in the workers when the link does not.
+    pub fn from_params(param: impl Fn(&str) -> Option<String>, cores: usize) -> Self {
+        let board = param("board")
             .and_then(|id| Board::preset(&id))
             .or_else(|| Board::preset(DEFAULT_BOARD))
             .expect("a preset");
-        let mut form = Self::for_board(&board);
-        if get("board").as_deref() == Some("custom") {
+        let mut form = Self::for_board(&board, cores);
+        if param("board").as_deref() == Some("custom") {
             form.board = "custom".into();
         }
         for (key, slot) in [
@@ -152,11 +151,11 @@ impl Form {
             ("seed", &mut form.seed),
             ("workers", &mut form.workers),
         ] {
-            if let Some(value) = get(key) {
+            if let Some(value) = param(key) {
                 *slot = value;
             }
         }
-        form.teacher = get("teacher").is_none_or(|v| v != "0");
+        form.teacher = param("teacher").is_none_or(|v| v != "0");
         form
     }
 

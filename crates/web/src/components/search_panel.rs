@@ -2,18 +2,20 @@
 //! Start / Pause / Resume / Stop, opening and exporting runs, and the live views fed by a pool
 //! of training workers (`pool.rs`). The ask/tell engine runs here on the UI thread (an ask is
 //! milliseconds) through the driver the CLI shares (`search_run.rs`); all training (the
-//! teacher's too) happens in the workers. Every change of state goes through [`Msg`] in
-//! `update`; saving to IndexedDB is `saving.rs`'s.
+//! teacher's too) happens in the workers. Every message comes through [`Msg`] in `update`:
+//! plain state changes go through the reducer in `state.rs`, effects (the run, the pool,
+//! IndexedDB) stay here; saving to IndexedDB is `saving.rs`'s.
 
 mod body;
 mod run_files;
 mod saving;
+mod state;
 mod workers;
 
 use super::saved_offer::{SavedOffer, UnreadableSave};
 use super::search_controls::{Control, SearchControls, SearchErrors};
-use super::search_form::{Form, FormEdit, SetupForm};
-use super::trial_table::{Column, SortOrder};
+use super::search_form::{Form, FormEdit, SetupForm, cores};
+use super::trial_table::Column;
 use crate::download::download;
 use crate::pool::{PoolEvent, WorkerPool};
 use crate::protocol::{DatasetInfo, ToWorker};
@@ -25,10 +27,12 @@ use saving::{Restored, SaveOutcome};
 use sparse_core::cost::Budget;
 use sparse_core::space::SearchSpace;
 use sparse_core::{Architecture, TrialRecord};
+use state::{Offer, PanelAction, PanelState};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
+use yew::Reducible;
 use yew::prelude::*;
 
 /// Props of [`SearchPanel`].
@@ -68,7 +72,7 @@ pub enum Msg {
     Tick,
     /// A search saved by an earlier visit was found: checked, or its text and why it cannot
     /// be resumed.
-    SavedFound(Result<Box<SavedRun>, (String, String)>),
+    SavedFound(Result<Rc<SavedRun>, (String, String)>),
     /// Download the unreadable saved search.
     DownloadUnreadable,
     /// Saving to IndexedDB worked (`None`) or failed, and why.
@@ -92,42 +96,34 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// The panel's state.
+/// The panel: its plain state (through the reducer) beside the live run and its workers.
 pub struct SearchPanel {
-    form: Form,
-    form_error: Option<String>,
+    state: Rc<PanelState>,
     pool: WorkerPool,
-    pool_error: Option<String>,
     run: Option<SearchRun>,
     started_ms: f64,
     ended_ms: Option<f64>,
-    selected: Option<u64>,
-    order: SortOrder,
-    /// A search saved by an earlier visit, offered for resuming.
-    saved_offer: Option<Box<SavedRun>>,
-    /// A saved search that cannot be resumed: its text and why (offered for download, wiped
-    /// only by Discard or a new search).
-    unreadable: Option<(String, String)>,
-    /// Why the latest save to IndexedDB failed, while it does.
-    save_error: Option<String>,
-    /// A run opened from a file: its name and trials.
-    imported: Option<(String, Arc<Vec<TrialRecord>>)>,
 }
 
 impl SearchPanel {
+    /// Passes `action` to the reducer; whether anything changed.
+    fn dispatch(&mut self, action: PanelAction) -> bool {
+        let next = self.state.clone().reduce(action);
+        let changed = !Rc::ptr_eq(&next, &self.state);
+        self.state = next;
+        changed
+    }
+
     /// Starts `setup` on the page's dataset, forgetting any saved search.
     fn start(&mut self, ctx: &Context<Self>, setup: SearchSetup) {
         let Some(info) = ctx.props().dataset.clone() else {
-            self.form_error = Some("wait for the dataset to load".into());
+            self.dispatch(PanelAction::Refused("wait for the dataset to load".into()));
             return;
         };
         let space = SearchSpace::sparse(
             [info.channels, info.height, info.width],
             info.class_counts.len(),
         );
-        self.saved_offer = None;
-        self.unreadable = None;
-        self.imported = None;
         let run = SearchRun::new(setup, space);
         saving::save_new(&run, &info.name, ctx.link().callback(Msg::SaveOutcome));
         self.launch(ctx, run);
@@ -135,26 +131,27 @@ impl SearchPanel {
 
     /// Resumes the offered saved search, once its kept weights are read back.
     fn resume_saved(&mut self, ctx: &Context<Self>) {
-        let Some(saved) = self.saved_offer.take() else {
+        let Offer::Resumable(saved) = &self.state.offer else {
             return;
         };
+        let saved = saved.clone();
         let current = ctx.props().dataset.as_ref().map(|d| d.name.clone());
         if current.as_deref() != Some(saved.dataset.as_str()) {
-            self.form_error = Some(format!(
+            self.dispatch(PanelAction::Refused(format!(
                 "the saved search ran on {}; load that dataset to resume it",
                 saved.dataset
-            ));
-            self.saved_offer = Some(saved);
+            )));
             return;
         }
+        self.dispatch(PanelAction::Resuming);
         saving::read_back(saved, ctx.link().callback(Msg::Restored));
     }
 
     /// The records on show: the live run's, else the opened run's.
     fn shown_records(&self) -> Option<(Arc<Vec<TrialRecord>>, String)> {
-        match (&self.run, &self.imported) {
+        match (&self.run, &self.state.opened) {
             (Some(run), _) => Some((run.records().clone(), "trials.jsonl".into())),
-            (None, Some((name, records))) => Some((records.clone(), name.clone())),
+            (None, Some(opened)) => Some((opened.records.clone(), opened.name.clone())),
             (None, None) => None,
         }
     }
@@ -165,25 +162,13 @@ impl Component for SearchPanel {
     type Properties = SearchPanelProps;
 
     fn create(ctx: &Context<Self>) -> Self {
-        let form = Form::from_query(&crate::link::query());
-        let form_error = form.setup().err();
+        let form = Form::from_params(crate::link::param, cores());
         Self {
-            form,
-            form_error,
+            state: Rc::new(PanelState::new(form)),
             pool: WorkerPool::new(ctx.link().callback(Msg::Pool)),
-            pool_error: None,
             run: None,
             started_ms: 0.0,
             ended_ms: None,
-            selected: None,
-            order: SortOrder {
-                column: Column::Id,
-                ascending: false,
-            },
-            saved_offer: None,
-            unreadable: None,
-            save_error: None,
-            imported: None,
         }
     }
 
@@ -201,7 +186,7 @@ impl Component for SearchPanel {
             .is_some_and(|r| matches!(r.phase(), Phase::Running | Phase::Paused | Phase::Stopping));
         ctx.props().on_searching.emit(searching);
         if first_render {
-            if let Ok(budget) = self.form.budget() {
+            if let Ok(budget) = self.state.form.budget() {
                 ctx.props().on_budget.emit(budget);
             }
             let link = ctx.link().clone();
@@ -213,7 +198,7 @@ impl Component for SearchPanel {
             });
             saving::look_for_saved(
                 ctx.link()
-                    .callback(|found: Result<SavedRun, _>| Msg::SavedFound(found.map(Box::new))),
+                    .callback(|found: Result<SavedRun, _>| Msg::SavedFound(found.map(Rc::new))),
             );
         }
     }
@@ -221,27 +206,28 @@ impl Component for SearchPanel {
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
         match msg {
             Msg::Edit(edit) => {
-                self.form.apply(edit);
-                self.form_error = self.form.setup().err();
-                self.form.write_to_url();
-                if let Ok(budget) = self.form.budget() {
+                self.dispatch(PanelAction::Edit(edit));
+                let form = &self.state.form;
+                form.write_to_url();
+                if let Ok(budget) = form.budget() {
                     ctx.props().on_budget.emit(budget);
                 }
             }
-            Msg::Control(Control::Start) => match self.form.setup() {
-                Ok(setup) => {
-                    self.form_error = None;
-                    self.start(ctx, setup);
-                }
-                Err(why) => self.form_error = Some(why),
+            Msg::Control(Control::Start) => match self.state.form.setup() {
+                Ok(setup) => self.start(ctx, setup),
+                Err(why) => return self.dispatch(PanelAction::Refused(why)),
             },
-            Msg::Control(Control::QuickDemo) => match (self.form.budget(), self.form.workers()) {
-                (Ok(budget), Ok(workers)) => {
-                    self.form_error = None;
-                    self.start(ctx, SearchSetup::quick_demo(budget, workers));
+            Msg::Control(Control::QuickDemo) => {
+                let form = &self.state.form;
+                match (form.budget(), form.workers()) {
+                    (Ok(budget), Ok(workers)) => {
+                        self.start(ctx, SearchSetup::quick_demo(budget, workers))
+                    }
+                    (Err(why), _) | (_, Err(why)) => {
+                        return self.dispatch(PanelAction::Refused(why));
+                    }
                 }
-                (Err(why), _) | (_, Err(why)) => self.form_error = Some(why),
-            },
+            }
             Msg::Control(Control::Pause) => {
                 if let Some(run) = self.run.as_mut() {
                     run.pause(now_ms());
@@ -271,16 +257,11 @@ impl Component for SearchPanel {
                     matches!(r.phase(), Phase::Running | Phase::Paused | Phase::Stopping)
                 });
             }
-            Msg::SavedFound(found) => {
-                if self.run.is_none() {
-                    match found {
-                        Ok(saved) => self.saved_offer = Some(saved),
-                        Err(unreadable) => self.unreadable = Some(unreadable),
-                    }
-                }
-            }
+            // Found after a search started here: the search replaced it.
+            Msg::SavedFound(_) if self.run.is_some() => return false,
+            Msg::SavedFound(found) => return self.dispatch(PanelAction::Found(found)),
             Msg::DownloadUnreadable => {
-                if let Some((text, _)) = &self.unreadable
+                if let Offer::Unreadable { text, .. } = &self.state.offer
                     && download(
                         "sparse-explorer-saved-search.json",
                         text.as_bytes(),
@@ -288,32 +269,26 @@ impl Component for SearchPanel {
                     )
                     .is_none()
                 {
-                    self.form_error = Some("the browser refused the download".into());
+                    return self.dispatch(PanelAction::Refused(
+                        "the browser refused the download".into(),
+                    ));
                 }
             }
-            Msg::SaveOutcome(outcome) => {
-                if self.save_error == outcome {
-                    return false;
-                }
-                self.save_error = outcome;
-            }
+            Msg::SaveOutcome(outcome) => return self.dispatch(PanelAction::Saved(outcome)),
             Msg::ResumeSaved => self.resume_saved(ctx),
             Msg::DiscardSaved => {
-                self.saved_offer = None;
-                self.unreadable = None;
                 saving::discard();
+                return self.dispatch(PanelAction::Discarded);
             }
             Msg::Import(Some(file)) => {
                 run_files::read_run_file(file, ctx.link().callback(Msg::Imported));
             }
             Msg::Import(None) => {}
             Msg::Imported(Ok((name, records))) => {
-                self.form_error = None;
                 self.run = None;
-                self.selected = None;
-                self.imported = Some((name, Arc::new(records)));
+                self.dispatch(PanelAction::Opened(name, records));
             }
-            Msg::Imported(Err(why)) => self.form_error = Some(why),
+            Msg::Imported(Err(why)) => return self.dispatch(PanelAction::Refused(why)),
             Msg::Export => {
                 if let Some((records, name)) = self.shown_records() {
                     run_files::export(&records, &name);
@@ -321,22 +296,11 @@ impl Component for SearchPanel {
             }
             Msg::Restored((saved, models, int8_models, teacher)) => {
                 let teacher = teacher.map(|t| *t);
-                self.launch(
-                    ctx,
-                    SearchRun::restore(*saved, models, int8_models, teacher),
-                );
+                let saved = Rc::unwrap_or_clone(saved);
+                self.launch(ctx, SearchRun::restore(saved, models, int8_models, teacher));
             }
-            Msg::Select(id) => self.selected = Some(id),
-            Msg::Sort(column) => {
-                self.order = SortOrder {
-                    column,
-                    ascending: if self.order.column == column {
-                        !self.order.ascending
-                    } else {
-                        column == Column::ModelSize || column == Column::WorkingMemory
-                    },
-                };
-            }
+            Msg::Select(id) => return self.dispatch(PanelAction::Select(id)),
+            Msg::Sort(column) => return self.dispatch(PanelAction::Sort(column)),
         }
         true
     }
@@ -350,8 +314,8 @@ impl Component for SearchPanel {
         );
         // Searching needs the dataset's shape and classes, known once it has loaded.
         let startable = !active && ctx.props().dataset.is_some();
-        let saved = match (&self.run, &self.saved_offer, &self.unreadable) {
-            (None, Some(saved), _) => html! {
+        let saved = match (&self.run, &self.state.offer) {
+            (None, Offer::Resumable(saved)) => html! {
                 <SavedOffer done={saved.records.len()} trials={saved.setup.trials}
                     dataset={saved.dataset.clone()}
                     hypervolume={saved.records.last().map_or(0.0, |r| r.hypervolume)}
@@ -359,7 +323,7 @@ impl Component for SearchPanel {
                     on_resume={link.callback(|_| Msg::ResumeSaved)}
                     on_discard={link.callback(|_| Msg::DiscardSaved)} />
             },
-            (None, None, Some((_, why))) => html! {
+            (None, Offer::Unreadable { why, .. }) => html! {
                 <UnreadableSave why={why.clone()}
                     on_download={link.callback(|_| Msg::DownloadUnreadable)}
                     on_discard={link.callback(|_| Msg::DiscardSaved)} />
@@ -375,7 +339,7 @@ impl Component for SearchPanel {
                      three counts at once: error, model size (flash) and working memory (SRAM)."
                 }</p>
                 { saved }
-                <SetupForm form={self.form.clone()} disabled={active}
+                <SetupForm form={self.state.form.clone()} disabled={active}
                     on_edit={link.callback(Msg::Edit)} />
                 <label class="import">{ "Open a run (trials.jsonl from this page or from sparse-explorer search): " }
                     <input type="file" data-testid="import-run" accept=".jsonl,.json,application/x-ndjson"
@@ -388,8 +352,8 @@ impl Component for SearchPanel {
                         })} />
                 </label>
                 <SearchControls {phase} {startable} on_control={link.callback(Msg::Control)} />
-                <SearchErrors form={self.form_error.clone()} pool={self.pool_error.clone()}
-                    save={self.save_error.clone()} />
+                <SearchErrors form={self.state.form_error.clone()}
+                    pool={self.state.pool_error.clone()} save={self.state.save_error.clone()} />
                 { self.view_body(ctx) }
             </section>
         }

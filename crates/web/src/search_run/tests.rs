@@ -1,49 +1,10 @@
 //! The page's search run driven as its workers would: jobs, answers, pauses, stops, lost
 //! workers, time limits, saves and teachers.
 
+use super::test_support::*;
 use super::*;
 use crate::saved_run::{SAVED_SCHEMA, SavedRun};
 use crate::search_setup::AlgorithmChoice;
-use sparse_core::cost::FlashMeasure;
-
-/// The quick demo's setup with `trials` trials and `workers` workers.
-pub(crate) fn setup(trials: usize, workers: usize) -> SearchSetup {
-    SearchSetup {
-        trials,
-        workers,
-        ..SearchSetup::quick_demo(
-            Budget::new(30_000, 2_048).measuring_flash_as(FlashMeasure::ModelSize),
-            workers,
-        )
-    }
-}
-
-/// SpArSe's space for MNIST.
-pub(crate) fn space() -> SearchSpace {
-    SearchSpace::sparse([1, 28, 28], 10)
-}
-
-/// What a worker would answer for `job`: trained, with made-up but consistent measures.
-pub(crate) fn trained(job: &TrialJob, accuracy: f64) -> TrialRecord {
-    let costs = sparse_core::cost::cost(&job.architecture).unwrap();
-    TrialRecord {
-        id: job.id,
-        architecture: job.architecture.clone(),
-        parent: job.parent,
-        status: "trained".into(),
-        reason: None,
-        val_accuracy: Some(accuracy),
-        test_accuracy: Some(accuracy),
-        int8_test_accuracy: Some(accuracy),
-        model_size_bytes: Some(costs.model_size_bytes),
-        working_memory_bytes: Some(costs.working_memory_bytes),
-        macs: Some(costs.macs),
-        epochs: None,
-        train_seconds: 1.0,
-        search_seconds: None,
-        hypervolume: 0.0,
-    }
-}
 
 #[test]
 fn two_workers_share_the_trials_until_all_are_done() {

@@ -1,6 +1,7 @@
 //! The search panel below its controls: a live run's status line, worker badges and results,
 //! an opened run's results, or what the buttons do.
 
+use super::state::OpenedRun;
 use super::{Msg, SearchPanel, now_ms};
 use crate::components::pareto_chart::ParetoChart;
 use crate::components::run_status::{status_line, worker_badges};
@@ -22,16 +23,17 @@ impl SearchPanel {
         let on_design = ctx.props().on_design.clone();
         let results = |records: Arc<Vec<TrialRecord>>, front, budget, details| {
             html! {
-                <SearchResults {records} front={Rc::new(front)} {budget} selected={self.selected}
-                    {details} order={self.order} on_select={link.callback(Msg::Select)}
+                <SearchResults {records} front={Rc::new(front)} {budget} selected={self.state.selected}
+                    {details} order={self.state.order} on_select={link.callback(Msg::Select)}
                     on_sort={link.callback(Msg::Sort)} on_export={link.callback(|_| Msg::Export)}
                     own={own.clone()} on_design={on_design.clone()} />
             }
         };
-        let form_budget = self.form.budget().unwrap_or(Budget::new(1, 1));
-        match (&self.run, &self.imported) {
+        let form_budget = self.state.form.budget().unwrap_or(Budget::new(1, 1));
+        match (&self.run, &self.state.opened) {
             (Some(run), _) => {
                 let details = self
+                    .state
                     .selected
                     .map(|id| {
                         let search = run.driver().search();
@@ -57,7 +59,7 @@ impl SearchPanel {
                     </>
                 }
             }
-            (None, Some((name, records))) => {
+            (None, Some(OpenedRun { name, records })) => {
                 let budget = form_budget;
                 let front = pareto_front_of_records(records, budget);
                 html! {
@@ -89,7 +91,7 @@ impl SearchPanel {
     /// What an opened run's records tell of the selected trial: its lineage, and its weights
     /// before pruning (the filters Bayesian Compression removed are not in the file).
     fn opened_details(&self, records: &[TrialRecord]) -> SelectedDetails {
-        let Some(id) = self.selected else {
+        let Some(id) = self.state.selected else {
             return SelectedDetails::default();
         };
         SelectedDetails {

@@ -8,6 +8,7 @@ use crate::store;
 use sparse_core::FloatModel;
 use sparse_core::quant::QuantModel;
 use std::collections::HashMap;
+use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
@@ -26,7 +27,7 @@ pub type SaveOutcome = Option<String>;
 /// What a resume reads back: the saved search, its kept weights and int8 models, and its
 /// teacher if one was saved and is readable (a missing one is trained again).
 pub type Restored = (
-    Box<SavedRun>,
+    Rc<SavedRun>,
     HashMap<u64, FloatModel>,
     HashMap<u64, QuantModel>,
     Option<Box<FloatModel>>,
@@ -102,7 +103,7 @@ pub fn look_for_saved(found: Callback<Result<SavedRun, (String, String)>>) {
 }
 
 /// Reads back what `saved` kept, for `done` to resume it.
-pub fn read_back(saved: Box<SavedRun>, done: Callback<Restored>) {
+pub fn read_back(saved: Rc<SavedRun>, done: Callback<Restored>) {
     spawn_local(async move {
         let mut models = HashMap::new();
         let mut int8_models = HashMap::new();

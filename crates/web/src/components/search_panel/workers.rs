@@ -2,7 +2,7 @@
 //! trials and the teacher, replacing workers that stopped answering, and taking in what
 //! workers report.
 
-use super::{Msg, SearchPanel, now_ms, saving};
+use super::{Msg, PanelAction, SearchPanel, now_ms, saving};
 use crate::pool::PoolEvent;
 use crate::protocol::{FromWorker, ToWorker};
 use crate::search_run::{Phase, SearchRun};
@@ -19,7 +19,7 @@ impl SearchPanel {
         self.run = Some(run);
         self.started_ms = now_ms();
         self.ended_ms = None;
-        self.selected = None;
+        self.dispatch(PanelAction::Started);
         self.feed();
     }
 
@@ -152,7 +152,8 @@ impl SearchPanel {
                 }
                 FromWorker::Stopped => run.stopped(worker),
                 FromWorker::Failed { message } | FromWorker::UploadRejected { message } => {
-                    self.pool_error = Some(format!("Worker {}: {message}", worker + 1));
+                    let why = format!("Worker {}: {message}", worker + 1);
+                    self.dispatch(PanelAction::WorkerFailed(why));
                 }
                 _ => {}
             },
