@@ -77,6 +77,13 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   console.log(`quick demo: 5 trials in ${seconds.toFixed(1)} s, ${points} points, ${front} on the front`);
   await page.screenshot({ path: await screenshotPath('10-quick-demo.png'), fullPage: true });
 
+  // Pareto members take the keyboard: focused, Enter selects one (nothing was selected yet).
+  const member = page.locator('[data-testid="pareto-point"][data-front="true"]').first();
+  const memberId = await member.getAttribute('data-trial');
+  await member.focus();
+  await page.keyboard.press('Enter');
+  await page.locator(`[data-testid="trial-row"][data-trial="${memberId}"].selected`).waitFor();
+
   // A selected point shows the candidate's layers against the SRAM budget.
   await page.getByTestId('pareto-point').first().click();
   await page.getByTestId('candidate-view').waitFor();

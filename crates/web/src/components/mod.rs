@@ -8,6 +8,7 @@ mod dataset_panel;
 mod designer;
 mod digit_pad;
 mod hypervolume_chart;
+mod keys;
 mod layer_table;
 mod lesson;
 mod lineage_view;

@@ -3,6 +3,7 @@
 //! and joined, dominated ones hollow, with the flash budget drawn as a line; and the student's
 //! own networks (design mode) as diamonds, to compare with the search's front.
 
+use super::keys::select_on_key;
 use sparse_core::TrialRecord;
 use sparse_core::cost::Budget;
 use sparse_search::Outcome;
@@ -126,6 +127,17 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
             let id = r.id;
             let on_select = props.on_select.clone();
             let selected = props.selected == Some(id);
+            // Pareto members take the keyboard (Tab, then Enter or Space); every trial, these
+            // included, is also a row of the table below.
+            let (tabindex, role, on_key) = if on_front {
+                (
+                    Some("0"),
+                    Some("button"),
+                    Some(select_on_key(&props.on_select, id)),
+                )
+            } else {
+                (None, None, None)
+            };
             let title = format!(
                 "trial {id}: {:.2}% validation accuracy, {} B model size, {} B working memory{}",
                 r.val_accuracy.unwrap_or(0.0) * 100.0,
@@ -137,6 +149,7 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                     (true, false) => " (dominated)",
                 }
             );
+            let label = on_front.then(|| title.clone());
             html! {
                 <circle data-testid="pareto-point" data-trial={id.to_string()}
                     data-front={on_front.to_string()} data-feasible={feasible.to_string()}
@@ -144,7 +157,9 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                     class={classes!("point", selected.then_some("selected"))}
                     cx={format!("{:.1}", x(size(r)))} cy={format!("{:.1}", y(error(r)))}
                     r={if selected { "7" } else { "5" }} fill={fill} stroke={stroke}
-                    onclick={Callback::from(move |_: MouseEvent| on_select.emit(id))}>
+                    {tabindex} {role} aria-label={label}
+                    onclick={Callback::from(move |_: MouseEvent| on_select.emit(id))}
+                    onkeydown={on_key}>
                     <title>{ title }</title>
                 </circle>
             }
@@ -176,8 +191,9 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         .collect();
     html! {
         <figure class="chart pareto">
-            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img"
-                aria-label="Validation error against model size for every trained candidate">
+            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="group"
+                aria-label="Validation error against model size for every trained candidate; \
+                            Tab reaches the Pareto members">
                 <line class="axis" x1={LEFT.to_string()} y1={(HEIGHT - BOTTOM).to_string()}
                     x2={(WIDTH - RIGHT).to_string()} y2={(HEIGHT - BOTTOM).to_string()} />
                 <line class="axis" x1={LEFT.to_string()} y1={TOP.to_string()}

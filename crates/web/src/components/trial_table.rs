@@ -1,5 +1,6 @@
 //! Every finished trial as a table row, sortable by any column; clicking a row selects it.
 
+use super::keys::select_on_key;
 use sparse_core::TrialRecord;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -133,15 +134,7 @@ pub fn TrialTable(props: &TrialTableProps) -> Html {
             let id = r.id;
             let on_select = props.on_select.clone();
             // Rows take the keyboard too: Tab to one, Enter or Space selects it.
-            let on_key = {
-                let on_select = props.on_select.clone();
-                Callback::from(move |e: KeyboardEvent| {
-                    if e.key() == "Enter" || e.key() == " " {
-                        e.prevent_default();
-                        on_select.emit(id);
-                    }
-                })
-            };
+            let on_key = select_on_key(&props.on_select, id);
             let on_front = props.front.contains(&id);
             let class = classes!(
                 (props.selected == Some(id)).then_some("selected"),
