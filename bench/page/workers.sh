@@ -2,8 +2,9 @@
 # The page's workers against node and against each other (issue 15): the skeleton CNN trained
 # one epoch as design mode trains it, in node's wasm (the same code, `design` in
 # crates/web/src/bin/bench.rs) and then in the page's worker in headless Chromium; then the
-# quick demo's trials per minute with 1 and 2 workers. Nothing else should run meanwhile.
-#   bench/page/workers.sh
+# quick demo's trials per minute with 1 and 2 workers, and the same 40 random candidates
+# searched with 1 and 2 (about 15 minutes in all). Nothing else should run meanwhile.
+#   bench/page/workers.sh   (RANDOM_TRIALS=40)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)

@@ -5,8 +5,8 @@
 # TensorFlow.js (wasm backend, SIMD), each engine pinned to one core, one after another,
 # REPEATS times; then a table of images/s and the ratios native : PyTorch and wasm : TF.js.
 # Every engine trains one epoch of the first IMAGES MNIST training images with Adam at 0.003,
-# batches of 32, the loss read back every step, timed after a throwaway copy of the network
-# has trained 10 batches untimed (warm-up: JIT tiers, allocators, caches).
+# batches of 32, the loss read back every step, timed after throwaway copies of the network have
+# trained rounds of 10 batches for 2 s untimed (warm-up: JIT tiers, allocators, caches).
 #   bench/workload/run.sh   (IMAGES=10000 REPEATS=2 BUILD=/tmp/peers-bench OUT=bench/workload/out)
 # Needs wasm-bindgen (cargo xtask build or test installs it). Installs, into BUILD, PyTorch
 # TORCH_VERSION (the PyPI wheel, about 5 GB with its CUDA packages; only its CPU path runs)

@@ -86,9 +86,10 @@ def build(arch):
     return nn.Sequential(*layers)
 
 
-# Batches a throwaway copy of each network trains, untimed, before the timed epoch (as
-# sparse_train::WARMUP_BATCHES).
+# Batches of one untimed warm-up round, and seconds the rounds last at least, before the
+# timed epoch (as sparse_train::WARMUP_BATCHES and WARMUP_SECONDS).
 WARMUP_BATCHES = 10
+WARMUP_SECONDS = 2.0
 
 
 def main():
@@ -98,15 +99,18 @@ def main():
     x_all = torch.from_numpy(x_all).unsqueeze(1)
     y_all = torch.from_numpy(y_all)
     for net in json.load(open(suite_path)):
-        # Untimed: a throwaway copy trains WARMUP_BATCHES batches first, as every engine does.
-        warm = build(net["architecture"])
-        warm_opt = torch.optim.Adam(warm.parameters(), lr=3e-3)
-        for start in range(0, WARMUP_BATCHES * 32, 32):
-            loss = F.cross_entropy(warm(x_all[start : start + 32]), y_all[start : start + 32])
-            warm_opt.zero_grad()
-            loss.backward()
-            warm_opt.step()
-            loss.item()
+        # Untimed: throwaway copies train rounds of WARMUP_BATCHES batches for WARMUP_SECONDS
+        # first, as every engine does.
+        warming = time.perf_counter()
+        while time.perf_counter() - warming < WARMUP_SECONDS:
+            warm = build(net["architecture"])
+            warm_opt = torch.optim.Adam(warm.parameters(), lr=3e-3)
+            for start in range(0, WARMUP_BATCHES * 32, 32):
+                loss = F.cross_entropy(warm(x_all[start : start + 32]), y_all[start : start + 32])
+                warm_opt.zero_grad()
+                loss.backward()
+                warm_opt.step()
+                loss.item()
         model = build(net["architecture"])
         opt = torch.optim.Adam(model.parameters(), lr=3e-3)
         order = torch.randperm(images)

@@ -136,3 +136,20 @@ export async function openLoadedPage(live, { query = '', viewport = { width: 100
   await page.getByTestId('sample-grid').waitFor({ timeout: 60_000 });
   return { page, errors };
 }
+
+/** What the page saved in IndexedDB under `key`, parsed (null if nothing is). */
+export function savedJson(page, key) {
+  return page.evaluate(
+    (key) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('sparse-explorer');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('saved').objectStore('saved').get(key);
+          get.onsuccess = () => resolve(get.result ? JSON.parse(get.result) : null);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    key,
+  );
+}

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { siteAndBrowser, openLoadedPage, screenshotPath, runCli } from './harness.mjs';
+import { siteAndBrowser, openLoadedPage, screenshotPath, runCli, savedJson } from './harness.mjs';
 
 const live = siteAndBrowser();
 
@@ -27,23 +27,6 @@ function barsCsv(n) {
     rows.push(pixels.concat(label).join(','));
   }
   return rows.join('\n') + '\n';
-}
-
-/** What the page saved in IndexedDB under `key`, parsed (null if nothing is). */
-function savedJson(page, key) {
-  return page.evaluate(
-    (key) =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('sparse-explorer');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('saved').objectStore('saved').get(key);
-          get.onsuccess = () => resolve(get.result ? JSON.parse(get.result) : null);
-          get.onerror = () => reject(get.error);
-        };
-      }),
-    key,
-  );
 }
 
 test('an uploaded CSV replaces MNIST and is searched', async () => {

@@ -9,10 +9,17 @@ use serde::Serialize;
 use sparse_core::architecture::{Architecture, Conv, Dense, Layer, Padding, Pool};
 use sparse_core::{Dataset, cost::cost};
 
-/// Batches a throwaway copy of each network trains, untimed, before the timed epoch (every
-/// engine of `bench/workload/` does the same), so that no engine's first steps on a network
-/// (first allocations, lazy initialisation, code not yet optimised) count in its figure.
+/// Batches of one warm-up round: a throwaway copy of each network trains rounds of these,
+/// untimed, before the timed epoch (every engine of `bench/workload/` does the same), so that
+/// no engine's first steps on a network (first allocations, lazy initialisation, code not yet
+/// optimised) count in its figure.
 pub const WARMUP_BATCHES: usize = 10;
+
+/// Seconds the warm-up rounds last at least. Time, not a count of batches: V8 runs wasm in
+/// its baseline compiler (Liftoff) until a function has run enough to be optimised, which on
+/// the smallest networks takes longer than a whole 10,000-image epoch; a search's trials,
+/// minutes long in workers that live for the whole search, run optimised code.
+pub const WARMUP_SECONDS: f64 = 2.0;
 
 /// One network of the suite.
 #[derive(Clone, Debug, Serialize)]
@@ -155,9 +162,9 @@ pub fn workload_config() -> TrainConfig {
     }
 }
 
-/// Trains `net` for one epoch of `train` and times it, after [`WARMUP_BATCHES`] untimed
-/// batches of a throwaway copy; `now` reads a clock in seconds (the platform's: `Instant`
-/// natively, `Date.now()` in wasm).
+/// Trains `net` for one epoch of `train` and times it, after [`WARMUP_SECONDS`] of untimed
+/// rounds of [`WARMUP_BATCHES`] batches by throwaway copies; `now` reads a clock in seconds
+/// (the platform's: `Instant` natively, `Date.now()` in wasm).
 pub fn workload_benchmark(
     net: &WorkloadNet,
     train: &Dataset,
@@ -165,8 +172,11 @@ pub fn workload_benchmark(
 ) -> Result<WorkloadRun> {
     let costs = cost(&net.architecture)?;
     let warm = train.head(WARMUP_BATCHES * workload_config().batch_size);
-    let mut warmup = Trainer::new(&net.architecture, &warm, workload_config())?;
-    while warmup.step(&warm)?.is_some() {}
+    let warming = now();
+    while now() - warming < WARMUP_SECONDS {
+        let mut warmup = Trainer::new(&net.architecture, &warm, workload_config())?;
+        while warmup.step(&warm)?.is_some() {}
+    }
     let started = now();
     let mut trainer = Trainer::new(&net.architecture, train, workload_config())?;
     let setup_ms = (now() - started) * 1000.0;
