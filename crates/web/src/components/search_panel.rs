@@ -249,7 +249,7 @@ impl Component for SearchPanel {
                 }
                 self.feed();
             }
-            Msg::Pool(event) => self.on_pool(ctx, event),
+            Msg::Pool(event) => return self.on_pool(ctx, event),
             Msg::Tick => {
                 self.watch(ctx);
                 // Only a live run's status line (rate, elapsed) changes between trials.

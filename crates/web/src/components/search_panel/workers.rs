@@ -103,18 +103,25 @@ impl SearchPanel {
     }
 
     /// Takes in what a worker said (or that it closed): progress, a finished trial (saved at
-    /// once), the teacher's progress and weights, a stop, a failure.
-    pub(super) fn on_pool(&mut self, ctx: &Context<Self>, event: PoolEvent) {
+    /// once), the teacher's progress and weights, a stop, a failure. Returns whether the panel
+    /// repaints now: progress waits for the repaint of the next second's tick, so busy workers,
+    /// each reporting ten times a second, do not take the CPU they train on to redraw the
+    /// table and the charts.
+    pub(super) fn on_pool(&mut self, ctx: &Context<Self>, event: PoolEvent) -> bool {
         let now = now_ms();
         if !self.pool.accept(&event, now) {
-            return;
+            return false;
         }
         let Some(run) = self.run.as_mut() else {
-            return;
+            return false;
         };
+        let mut repaint = true;
         match event {
             PoolEvent::Message(worker, _, message) => match message {
-                FromWorker::TrialProgress { id, point } => run.progress(id, point),
+                FromWorker::TrialProgress { id, point } => {
+                    run.progress(id, point);
+                    repaint = false;
+                }
                 FromWorker::TrialDone {
                     record,
                     model,
@@ -136,6 +143,7 @@ impl SearchPanel {
                     if let Some(teacher) = run.teacher_mut() {
                         teacher.progress(worker, fraction_done);
                     }
+                    repaint = false;
                 }
                 FromWorker::TeacherReady {
                     model,
@@ -160,5 +168,6 @@ impl SearchPanel {
             PoolEvent::Closed(worker, _) => run.worker_lost(worker, "it closed", now),
         }
         self.feed();
+        repaint
     }
 }
