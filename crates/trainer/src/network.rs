@@ -283,7 +283,7 @@ impl Network {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let mut x = x.to_dtype(self.dtype)?;
         for i in 0..self.architecture.layers.len() {
-            x = self.layer_forward(i, &x, &mut None)?.0;
+            x = self.layer_forward(i, &x, &mut None, true)?.0;
         }
         Ok(x)
     }
@@ -293,7 +293,7 @@ impl Network {
     pub fn forward_sampled(&self, x: &Tensor, rng: &mut StdRng) -> Result<Tensor> {
         let mut x = x.to_dtype(self.dtype)?;
         for i in 0..self.architecture.layers.len() {
-            x = self.layer_forward(i, &x, &mut Some(&mut *rng))?.0;
+            x = self.layer_forward(i, &x, &mut Some(&mut *rng), true)?.0;
         }
         Ok(x)
     }
@@ -304,7 +304,7 @@ impl Network {
         let mut x = x.to_dtype(self.dtype)?;
         let mut outputs = Vec::with_capacity(self.architecture.layers.len());
         for i in 0..self.architecture.layers.len() {
-            let (out, middle) = self.layer_forward(i, &x, &mut None)?;
+            let (out, middle) = self.layer_forward(i, &x, &mut None, false)?;
             outputs.push((out.clone(), middle));
             x = out;
         }
@@ -313,16 +313,27 @@ impl Network {
 
     /// Layer `i` applied to `x` (ReLU included), without noise.
     pub(crate) fn layer_output(&self, i: usize, x: &Tensor) -> Result<Tensor> {
-        Ok(self.layer_forward(i, x, &mut None)?.0)
+        Ok(self.layer_forward(i, x, &mut None, false)?.0)
+    }
+
+    /// Whether layer `i`'s ReLU may wait until after the max pool that follows it: a max pool
+    /// and a ReLU commute exactly, and after the pool the ReLU and its gradient see a quarter
+    /// of the values (or fewer).
+    fn relu_after_pool(&self, i: usize) -> bool {
+        let layers = &self.architecture.layers;
+        !layers[i].is_pool() && matches!(layers.get(i + 1), Some(Layer::Maxpool(_)))
     }
 
     /// Layer `i` applied to `x` (ReLU included), and a dwconv's middle; with `noise`, a
-    /// variational layer samples its pre-activations.
+    /// variational layer samples its pre-activations. With `pool_first`, a ReLU followed by a
+    /// max pool moves after it ([`Network::relu_after_pool`]): the same network output, for a
+    /// whole forward pass; without, every layer's own output is exact (for calibration).
     fn layer_forward(
         &self,
         i: usize,
         x: &Tensor,
         noise: &mut Option<&mut StdRng>,
+        pool_first: bool,
     ) -> Result<(Tensor, Option<Tensor>)> {
         let layer = &self.architecture.layers[i];
         let p = &self.params[i];
@@ -353,7 +364,11 @@ impl Network {
         if let Some(scales) = &self.groups[i] {
             y = scales.scale(&y, noise)?;
         }
-        if i + 1 != self.architecture.layers.len() && !layer.is_pool() {
+        let deferred = pool_first && self.relu_after_pool(i);
+        if i + 1 != self.architecture.layers.len() && !layer.is_pool() && !deferred {
+            y = relu(&y)?;
+        }
+        if pool_first && i > 0 && self.relu_after_pool(i - 1) {
             y = relu(&y)?;
         }
         Ok((y, middle))
@@ -502,6 +517,41 @@ mod tests {
         assert_eq!(net.parameter_count(), 80 + 1168 + 4010);
         let x = Tensor::zeros((3, 1, 28, 28), DType::F32, &Device::Cpu).unwrap();
         assert_eq!(net.forward(&x).unwrap().dims(), &[3, 10]);
+    }
+
+    #[test]
+    fn a_relu_moved_after_its_max_pool_changes_neither_output_nor_gradients() {
+        // conv → maxpool → dwconv → maxpool → dense, and layer by layer (as calibration runs).
+        let arch: Architecture = serde_json::from_str(
+            r#"{"input":[1,12,12],"classes":3,"layers":[
+              {"conv":{"filters":4,"kernel":3}},{"maxpool":{"size":2,"stride":2}},
+              {"dwconv":{"filters":6,"kernel":3}},{"maxpool":{"size":2,"stride":2}},
+              {"dense":{"units":3}}]}"#,
+        )
+        .unwrap();
+        let net = Network::new(&arch, 5, &Device::Cpu).unwrap();
+        let x = Tensor::rand(0f32, 1.0, (4, 1, 12, 12), &Device::Cpu).unwrap();
+        let whole = net.forward(&x).unwrap();
+        let by_layer = net.trace(&x).unwrap().pop().unwrap().0;
+        assert_eq!(
+            whole.to_vec2::<f32>().unwrap(),
+            by_layer.to_vec2::<f32>().unwrap()
+        );
+        let grads = |y: &Tensor| {
+            let g = y.sqr().unwrap().sum_all().unwrap().backward().unwrap();
+            net.vars()
+                .iter()
+                .map(|v| {
+                    g.get(v)
+                        .unwrap()
+                        .flatten_all()
+                        .unwrap()
+                        .to_vec1::<f32>()
+                        .unwrap()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(grads(&whole), grads(&by_layer));
     }
 
     #[test]
