@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use networks::{keep_network, load_networks};
 use opening::{Run, start};
 use sparse_core::TrialRecord;
-use sparse_core::cost::{Budget, FlashMeasure};
+use sparse_core::cost::FlashMeasure;
 use sparse_search::{Driver, Limits, Outcome, Search};
 use sparse_train::TrainConfig;
 use std::path::{Path, PathBuf};
@@ -146,11 +146,6 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     };
     Duration::try_from_secs_f64(seconds)
         .with_context(|| format!("--time-limit {text} is longer than any run could last"))
-}
-
-/// Whether `record` trained and its pruned network fits `budget`.
-fn fits(record: &TrialRecord, budget: Budget) -> bool {
-    matches!(Outcome::of_record(record), Outcome::Trained(o) if o.fits(budget))
 }
 
 /// Writes `DIR/pareto.json`: the records of the search's Pareto members.
@@ -309,7 +304,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
             let best = driver
                 .records()
                 .iter()
-                .filter(|r| fits(r, budget))
+                .filter(|r| Outcome::of_record(r).fits(budget))
                 .filter_map(|r| r.test_accuracy)
                 .fold(0.0, f64::max);
             bar.set_position(driver.records().len() as u64);

@@ -237,7 +237,7 @@ impl Driver {
     /// best last.
     fn best_kept(&self, k: usize) -> Vec<u64> {
         let budget = self.search.budget();
-        let fits = |r: &TrialRecord| matches!(Outcome::of_record(r), Outcome::Trained(o) if o.fits(budget));
+        let fits = |r: &TrialRecord| Outcome::of_record(r).fits(budget);
         let mut kept: Vec<&TrialRecord> = self
             .records
             .iter()

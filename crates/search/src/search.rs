@@ -473,7 +473,7 @@ impl Search {
             .trials
             .iter()
             .filter(|t| t.candidate.continues)
-            .filter(|t| matches!(&t.outcome, Some(Outcome::Trained(o)) if o.fits(self.budget)))
+            .filter(|t| t.outcome.as_ref().is_some_and(|o| o.fits(self.budget)))
             .filter_map(|t| t.candidate.parent)
             .collect();
         self.trials

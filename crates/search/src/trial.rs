@@ -129,6 +129,11 @@ impl Outcome {
             },
         }
     }
+    /// Whether the trial trained and its pruned network fits `budget`: what may join the
+    /// Pareto front.
+    pub fn fits(&self, budget: Budget) -> bool {
+        matches!(self, Outcome::Trained(o) if o.fits(budget))
+    }
 }
 
 /// A candidate and, once told, its outcome.

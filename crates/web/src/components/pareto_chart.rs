@@ -50,7 +50,7 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     let own: Vec<&TrialRecord> = props.own.iter().filter(|r| r.is_trained()).collect();
     let size = |r: &TrialRecord| r.model_size_bytes.unwrap_or(0) as f64;
     let error = |r: &TrialRecord| 1.0 - r.val_accuracy.unwrap_or(0.0);
-    let fits = |r: &TrialRecord| matches!(Outcome::of_record(r), Outcome::Trained(o) if o.fits(props.budget));
+    let fits = |r: &TrialRecord| Outcome::of_record(r).fits(props.budget);
     // The axis spans the budget, unless the networks are all far smaller: then it zooms to
     // them and the budget line becomes a label at the edge, so points are not crowded left.
     let largest = trained
