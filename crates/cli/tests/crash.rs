@@ -5,6 +5,8 @@
 //! longer runs), `CRASH_SEED` their moments and `CRASH_TRIALS` the search's length (500, about
 //! 7 s uninterrupted, long enough for the kills to land while it runs).
 
+mod support;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sparse_core::TrialRecord;
@@ -13,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use support::bars_csv;
 
 /// Trials trained at once.
 const WORKERS: usize = 2;
@@ -22,27 +25,6 @@ fn env_or(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Vertical against horizontal bars on 8×8 images, as CSV with a header.
-fn bars_csv(rows: usize) -> String {
-    let mut csv = String::from("label");
-    for i in 0..64 {
-        csv += &format!(",p{i}");
-    }
-    csv.push('\n');
-    for i in 0..rows {
-        let (label, at) = (i % 2, 1 + (i / 2) % 6);
-        csv += &label.to_string();
-        for r in 0..8 {
-            for c in 0..8 {
-                let on = if label == 0 { c == at } else { r == at };
-                csv += if on { ",200" } else { ",3" };
-            }
-        }
-        csv.push('\n');
-    }
-    csv
 }
 
 /// The told records of the run in `dir` by id, as the lines of `trials.jsonl` that its state

@@ -2,15 +2,18 @@
 //! dwconv and dense layer, initialised from a seed, and the forward pass the description
 //! implies.
 
+mod linear;
+
 use crate::compress::GroupScales;
-use crate::im2col::conv2d;
 use crate::pool::{Reduce, pool};
 use crate::relu::relu;
 use crate::{Error, Result};
 use candle_core::{DType, Device, Tensor, Var};
+use linear::sampled;
+pub(crate) use linear::{LinearOp, conv_op, pointwise, standard_normal};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sparse_core::Architecture;
-use sparse_core::architecture::{Conv, Layer, Shape};
+use sparse_core::architecture::{Layer, Shape};
 use sparse_core::quant::{FloatLayer, FloatTensor};
 
 /// The most weights a network may have: 50 million (with Adam's two moments, 600 MB of f32),
@@ -402,208 +405,5 @@ impl Network {
     }
 }
 
-/// A layer's linear map of its (already padded) input by a weight tensor.
-pub(crate) enum LinearOp {
-    /// `conv2d(input, w)` with this stride and group count.
-    Conv {
-        input: Tensor,
-        stride: usize,
-        groups: usize,
-    },
-    /// `input · wᵀ`.
-    Dense(Tensor),
-}
-
-impl LinearOp {
-    /// The (padded) input the map reads.
-    pub(crate) fn input(&self) -> &Tensor {
-        match self {
-            LinearOp::Conv { input, .. } | LinearOp::Dense(input) => input,
-        }
-    }
-
-    /// The map applied to `input` (or, for the variance, to another tensor of its shape),
-    /// plus `bias` where given.
-    pub(crate) fn apply(
-        &self,
-        input: &Tensor,
-        weight: &Tensor,
-        bias: Option<&Tensor>,
-    ) -> Result<Tensor> {
-        Ok(match self {
-            LinearOp::Conv { stride, groups, .. } => conv2d(input, weight, bias, *stride, *groups)?,
-            LinearOp::Dense(_) => {
-                let y = input.matmul(&weight.t()?)?;
-                match bias {
-                    Some(b) => y.broadcast_add(b)?,
-                    None => y,
-                }
-            }
-        })
-    }
-}
-
-/// The pointwise (1×1) half of the dwconv `conv`.
-pub(crate) fn pointwise(conv: &Conv) -> Conv {
-    Conv {
-        filters: conv.filters,
-        kernel: 1,
-        stride: 1,
-        padding: Default::default(),
-        density: None,
-    }
-}
-
-/// The convolution of `x` for `conv`, padding first when "same" padding needs it.
-pub(crate) fn conv_op(x: &Tensor, conv: &Conv, groups: usize) -> Result<LinearOp> {
-    let (_, _, h, w) = x.dims4()?;
-    let pads = |side| conv.output_side(side).map_or((0, 0), |(_, pad)| pad);
-    let ((top, bottom), (left, right)) = (pads(h), pads(w));
-    let input = if (top, bottom, left, right) == (0, 0, 0, 0) {
-        x.clone()
-    } else {
-        x.pad_with_zeros(2, top, bottom)?
-            .pad_with_zeros(3, left, right)?
-    };
-    Ok(LinearOp::Conv {
-        input,
-        stride: conv.stride,
-        groups,
-    })
-}
-
-/// The linear map with weight θ and `bias`; for a variational weight with noise, a sample of
-/// `op(x, θ) + b + sqrt(op(x², σ²)) · ε` (the local reparameterisation trick).
-fn sampled(
-    op: &LinearOp,
-    weight: &Var,
-    bias: &Var,
-    log_sigma2: Option<&Var>,
-    noise: &mut Option<&mut StdRng>,
-) -> Result<Tensor> {
-    let mean = op.apply(op.input(), weight, Some(bias))?;
-    let (Some(log_sigma2), Some(rng)) = (log_sigma2, noise) else {
-        return Ok(mean);
-    };
-    let variance = op.apply(&op.input().sqr()?, &log_sigma2.exp()?, None)?;
-    let std = (variance + 1e-8)?.sqrt()?;
-    let eps = standard_normal(std.dims(), std.dtype(), rng)?;
-    Ok((mean + (std * eps)?)?)
-}
-
-/// Standard normal samples by the Box–Muller transform, from a seeded generator.
-pub(crate) fn standard_normal(dims: &[usize], dtype: DType, rng: &mut StdRng) -> Result<Tensor> {
-    let n: usize = dims.iter().product();
-    let mut values = Vec::with_capacity(n + 1);
-    while values.len() < n {
-        let u1: f32 = rng.random_range(f32::EPSILON..1.0);
-        let u2: f32 = rng.random_range(0.0..1.0);
-        let r = (-2.0 * u1.ln()).sqrt();
-        let angle = 2.0 * std::f32::consts::PI * u2;
-        values.extend([r * angle.cos(), r * angle.sin()]);
-    }
-    values.truncate(n);
-    Ok(Tensor::from_vec(values, dims, &Device::Cpu)?.to_dtype(dtype)?)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn skeleton_has_the_expected_parameters_and_output() {
-        let net = Network::new(&Architecture::skeleton(), 7, &Device::Cpu).unwrap();
-        // conv 8·1·9+8, conv 16·8·9+16, dense 10·400+10
-        assert_eq!(net.parameter_count(), 80 + 1168 + 4010);
-        let x = Tensor::zeros((3, 1, 28, 28), DType::F32, &Device::Cpu).unwrap();
-        assert_eq!(net.forward(&x).unwrap().dims(), &[3, 10]);
-    }
-
-    #[test]
-    fn a_relu_moved_after_its_max_pool_changes_neither_output_nor_gradients() {
-        // conv → maxpool → dwconv → maxpool → dense, and layer by layer (as calibration runs).
-        let arch: Architecture = serde_json::from_str(
-            r#"{"input":[1,12,12],"classes":3,"layers":[
-              {"conv":{"filters":4,"kernel":3}},{"maxpool":{"size":2,"stride":2}},
-              {"dwconv":{"filters":6,"kernel":3}},{"maxpool":{"size":2,"stride":2}},
-              {"dense":{"units":3}}]}"#,
-        )
-        .unwrap();
-        let net = Network::new(&arch, 5, &Device::Cpu).unwrap();
-        let x = Tensor::rand(0f32, 1.0, (4, 1, 12, 12), &Device::Cpu).unwrap();
-        let whole = net.forward(&x).unwrap();
-        let by_layer = net.trace(&x).unwrap().pop().unwrap().0;
-        assert_eq!(
-            whole.to_vec2::<f32>().unwrap(),
-            by_layer.to_vec2::<f32>().unwrap()
-        );
-        let grads = |y: &Tensor| {
-            let g = y.sqr().unwrap().sum_all().unwrap().backward().unwrap();
-            net.vars()
-                .iter()
-                .map(|v| {
-                    g.get(v)
-                        .unwrap()
-                        .flatten_all()
-                        .unwrap()
-                        .to_vec1::<f32>()
-                        .unwrap()
-                })
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(grads(&whole), grads(&by_layer));
-    }
-
-    #[test]
-    fn an_architecture_too_large_to_hold_is_refused_before_any_allocation() {
-        // Hundreds of millions of weights could abort the process when the allocation failed.
-        let huge: Architecture = serde_json::from_str(
-            r#"{"input":[1,28,28],"classes":10,"layers":[
-              {"dense":{"units":1000000}},{"dense":{"units":10}}]}"#,
-        )
-        .unwrap();
-        let Err(error) = Network::new(&huge, 0, &Device::Cpu) else {
-            panic!("built a network of 795 million weights");
-        };
-        assert!(
-            error
-                .to_string()
-                .starts_with("the architecture has 795000010 parameters"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn same_seed_same_network_other_seed_other_network() {
-        let weights = |seed| {
-            Network::new(&Architecture::skeleton(), seed, &Device::Cpu)
-                .unwrap()
-                .vars()[0]
-                .flatten_all()
-                .unwrap()
-                .to_vec1::<f32>()
-                .unwrap()
-        };
-        assert_eq!(weights(1), weights(1));
-        assert_ne!(weights(1), weights(2));
-    }
-
-    #[test]
-    fn every_layer_kind_builds_and_runs() {
-        let arch: Architecture = serde_json::from_str(
-            r#"{"input":[2,9,9],"classes":3,"layers":[
-              {"conv":{"filters":4,"kernel":4,"stride":2,"padding":"same"}},
-              {"dwconv":{"filters":5,"kernel":3,"padding":"same"}},
-              {"maxpool":{"size":3,"stride":2}},
-              {"avgpool":{"size":1,"stride":1}},
-              {"dense":{"units":6}},
-              {"dense":{"units":3}}]}"#,
-        )
-        .unwrap();
-        let net = Network::new(&arch, 0, &Device::Cpu).unwrap();
-        // conv 4·2·16+4, dwconv 4·9+4 + 5·4+5, dense 6·20+6, dense 3·6+3
-        assert_eq!(net.parameter_count(), 132 + 40 + 25 + 126 + 21);
-        let x = Tensor::ones((2, 2, 9, 9), DType::F32, &Device::Cpu).unwrap();
-        assert_eq!(net.forward(&x).unwrap().dims(), &[2, 3]);
-    }
-}
+mod tests;

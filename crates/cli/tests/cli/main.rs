@@ -1,6 +1,10 @@
 //! The `sparse-explorer` binary as a user runs it, one module per command family: `train`,
 //! `cost` and its kin, `search`, `export` and `verify`, and bad input refused with a clear
-//! message. The helpers here run the binary and make small datasets.
+//! message. The helpers here run the binary and write small files; `tests/support/` holds the
+//! datasets it shares with the crash test.
+
+#[path = "../support/mod.rs"]
+mod support;
 
 mod cost;
 mod export;
@@ -9,6 +13,7 @@ mod search;
 mod train;
 
 use std::process::{Command, Output};
+use support::bars_csv;
 
 /// Runs the binary with `args`.
 fn sparse_explorer(args: &[&str]) -> Output {
@@ -37,26 +42,4 @@ fn temp_file(name: &str, json: &str) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, json).unwrap();
     path
-}
-
-/// Vertical against horizontal bars on 8×8 images, as CSV with a header.
-fn bars_csv(rows: usize) -> String {
-    let mut csv = String::from("label");
-    for i in 0..64 {
-        csv += &format!(",p{i}");
-    }
-    csv.push('\n');
-    for i in 0..rows {
-        let label = i % 2;
-        let at = 1 + (i / 2) % 6;
-        csv += &label.to_string();
-        for r in 0..8 {
-            for c in 0..8 {
-                let on = if label == 0 { c == at } else { r == at };
-                csv += if on { ",200" } else { ",3" };
-            }
-        }
-        csv.push('\n');
-    }
-    csv
 }

@@ -1,6 +1,7 @@
 //! The search space checked: samples that validate and cost sensibly, spaces refused, morphism
 //! chains and their inheritance, learnability, downsampling coverage and genome JSON.
 
+use super::morph::inheritance;
 use super::*;
 use crate::cost::cost;
 use proptest::prelude::*;
