@@ -172,6 +172,16 @@ impl Layer {
         self.density_setting().unwrap_or(1.0)
     }
 
+    /// Sets the unstructured-pruning density of a conv, dwconv or dense layer (`None`: every
+    /// weight kept); a pool has none to set.
+    pub fn set_density(&mut self, density: Option<f64>) {
+        match self {
+            Layer::Conv(c) | Layer::Dwconv(c) => c.density = density,
+            Layer::Dense(d) => d.density = density,
+            Layer::Maxpool(_) | Layer::Avgpool(_) => {}
+        }
+    }
+
     /// Whether the layer is a pool (no parameters, no ReLU after it).
     pub fn is_pool(&self) -> bool {
         matches!(self, Layer::Maxpool(_) | Layer::Avgpool(_))

@@ -226,11 +226,7 @@ impl Genome {
                 Some(Pruning::Spvd { .. } | Pruning::Bc { .. }) => Some(LEARNED_PRUNING_DENSITY),
                 Some(Pruning::None) | None => None,
             };
-            match layer {
-                Layer::Conv(c) | Layer::Dwconv(c) => c.density = density,
-                Layer::Dense(d) => d.density = density,
-                Layer::Maxpool(_) | Layer::Avgpool(_) => {}
-            }
+            layer.set_density(density);
         }
         architecture
     }

@@ -6,7 +6,6 @@
 use crate::{Network, Result};
 use candle_core::{DType, Tensor, Var};
 use sparse_core::Architecture;
-use sparse_core::architecture::Layer;
 use sparse_core::space::Pruning;
 
 /// Fraction of training over which sparsity ramps up to its target.
@@ -95,12 +94,7 @@ pub fn pruned_architecture(network: &Network) -> Result<Architecture> {
     let mut arch = network.architecture().clone();
     for (i, layer) in arch.layers.iter_mut().enumerate() {
         let d = density(&network.layer_weights(i))?;
-        let d = (d < 1.0).then_some(d);
-        match layer {
-            Layer::Conv(c) | Layer::Dwconv(c) => c.density = d,
-            Layer::Dense(x) => x.density = d,
-            Layer::Maxpool(_) | Layer::Avgpool(_) => {}
-        }
+        layer.set_density((d < 1.0).then_some(d));
     }
     Ok(arch)
 }

@@ -344,11 +344,7 @@ impl Design {
 pub fn with_density(architecture: &Architecture, density: Option<f64>) -> Architecture {
     let mut architecture = architecture.clone();
     for layer in &mut architecture.layers {
-        match layer {
-            Layer::Conv(c) | Layer::Dwconv(c) => c.density = density,
-            Layer::Dense(d) => d.density = density,
-            Layer::Maxpool(_) | Layer::Avgpool(_) => {}
-        }
+        layer.set_density(density);
     }
     architecture
 }
