@@ -7,8 +7,11 @@
 //! gradient spread back over its window) and [`WeightGrad`] (each filter tap's correlation of
 //! input and output gradient).
 
-use crate::contiguous::contiguous;
-use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail};
+use crate::contiguous::{Kernel, run};
+use crate::conv::channel_sums;
+use candle_core::{
+    CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, WithDType, bail,
+};
 
 /// Sizes of a depthwise convolution over an already padded `[n, c, h, w]` input with filters
 /// `[c, 1, k, k]`.
@@ -132,9 +135,14 @@ fn strided_scatter<T: WithDType>(x: &mut [T], scale: T, y: &[T], stride: usize) 
     }
 }
 
-fn forward<T: WithDType>(x: &[T], weight: &[T], g: &Geometry) -> Vec<T> {
+fn forward<T: WithDType>(x: &[T], weight: &[T], bias: Option<&[T]>, g: &Geometry) -> Vec<T> {
     let (input, output, taps) = (g.h * g.w, g.oh * g.ow, g.k * g.k);
     let mut y = vec![T::zero(); g.n * g.c * output];
+    if let Some(bias) = bias {
+        for (plane, out) in y.chunks_exact_mut(output).enumerate() {
+            out.fill(bias[plane % g.c]);
+        }
+    }
     g.for_each_row(|plane, channel, from, to, tap| {
         let row = &mut y[plane * output + to..][..g.ow];
         let source = &x[plane * input + from..(plane + 1) * input];
@@ -165,30 +173,14 @@ fn weight_grad<T: WithDType>(x: &[T], dy: &[T], g: &Geometry) -> Vec<T> {
     dw
 }
 
-/// Runs `kernel` on two contiguous f32 or f64 storages.
-fn run(
-    (s1, l1): (&CpuStorage, &Layout),
-    (s2, l2): (&CpuStorage, &Layout),
-    kernel32: impl Fn(&[f32], &[f32]) -> Vec<f32>,
-    kernel64: impl Fn(&[f64], &[f64]) -> Vec<f64>,
-) -> Result<CpuStorage> {
-    Ok(match (s1, s2) {
-        (CpuStorage::F32(a), CpuStorage::F32(b)) => CpuStorage::F32(kernel32(
-            contiguous(a, l1, "depthwise conv")?,
-            contiguous(b, l2, "depthwise conv")?,
-        )),
-        (CpuStorage::F64(a), CpuStorage::F64(b)) => CpuStorage::F64(kernel64(
-            contiguous(a, l1, "depthwise conv")?,
-            contiguous(b, l2, "depthwise conv")?,
-        )),
-        _ => bail!("depthwise conv supports f32 and f64 only, both of one type"),
-    })
-}
-
-/// `(x [n, c, h, w], filters [c, 1, k, k])` → `[n, c, oh, ow]`, windows `stride` apart.
+/// `(x [n, c, h, w], filters [c, 1, k, k] (, bias [c]))` → `[n, c, oh, ow]`, windows
+/// `stride` apart.
 struct DepthwiseConv {
     stride: usize,
 }
+
+/// The forward kernel of [`DepthwiseConv`], for its arguments' geometry.
+struct Forward(Geometry);
 
 /// `(output gradient, filters)` → input gradient.
 struct InputGrad {
@@ -198,6 +190,59 @@ struct InputGrad {
 /// `(input, output gradient)` → filter gradient.
 struct WeightGrad {
     geometry: Geometry,
+}
+
+impl Kernel for Forward {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        Ok(forward(args[0], args[1], args.get(2).copied(), &self.0))
+    }
+}
+
+impl Kernel for InputGrad {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        Ok(input_grad(args[0], args[1], &self.geometry))
+    }
+}
+
+impl Kernel for WeightGrad {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        Ok(weight_grad(args[0], args[1], &self.geometry))
+    }
+}
+
+impl DepthwiseConv {
+    fn forward(&self, args: &[(&CpuStorage, &Layout)]) -> Result<(CpuStorage, Shape)> {
+        let g = Geometry::new(args[0].1.dims(), args[1].1.dims(), self.stride)?;
+        if let Some(&(_, bias)) = args.get(2)
+            && bias.dims() != [g.c]
+        {
+            bail!(
+                "depthwise conv: a bias {:?} for {} channels",
+                bias.dims(),
+                g.c
+            );
+        }
+        Ok((run("depthwise conv", args, &Forward(g))?, g.output_shape()))
+    }
+
+    /// The gradients of the input, the filters and (when `with_bias`) the bias.
+    fn gradients(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        grad: &Tensor,
+        with_bias: bool,
+    ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
+        let geometry = Geometry::new(x.dims(), weight.dims(), self.stride)?;
+        let grad = grad.contiguous()?;
+        let dx = grad.apply_op2_no_bwd(weight, &InputGrad { geometry })?;
+        let dw = x.apply_op2_no_bwd(&grad, &WeightGrad { geometry })?;
+        let db = match with_bias {
+            true => Some(channel_sums(&grad)?),
+            false => None,
+        };
+        Ok((dx, dw, db))
+    }
 }
 
 impl CustomOp2 for DepthwiseConv {
@@ -212,14 +257,7 @@ impl CustomOp2 for DepthwiseConv {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let g = Geometry::new(l1.dims(), l2.dims(), self.stride)?;
-        let y = run(
-            (s1, l1),
-            (s2, l2),
-            |x, w| forward(x, w, &g),
-            |x, w| forward(x, w, &g),
-        )?;
-        Ok((y, g.output_shape()))
+        self.forward(&[(s1, l1), (s2, l2)])
     }
 
     fn bwd(
@@ -229,11 +267,38 @@ impl CustomOp2 for DepthwiseConv {
         _res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let geometry = Geometry::new(x.dims(), weight.dims(), self.stride)?;
-        let grad = grad.contiguous()?;
-        let dx = grad.apply_op2_no_bwd(weight, &InputGrad { geometry })?;
-        let dw = x.apply_op2_no_bwd(&grad, &WeightGrad { geometry })?;
+        let (dx, dw, _) = self.gradients(x, weight, grad, false)?;
         Ok((Some(dx), Some(dw)))
+    }
+}
+
+impl CustomOp3 for DepthwiseConv {
+    fn name(&self) -> &'static str {
+        "depthwise-conv"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        self.forward(&[(s1, l1), (s2, l2), (s3, l3)])
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        _bias: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (dx, dw, db) = self.gradients(x, weight, grad, true)?;
+        Ok((Some(dx), Some(dw), db))
     }
 }
 
@@ -253,13 +318,10 @@ impl CustomOp2 for InputGrad {
         if l1.shape() != &g.output_shape() || l2.shape() != &g.weight_shape() {
             bail!("depthwise conv input grad: shapes {l1:?} {l2:?} do not match {g:?}");
         }
-        let dx = run(
-            (s1, l1),
-            (s2, l2),
-            |dy, w| input_grad(dy, w, g),
-            |dy, w| input_grad(dy, w, g),
-        )?;
-        Ok((dx, g.input_shape()))
+        Ok((
+            run(self.name(), &[(s1, l1), (s2, l2)], self)?,
+            g.input_shape(),
+        ))
     }
 }
 
@@ -279,21 +341,31 @@ impl CustomOp2 for WeightGrad {
         if l1.shape() != &g.input_shape() || l2.shape() != &g.output_shape() {
             bail!("depthwise conv weight grad: shapes {l1:?} {l2:?} do not match {g:?}");
         }
-        let dw = run(
-            (s1, l1),
-            (s2, l2),
-            |x, dy| weight_grad(x, dy, g),
-            |x, dy| weight_grad(x, dy, g),
-        )?;
-        Ok((dw, g.weight_shape()))
+        Ok((
+            run(self.name(), &[(s1, l1), (s2, l2)], self)?,
+            g.weight_shape(),
+        ))
     }
 }
 
 /// The depthwise convolution of an already padded `[n, c, h, w]` input by `weight`
-/// (`[c, 1, k, k]`), windows `stride` apart: `[n, c, oh, ow]`, differentiable in both.
-pub(crate) fn depthwise_conv2d(x: &Tensor, weight: &Tensor, stride: usize) -> Result<Tensor> {
-    x.contiguous()?
-        .apply_op2(&weight.contiguous()?, DepthwiseConv { stride })
+/// (`[c, 1, k, k]`), windows `stride` apart, plus `bias` (`[c]`) if given: `[n, c, oh, ow]`,
+/// differentiable in each.
+pub(crate) fn depthwise_conv2d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    stride: usize,
+) -> Result<Tensor> {
+    let (x, weight, op) = (
+        x.contiguous()?,
+        weight.contiguous()?,
+        DepthwiseConv { stride },
+    );
+    match bias {
+        Some(b) => x.apply_op3(&weight, &b.contiguous()?, op),
+        None => x.apply_op2(&weight, op),
+    }
 }
 
 #[cfg(test)]
@@ -301,7 +373,7 @@ mod tests {
     use super::*;
     use candle_core::{DType, Device, Var};
 
-    /// Training runs in f32 (the gradient test beside `im2col::conv2d` runs in f64): both
+    /// Training runs in f32 (the gradient test beside `conv::conv2d` runs in f64): both
     /// precisions agree, forward and backward.
     #[test]
     fn single_and_double_precision_agree() {
@@ -321,7 +393,7 @@ mod tests {
                 };
                 let x = Var::from_tensor(&tensor(&[2, c, side, side], 1)).unwrap();
                 let w = Var::from_tensor(&tensor(&[c, 1, k, k], 2)).unwrap();
-                let y = depthwise_conv2d(&x, &w, stride).unwrap();
+                let y = depthwise_conv2d(&x, &w, None, stride).unwrap();
                 let grads = (&y * tensor(y.dims(), 3))
                     .and_then(|t| t.sum_all())
                     .and_then(|t| t.backward())

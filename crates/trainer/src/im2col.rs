@@ -1,275 +1,156 @@
-//! Convolution as matrix multiplication: `im2col` lays every k×k window of the input out as a
-//! column, so that a convolution is one (batched) matmul, which candle runs through its fast
-//! `gemm` kernels, and its gradients are matmuls too. candle's own conv2d computes the input
-//! gradient with a plain nested loop (even for the first layer, whose input needs none) and
-//! splits grouped convolutions into one convolution per group; this replaces both.
-//!
-//! `Im2col` and `Col2im` are custom ops that only move data; each is the other's gradient.
-//! Im2col can append a row of ones so that the bias joins the weight matrix: its gradient then
-//! comes out of the same matmul, where summing a broadcast bias's gradient over batch and
-//! positions was the slowest part of a training step.
+//! One image's k×k windows laid out as the columns of a matrix (im2col), and the columns
+//! summed back into an image (col2im): the data movement that turns a convolution into matrix
+//! products (`conv.rs`).
 
-use crate::contiguous::contiguous;
-use crate::depthwise::depthwise_conv2d;
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, WithDType, bail};
+use candle_core::{Result, Shape, WithDType, bail};
 
-/// Geometry of a convolution over an already padded input.
-#[derive(Clone, Copy, Debug)]
-struct Geometry {
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-    k: usize,
-    stride: usize,
-    oh: usize,
-    ow: usize,
-    /// Rows of ones after each image's window rows (0 or 1).
-    ones: usize,
+/// Sizes of a convolution over an already padded `[n, c, h, w]` input by `co` filters
+/// `[c, k, k]`, windows `stride` apart.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Geometry {
+    pub n: usize,
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub co: usize,
+    pub k: usize,
+    pub stride: usize,
+    pub oh: usize,
+    pub ow: usize,
 }
 
 impl Geometry {
-    fn new(dims: &[usize], k: usize, stride: usize, ones: usize) -> Result<Self> {
-        let &[n, c, h, w] = dims else {
-            bail!("im2col expects [n, c, h, w], got {dims:?}")
+    /// The geometry of `input` (`[n, c, h, w]`) convolved by `weight` (`[co, c, k, k]`).
+    pub(crate) fn new(input: &[usize], weight: &[usize], stride: usize) -> Result<Self> {
+        let &[n, c, h, w] = input else {
+            bail!("conv expects an input [n, c, h, w], got {input:?}")
         };
-        if h < k || w < k {
-            bail!("im2col: a {k}×{k} window does not fit {h}×{w}");
+        let &[co, ci, k, kw] = weight else {
+            bail!("conv expects filters [co, c, k, k], got {weight:?}")
+        };
+        if ci != c || k != kw || k == 0 || stride == 0 || h < k || w < k {
+            bail!("conv: filters {weight:?}, stride {stride}, do not fit {input:?}")
         }
         Ok(Self {
             n,
             c,
             h,
             w,
+            co,
             k,
             stride,
             oh: (h - k) / stride + 1,
             ow: (w - k) / stride + 1,
-            ones,
         })
     }
 
-    /// Rows of one image's columns.
-    fn rows(&self) -> usize {
-        self.c * self.k * self.k + self.ones
+    /// Rows of an image's window matrix: one per input channel and filter tap.
+    pub(crate) fn rows(&self) -> usize {
+        self.c * self.k * self.k
     }
 
-    /// `[n, c·k·k (+1), oh·ow]`.
-    fn columns_shape(&self) -> Shape {
-        Shape::from((self.n, self.rows(), self.oh * self.ow))
+    /// Output positions of one image: the window matrix's columns.
+    pub(crate) fn positions(&self) -> usize {
+        self.oh * self.ow
     }
 
-    /// Calls `f(input index, column index)` for every element of the window rows.
-    fn for_each(&self, mut f: impl FnMut(usize, usize)) {
-        let (k, s) = (self.k, self.stride);
-        let positions = self.oh * self.ow;
-        let mut col = 0;
-        for b in 0..self.n {
-            col = b * self.rows() * positions;
-            for ci in 0..self.c {
-                let plane = (b * self.c + ci) * self.h * self.w;
-                for ky in 0..k {
-                    for kx in 0..k {
-                        for oy in 0..self.oh {
-                            let row = plane + (oy * s + ky) * self.w + kx;
-                            for ox in 0..self.ow {
-                                f(row + ox * s, col);
-                                col += 1;
-                            }
-                        }
+    /// Elements of one input image.
+    pub(crate) fn image(&self) -> usize {
+        self.c * self.h * self.w
+    }
+
+    /// A 1×1 convolution with stride 1, whose window matrix is the image itself.
+    pub(crate) fn is_pointwise(&self) -> bool {
+        self.k == 1 && self.stride == 1
+    }
+
+    pub(crate) fn input_shape(&self) -> Shape {
+        Shape::from((self.n, self.c, self.h, self.w))
+    }
+
+    pub(crate) fn weight_shape(&self) -> Shape {
+        Shape::from((self.co, self.c, self.k, self.k))
+    }
+
+    pub(crate) fn output_shape(&self) -> Shape {
+        Shape::from((self.n, self.co, self.oh, self.ow))
+    }
+
+    /// Calls `f(image offset, column offset)` for every output row of every window row: the
+    /// `ow` elements from the image offset, `stride` apart, are the `ow` columns from the
+    /// column offset.
+    fn for_each_row(&self, mut f: impl FnMut(usize, usize)) {
+        let (k, s, positions) = (self.k, self.stride, self.positions());
+        for ci in 0..self.c {
+            for ky in 0..k {
+                for kx in 0..k {
+                    let row = (ci * k + ky) * k + kx;
+                    for oy in 0..self.oh {
+                        let from = (ci * self.h + oy * s + ky) * self.w + kx;
+                        f(from, row * positions + oy * self.ow);
                     }
                 }
             }
         }
-        debug_assert_eq!(
-            col + self.ones * positions,
-            self.n * self.rows() * positions
-        );
     }
 }
 
-/// `[n, c, h, w]` → `[n, c·k·k (+1), oh·ow]`: every k×k window, `stride` apart, as a column,
-/// with a row of ones after each image's rows when `ones` is 1.
-struct Im2col {
-    k: usize,
-    stride: usize,
-    ones: usize,
-}
-
-/// The gradient of [`Im2col`]: columns summed back into `[n, c, h, w]`.
-struct Col2im {
-    geometry: Geometry,
-}
-
-fn gather<T: WithDType>(x: &[T], g: &Geometry) -> Vec<T> {
-    let positions = g.oh * g.ow;
-    let mut out = vec![T::zero(); g.n * g.rows() * positions];
-    g.for_each(|src, dst| out[dst] = x[src]);
-    if g.ones == 1 {
-        for b in 0..g.n {
-            let start = (b * g.rows() + g.rows() - 1) * positions;
-            out[start..start + positions].fill(T::one());
+/// Writes one image (`[c, h, w]`) as its window matrix, `rows × positions`, into `cols`.
+pub(crate) fn image_to_columns<T: WithDType>(image: &[T], g: &Geometry, cols: &mut [T]) {
+    let (ow, s) = (g.ow, g.stride);
+    g.for_each_row(|from, to| {
+        let out = &mut cols[to..to + ow];
+        if s == 1 {
+            out.copy_from_slice(&image[from..from + ow]);
+        } else {
+            for (ox, v) in out.iter_mut().enumerate() {
+                *v = image[from + ox * s];
+            }
         }
-    }
-    out
+    });
 }
 
-fn scatter<T: WithDType>(cols: &[T], g: &Geometry) -> Vec<T> {
-    let mut out = vec![T::zero(); g.n * g.c * g.h * g.w];
-    g.for_each(|dst, src| out[dst] += cols[src]);
-    out
-}
-
-impl CustomOp1 for Im2col {
-    fn name(&self) -> &'static str {
-        "im2col"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let g = Geometry::new(layout.dims(), self.k, self.stride, self.ones)?;
-        let out = match storage {
-            CpuStorage::F32(x) => CpuStorage::F32(gather(contiguous(x, layout, "im2col")?, &g)),
-            CpuStorage::F64(x) => CpuStorage::F64(gather(contiguous(x, layout, "im2col")?, &g)),
-            _ => bail!("im2col supports f32 and f64 only"),
-        };
-        Ok((out, g.columns_shape()))
-    }
-
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let geometry = Geometry::new(arg.dims(), self.k, self.stride, self.ones)?;
-        Ok(Some(grad.contiguous()?.apply_op1(Col2im { geometry })?))
-    }
-}
-
-impl CustomOp1 for Col2im {
-    fn name(&self) -> &'static str {
-        "col2im"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let g = &self.geometry;
-        if layout.shape() != &g.columns_shape() {
-            bail!(
-                "col2im: expected {:?}, got {:?}",
-                g.columns_shape(),
-                layout.shape()
-            );
+/// Adds a window matrix (`rows × positions`) back into one image (`[c, h, w]`): the transpose
+/// of [`image_to_columns`].
+pub(crate) fn add_columns_to_image<T: WithDType>(cols: &[T], g: &Geometry, image: &mut [T]) {
+    let (ow, s) = (g.ow, g.stride);
+    g.for_each_row(|to, from| {
+        let row = &cols[from..from + ow];
+        if s == 1 {
+            for (out, v) in image[to..to + ow].iter_mut().zip(row) {
+                *out += *v;
+            }
+        } else {
+            for (ox, v) in row.iter().enumerate() {
+                image[to + ox * s] += *v;
+            }
         }
-        let out = match storage {
-            CpuStorage::F32(x) => CpuStorage::F32(scatter(contiguous(x, layout, "im2col")?, g)),
-            CpuStorage::F64(x) => CpuStorage::F64(scatter(contiguous(x, layout, "im2col")?, g)),
-            _ => bail!("col2im supports f32 and f64 only"),
-        };
-        Ok((out, Shape::from((g.n, g.c, g.h, g.w))))
-    }
-
-    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let g = &self.geometry;
-        Ok(Some(grad.contiguous()?.apply_op1(Im2col {
-            k: g.k,
-            stride: g.stride,
-            ones: g.ones,
-        })?))
-    }
-}
-
-/// A convolution of an already padded `[n, c, h, w]` input by `weight` (`[co, c/groups, k, k]`)
-/// with `groups` 1 (standard, as matmuls over im2col columns) or `c` (depthwise, see
-/// `depthwise.rs`), plus `bias` (`[co]`) if given. The result is `[n, co, oh, ow]`.
-pub(crate) fn conv2d(
-    x: &Tensor,
-    weight: &Tensor,
-    bias: Option<&Tensor>,
-    stride: usize,
-    groups: usize,
-) -> Result<Tensor> {
-    let (n, c, h, w) = x.dims4()?;
-    let (co, _, k, _) = weight.dims4()?;
-    if groups == c && co == c && groups > 1 {
-        // Depthwise: each channel by its own filter, computed directly.
-        let y = depthwise_conv2d(x, weight, stride)?;
-        return match bias {
-            Some(b) => y.broadcast_add(&b.reshape((1, c, 1, 1))?),
-            None => Ok(y),
-        };
-    }
-    let ones = usize::from(groups == 1 && bias.is_some());
-    let g = Geometry::new(&[n, c, h, w], k, stride, ones)?;
-    let cols = if k == 1 && stride == 1 && ones == 0 {
-        x.reshape((n, c, h * w))?
-    } else {
-        x.contiguous()?.apply_op1(Im2col { k, stride, ones })?
-    };
-    let y = if groups == 1 {
-        let matrix = weight.reshape((co, c * k * k))?;
-        let matrix = match bias {
-            Some(b) => Tensor::cat(&[&matrix, &b.reshape((co, 1))?], 1)?,
-            None => matrix,
-        };
-        matrix.broadcast_matmul(&cols)?
-    } else {
-        bail!("conv2d: groups must be 1 or one per channel, not {groups}")
-    };
-    y.reshape((n, co, g.oh, g.ow))
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::{Device, Var};
-
-    fn tensor(dims: &[usize], seed: usize) -> Tensor {
-        let n: usize = dims.iter().product();
-        let v: Vec<f64> = (0..n)
-            .map(|i| (((i + seed) * 7919) % 23) as f64 / 11.0 - 1.0)
-            .collect();
-        Tensor::from_vec(v, dims, &Device::Cpu).unwrap()
-    }
 
     #[test]
-    fn matches_candle_conv2d_forward_and_gradients() {
-        for (c, co, k, stride, groups, side) in [
-            (3, 4, 3, 1, 1, 7),
-            (2, 5, 2, 2, 1, 8),
-            (4, 4, 3, 2, 4, 9),
-            (3, 6, 1, 1, 1, 5),
-            (3, 3, 5, 1, 3, 11),
-            (2, 2, 3, 1, 2, 6),
-            (5, 5, 3, 3, 5, 10),
-        ] {
-            let x = Var::from_tensor(&tensor(&[2, c, side, side], 1)).unwrap();
-            let w = Var::from_tensor(&tensor(&[co, c / groups, k, k], 2)).unwrap();
-            let b = Var::from_tensor(&tensor(&[co], 4)).unwrap();
-            let ours = conv2d(&x, &w, Some(&b), stride, groups).unwrap();
-            let theirs = x
-                .conv2d(&w, 0, stride, 1, groups)
-                .unwrap()
-                .broadcast_add(&b.reshape((1, co, 1, 1)).unwrap())
-                .unwrap();
-            let r = tensor(ours.dims(), 3);
-            let diff = (&ours - &theirs).unwrap().abs().unwrap().max_all().unwrap();
-            assert!(diff.to_scalar::<f64>().unwrap() < 1e-9);
-            let g1 = (ours * &r).unwrap().sum_all().unwrap().backward().unwrap();
-            let g2 = (theirs * &r)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .backward()
-                .unwrap();
-            for v in [&x, &w, &b] {
-                let d = (g1.get(v).unwrap() - g2.get(v).unwrap())
-                    .unwrap()
-                    .abs()
-                    .unwrap()
-                    .max_all()
-                    .unwrap()
-                    .to_scalar::<f64>()
-                    .unwrap();
-                assert!(
-                    d < 1e-9,
-                    "c {c} co {co} k {k} stride {stride} groups {groups}: {d}"
-                );
-            }
-        }
+    fn columns_hold_each_window_and_sum_back_by_overlap() {
+        // One 2-channel 4×4 image, 3×3 windows, stride 1: 2·9 rows, 2·2 positions.
+        let g = Geometry::new(&[1, 2, 4, 4], &[1, 2, 3, 3], 1).unwrap();
+        let image: Vec<f64> = (0..32).map(f64::from).collect();
+        let mut cols = vec![0.0; g.rows() * g.positions()];
+        image_to_columns(&image, &g, &mut cols);
+        // Row (channel 1, tap (2, 1)), position (1, 0): pixel (1, 3, 1) = 16 + 12 + 1.
+        assert_eq!(cols[(9 + 7) * 4 + 2], 29.0);
+        // Summed back, each pixel counts once per window that covers it.
+        let mut back = vec![0.0; 32];
+        add_columns_to_image(&vec![1.0; cols.len()], &g, &mut back);
+        assert_eq!(&back[..4], &[1.0, 2.0, 2.0, 1.0]);
+        assert_eq!(&back[4..8], &[2.0, 4.0, 4.0, 2.0]);
+        // Stride 2 over a 5×5 image: windows at columns 0 and 2.
+        let g = Geometry::new(&[1, 1, 5, 5], &[1, 1, 3, 3], 2).unwrap();
+        let image: Vec<f64> = (0..25).map(f64::from).collect();
+        let mut cols = vec![0.0; g.rows() * g.positions()];
+        image_to_columns(&image, &g, &mut cols);
+        assert_eq!(&cols[..4], &[0.0, 2.0, 10.0, 12.0]);
     }
 }

@@ -13,12 +13,14 @@
 mod batch;
 mod compress;
 mod contiguous;
+mod conv;
 mod depthwise;
 mod distill;
 mod error;
 mod im2col;
 mod inherit;
 mod init;
+mod matmul;
 mod network;
 mod pool;
 mod portable;

@@ -3,7 +3,7 @@
 //! for variational layers, with the seeded normal noise that sampling draws.
 
 use crate::Result;
-use crate::im2col::conv2d;
+use crate::conv::conv2d;
 use candle_core::{DType, Device, Tensor, Var};
 use rand::{Rng, rngs::StdRng};
 use sparse_core::architecture::Conv;
