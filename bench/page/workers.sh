@@ -11,8 +11,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 cd "$ROOT"
 cargo xtask build
 command -v wasm-bindgen >/dev/null || { echo "wasm-bindgen is missing: run cargo xtask build first" >&2; exit 1; }
-cargo build --locked --release -q --target wasm32-unknown-unknown -p sparse-web --bin bench
-wasm-bindgen --target nodejs --out-dir target/bench-wasm target/wasm32-unknown-unknown/release/bench.wasm
+cargo build --locked --profile web-worker -q --target wasm32-unknown-unknown -p sparse-web --bin bench
+wasm-bindgen --target nodejs --out-dir target/bench-wasm target/wasm32-unknown-unknown/web-worker/bench.wasm
 [ -d tests/e2e/node_modules/playwright-core ] || npm ci --prefix tests/e2e --no-audit --no-fund
 echo "node (wasm32+simd128), the skeleton as design mode trains it:"
 node tests/bench/wasm.cjs target/bench-wasm/bench.js www/data/mnist design

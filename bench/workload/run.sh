@@ -25,8 +25,8 @@ mkdir -p "$OUT" "$BUILD/workload-tfjs"
 cd "$ROOT"
 command -v wasm-bindgen >/dev/null || { echo "wasm-bindgen is missing: run cargo xtask build first" >&2; exit 1; }
 cargo bench --locked -q -p sparse-train --bench workload --no-run
-cargo build --locked --release -q --target wasm32-unknown-unknown -p sparse-web --bin bench
-wasm-bindgen --target nodejs --out-dir target/bench-wasm target/wasm32-unknown-unknown/release/bench.wasm
+cargo build --locked --profile web-worker -q --target wasm32-unknown-unknown -p sparse-web --bin bench
+wasm-bindgen --target nodejs --out-dir target/bench-wasm target/wasm32-unknown-unknown/web-worker/bench.wasm
 cp "$HERE/package.json" "$BUILD/workload-tfjs/"
 [ -d "$BUILD/workload-tfjs/node_modules/@tensorflow/tfjs-backend-wasm" ] \
   || (cd "$BUILD/workload-tfjs" && npm install --no-audit --no-fund >&2)

@@ -33,7 +33,8 @@ pub fn bench(peers: bool) -> Result<(), String> {
     status(command("cargo").args([
         "build",
         "--locked",
-        "--release",
+        "--profile",
+        "web-worker",
         "--target",
         "wasm32-unknown-unknown",
         "-p",
@@ -47,7 +48,7 @@ pub fn bench(peers: bool) -> Result<(), String> {
         "nodejs",
         "--out-dir",
         out.to_str().ok_or("target path is not UTF-8")?,
-        "target/wasm32-unknown-unknown/release/bench.wasm",
+        "target/wasm32-unknown-unknown/web-worker/bench.wasm",
     ]))?;
     status(pinned("node").args([
         "tests/bench/wasm.cjs",
