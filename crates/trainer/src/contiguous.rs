@@ -6,7 +6,7 @@ use candle_core::{CpuStorage, Layout, Result, WithDType, bail};
 
 /// The elements of `data` that `layout` covers, if they are contiguous; else an error naming
 /// `op`, the kernel that needs them so.
-pub(crate) fn contiguous<'a, T: WithDType>(
+fn contiguous<'a, T: WithDType>(
     data: &'a [T],
     layout: &Layout,
     op: &str,

@@ -9,7 +9,7 @@
 //! reductions and broadcasts cost more than the pooling itself. The tests check both against
 //! finite differences.
 
-use crate::contiguous::contiguous;
+use crate::contiguous::{Kernel, run};
 use candle_core::{
     CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail,
 };
@@ -98,6 +98,47 @@ fn window_maxima<T: WithDType>(
     Ok((values, at))
 }
 
+/// [`MaxPool`]'s forward kernel over an input of `dims`: the window maxima, their places
+/// kept in the op for the gradient.
+struct Maxima<'a> {
+    op: &'a MaxPool,
+    dims: &'a [usize],
+}
+
+/// [`MaxPoolGrad`]'s kernel: each output's gradient added at its window's maximum, into an
+/// input of `len` elements.
+struct Spread<'a> {
+    maxima: &'a [u32],
+    len: usize,
+}
+
+impl Kernel for Maxima<'_> {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        let (values, at) = window_maxima(args[0], self.dims, self.op.size, self.op.stride)?;
+        // One op instance runs forward once; a second run (none in candle) keeps the first's.
+        let _ = self.op.maxima.set(Arc::new(at));
+        Ok(values)
+    }
+}
+
+impl Kernel for Spread<'_> {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        let g = args[0];
+        if g.len() != self.maxima.len() {
+            bail!(
+                "max pooling's gradient: {} values for {} windows",
+                g.len(),
+                self.maxima.len()
+            );
+        }
+        let mut out = vec![T::zero(); self.len];
+        for (&i, &v) in self.maxima.iter().zip(g) {
+            out[i as usize] += v;
+        }
+        Ok(out)
+    }
+}
+
 impl CustomOp1 for MaxPool {
     fn name(&self) -> &'static str {
         "max-pool"
@@ -106,29 +147,11 @@ impl CustomOp1 for MaxPool {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let dims = layout.dims();
         let (oh, ow) = pooled_sides(dims, self.size, self.stride)?;
-        let (out, maxima) = match storage {
-            CpuStorage::F32(x) => {
-                let (v, at) = window_maxima(
-                    contiguous(x, layout, "pooling")?,
-                    dims,
-                    self.size,
-                    self.stride,
-                )?;
-                (CpuStorage::F32(v), at)
-            }
-            CpuStorage::F64(x) => {
-                let (v, at) = window_maxima(
-                    contiguous(x, layout, "pooling")?,
-                    dims,
-                    self.size,
-                    self.stride,
-                )?;
-                (CpuStorage::F64(v), at)
-            }
-            _ => bail!("max pooling supports f32 and f64 only"),
-        };
-        // One op instance runs forward once; a second run (none in candle) keeps the first's.
-        let _ = self.maxima.set(Arc::new(maxima));
+        let out = run(
+            self.name(),
+            &[(storage, layout)],
+            &Maxima { op: self, dims },
+        )?;
         Ok((out, Shape::from((dims[0], dims[1], oh, ow))))
     }
 
@@ -155,34 +178,11 @@ impl CustomOp2 for MaxPoolGrad {
         grad: &CpuStorage,
         grad_layout: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        fn run<T: WithDType>(g: &[T], len: usize, maxima: &[u32]) -> Result<Vec<T>> {
-            if g.len() != maxima.len() {
-                bail!(
-                    "max pooling's gradient: {} values for {} windows",
-                    g.len(),
-                    maxima.len()
-                );
-            }
-            let mut out = vec![T::zero(); len];
-            for (&i, &v) in maxima.iter().zip(g) {
-                out[i as usize] += v;
-            }
-            Ok(out)
-        }
-        let len = x_layout.shape().elem_count();
-        let out = match grad {
-            CpuStorage::F32(g) => CpuStorage::F32(run(
-                contiguous(g, grad_layout, "pooling")?,
-                len,
-                &self.maxima,
-            )?),
-            CpuStorage::F64(g) => CpuStorage::F64(run(
-                contiguous(g, grad_layout, "pooling")?,
-                len,
-                &self.maxima,
-            )?),
-            _ => bail!("max pooling supports f32 and f64 only"),
+        let spread = Spread {
+            maxima: &self.maxima,
+            len: x_layout.shape().elem_count(),
         };
+        let out = run(self.name(), &[(grad, grad_layout)], &spread)?;
         Ok((out, x_layout.shape().clone()))
     }
 }
@@ -264,6 +264,32 @@ fn spread_means<T: WithDType>(
     Ok(out)
 }
 
+/// [`AvgPool`]'s forward kernel over an input of `dims`.
+struct Means<'a> {
+    dims: &'a [usize],
+    size: usize,
+    stride: usize,
+}
+
+/// [`AvgPoolGrad`]'s kernel, into an input of `dims`.
+struct SpreadMeans<'a> {
+    dims: &'a [usize],
+    size: usize,
+    stride: usize,
+}
+
+impl Kernel for Means<'_> {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        window_means(args[0], self.dims, self.size, self.stride)
+    }
+}
+
+impl Kernel for SpreadMeans<'_> {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        spread_means(args[0], self.dims, self.size, self.stride)
+    }
+}
+
 impl CustomOp1 for AvgPool {
     fn name(&self) -> &'static str {
         "avg-pool"
@@ -272,22 +298,12 @@ impl CustomOp1 for AvgPool {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let dims = layout.dims();
         let (oh, ow) = pooled_sides(dims, self.size, self.stride)?;
-        let (size, stride) = (self.size, self.stride);
-        let out = match storage {
-            CpuStorage::F32(x) => CpuStorage::F32(window_means(
-                contiguous(x, layout, "pooling")?,
-                dims,
-                size,
-                stride,
-            )?),
-            CpuStorage::F64(x) => CpuStorage::F64(window_means(
-                contiguous(x, layout, "pooling")?,
-                dims,
-                size,
-                stride,
-            )?),
-            _ => bail!("average pooling supports f32 and f64 only"),
+        let means = Means {
+            dims,
+            size: self.size,
+            stride: self.stride,
         };
+        let out = run(self.name(), &[(storage, layout)], &means)?;
         Ok((out, Shape::from((dims[0], dims[1], oh, ow))))
     }
 
@@ -312,23 +328,12 @@ impl CustomOp2 for AvgPoolGrad {
         grad: &CpuStorage,
         grad_layout: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let dims = x_layout.dims();
-        let (size, stride) = (self.size, self.stride);
-        let out = match grad {
-            CpuStorage::F32(g) => CpuStorage::F32(spread_means(
-                contiguous(g, grad_layout, "pooling")?,
-                dims,
-                size,
-                stride,
-            )?),
-            CpuStorage::F64(g) => CpuStorage::F64(spread_means(
-                contiguous(g, grad_layout, "pooling")?,
-                dims,
-                size,
-                stride,
-            )?),
-            _ => bail!("average pooling supports f32 and f64 only"),
+        let spread = SpreadMeans {
+            dims: x_layout.dims(),
+            size: self.size,
+            stride: self.stride,
         };
+        let out = run(self.name(), &[(grad, grad_layout)], &spread)?;
         Ok((out, x_layout.shape().clone()))
     }
 }

@@ -2,7 +2,7 @@
 //! builds a tensor of zeros, compares the input with it, converts the mask to floats and
 //! multiplies: four passes and three allocations after every hidden layer of every step.
 
-use crate::contiguous::contiguous;
+use crate::contiguous::{Kernel, run};
 use candle_core::{
     CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail,
 };
@@ -14,23 +14,40 @@ struct Relu;
 /// positive, zero elsewhere.
 struct ReluGrad;
 
+impl Kernel for Relu {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        Ok(args[0]
+            .iter()
+            .map(|&v| if v > T::zero() { v } else { T::zero() })
+            .collect())
+    }
+}
+
+impl Kernel for ReluGrad {
+    fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
+        let (y, g) = (args[0], args[1]);
+        if y.len() != g.len() {
+            bail!(
+                "relu's gradient: {} values for {} outputs",
+                g.len(),
+                y.len()
+            );
+        }
+        Ok(y.iter()
+            .zip(g)
+            .map(|(&y, &g)| if y > T::zero() { g } else { T::zero() })
+            .collect())
+    }
+}
+
 impl CustomOp1 for Relu {
     fn name(&self) -> &'static str {
         "relu"
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        fn run<T: WithDType>(x: &[T]) -> Vec<T> {
-            x.iter()
-                .map(|&v| if v > T::zero() { v } else { T::zero() })
-                .collect()
-        }
-        let out = match storage {
-            CpuStorage::F32(x) => CpuStorage::F32(run(contiguous(x, layout, "relu")?)),
-            CpuStorage::F64(x) => CpuStorage::F64(run(contiguous(x, layout, "relu")?)),
-            _ => bail!("relu supports f32 and f64 only"),
-        };
-        Ok((out, layout.shape().clone()))
+        let y = run(self.name(), &[(storage, layout)], self)?;
+        Ok((y, layout.shape().clone()))
     }
 
     fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
@@ -50,31 +67,8 @@ impl CustomOp2 for ReluGrad {
         grad: &CpuStorage,
         grad_layout: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        fn run<T: WithDType>(y: &[T], g: &[T]) -> Result<Vec<T>> {
-            if y.len() != g.len() {
-                bail!(
-                    "relu's gradient: {} values for {} outputs",
-                    g.len(),
-                    y.len()
-                );
-            }
-            Ok(y.iter()
-                .zip(g)
-                .map(|(&y, &g)| if y > T::zero() { g } else { T::zero() })
-                .collect())
-        }
-        let out = match (res, grad) {
-            (CpuStorage::F32(y), CpuStorage::F32(g)) => CpuStorage::F32(run(
-                contiguous(y, res_layout, "relu")?,
-                contiguous(g, grad_layout, "relu")?,
-            )?),
-            (CpuStorage::F64(y), CpuStorage::F64(g)) => CpuStorage::F64(run(
-                contiguous(y, res_layout, "relu")?,
-                contiguous(g, grad_layout, "relu")?,
-            )?),
-            _ => bail!("relu supports f32 and f64 only"),
-        };
-        Ok((out, res_layout.shape().clone()))
+        let dx = run(self.name(), &[(res, res_layout), (grad, grad_layout)], self)?;
+        Ok((dx, res_layout.shape().clone()))
     }
 }
 
