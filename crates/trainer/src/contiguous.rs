@@ -6,11 +6,7 @@ use candle_core::{CpuStorage, Layout, Result, WithDType, bail};
 
 /// The elements of `data` that `layout` covers, if they are contiguous; else an error naming
 /// `op`, the kernel that needs them so.
-fn contiguous<'a, T: WithDType>(
-    data: &'a [T],
-    layout: &Layout,
-    op: &str,
-) -> Result<&'a [T]> {
+fn contiguous<'a, T: WithDType>(data: &'a [T], layout: &Layout, op: &str) -> Result<&'a [T]> {
     match layout.contiguous_offsets() {
         Some((start, end)) => Ok(&data[start..end]),
         None => bail!("{op} needs a contiguous tensor"),

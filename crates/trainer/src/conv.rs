@@ -9,12 +9,12 @@
 //! one image at a time, and an input that needs no gradient (the images) gets none.
 
 use crate::contiguous::{Kernel, run};
+use crate::conv_op::{Convolution, convolve};
 use crate::depthwise::depthwise_conv2d;
 use crate::im2col::{Geometry, add_columns_to_image, image_to_columns};
 use crate::matmul::{Matrix, matmul_into};
 use candle_core::{
-    CpuStorage, CustomOp1, CustomOp2, CustomOp3, Device, Layout, Result, Shape, Tensor, WithDType,
-    bail,
+    CpuStorage, CustomOp1, CustomOp2, Device, Layout, Result, Shape, Tensor, WithDType, bail,
 };
 use std::sync::OnceLock;
 
@@ -139,20 +139,15 @@ impl Kernel for ChannelSums {
     }
 }
 
-impl Conv {
+impl Convolution for Conv {
+    const NAME: &'static str = "conv";
+
     fn forward(&self, args: &[(&CpuStorage, &Layout)]) -> Result<(CpuStorage, Shape)> {
         let g = Geometry::new(args[0].1.dims(), args[1].1.dims(), self.stride)?;
-        if let Some(&(_, bias)) = args.get(2)
-            && bias.dims() != [g.co]
-        {
-            bail!("conv: a bias {:?} for {} filters", bias.dims(), g.co);
-        }
         let _ = self.geometry.set(g);
-        Ok((run("conv", args, self)?, g.output_shape()))
+        Ok((run(Self::NAME, args, self)?, g.output_shape()))
     }
 
-    /// The gradients of the input (where it needs one), the filters and (when `with_bias`) the
-    /// bias.
     fn gradients(
         &self,
         x: &Tensor,
@@ -181,73 +176,12 @@ impl Conv {
     }
 }
 
-impl CustomOp2 for Conv {
-    fn name(&self) -> &'static str {
-        "conv"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.forward(&[(s1, l1), (s2, l2)])
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        weight: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw, _) = self.gradients(x, weight, grad, false)?;
-        Ok((dx, Some(dw)))
-    }
-}
-
-impl CustomOp3 for Conv {
-    fn name(&self) -> &'static str {
-        "conv"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.forward(&[(s1, l1), (s2, l2), (s3, l3)])
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        weight: &Tensor,
-        _bias: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw, db) = self.gradients(x, weight, grad, true)?;
-        Ok((dx, Some(dw), db))
-    }
-}
-
-/// Checks a gradient op's argument shapes against its geometry: `(output gradient, other)`.
-fn check(op: &str, args: &[(&CpuStorage, &Layout)], other: usize, g: &Geometry) -> Result<()> {
-    let dims = |i: usize| args.get(i).map(|(_, l)| l.shape().clone());
-    let grad_ok = dims(0).as_ref() == Some(&g.output_shape());
-    let other_ok = args.len() == 1 || dims(1).is_some_and(|s| s.elem_count() == other);
-    if !(grad_ok && other_ok) {
-        bail!(
-            "{op}: argument shapes {:?} do not match {g:?}",
-            (dims(0), dims(1))
-        );
+/// Checks a gradient op's arguments, `(output gradient, other)`, against its geometry: the
+/// gradient's shape and the other's element count.
+fn check(op: &str, args: &[(&CpuStorage, &Layout); 2], other: usize, g: &Geometry) -> Result<()> {
+    let (grad, second) = (args[0].1.shape(), args[1].1.shape());
+    if grad != &g.output_shape() || second.elem_count() != other {
+        bail!("{op}: arguments {grad:?} and {second:?} do not match {g:?}");
     }
     Ok(())
 }
@@ -333,11 +267,7 @@ pub(crate) fn conv2d(
         geometry: OnceLock::new(),
         columns: OnceLock::new(),
     };
-    let (x, weight) = (x.contiguous()?, weight.contiguous()?);
-    match bias {
-        Some(b) => x.apply_op3(&weight, &b.contiguous()?, op),
-        None => x.apply_op2(&weight, op),
-    }
+    convolve(x, weight, bias, op)
 }
 
 #[cfg(test)]

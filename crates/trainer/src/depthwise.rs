@@ -9,9 +9,8 @@
 
 use crate::contiguous::{Kernel, run};
 use crate::conv::channel_sums;
-use candle_core::{
-    CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, WithDType, bail,
-};
+use crate::conv_op::{Convolution, convolve};
+use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor, WithDType, bail};
 
 /// Sizes of a depthwise convolution over an already padded `[n, c, h, w]` input with filters
 /// `[c, 1, k, k]`.
@@ -210,29 +209,21 @@ impl Kernel for WeightGrad {
     }
 }
 
-impl DepthwiseConv {
+impl Convolution for DepthwiseConv {
+    const NAME: &'static str = "depthwise-conv";
+
     fn forward(&self, args: &[(&CpuStorage, &Layout)]) -> Result<(CpuStorage, Shape)> {
         let g = Geometry::new(args[0].1.dims(), args[1].1.dims(), self.stride)?;
-        if let Some(&(_, bias)) = args.get(2)
-            && bias.dims() != [g.c]
-        {
-            bail!(
-                "depthwise conv: a bias {:?} for {} channels",
-                bias.dims(),
-                g.c
-            );
-        }
-        Ok((run("depthwise conv", args, &Forward(g))?, g.output_shape()))
+        Ok((run(Self::NAME, args, &Forward(g))?, g.output_shape()))
     }
 
-    /// The gradients of the input, the filters and (when `with_bias`) the bias.
     fn gradients(
         &self,
         x: &Tensor,
         weight: &Tensor,
         grad: &Tensor,
         with_bias: bool,
-    ) -> Result<(Tensor, Tensor, Option<Tensor>)> {
+    ) -> Result<(Option<Tensor>, Tensor, Option<Tensor>)> {
         let geometry = Geometry::new(x.dims(), weight.dims(), self.stride)?;
         let grad = grad.contiguous()?;
         let dx = grad.apply_op2_no_bwd(weight, &InputGrad { geometry })?;
@@ -241,64 +232,7 @@ impl DepthwiseConv {
             true => Some(channel_sums(&grad)?),
             false => None,
         };
-        Ok((dx, dw, db))
-    }
-}
-
-impl CustomOp2 for DepthwiseConv {
-    fn name(&self) -> &'static str {
-        "depthwise-conv"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.forward(&[(s1, l1), (s2, l2)])
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        weight: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw, _) = self.gradients(x, weight, grad, false)?;
-        Ok((Some(dx), Some(dw)))
-    }
-}
-
-impl CustomOp3 for DepthwiseConv {
-    fn name(&self) -> &'static str {
-        "depthwise-conv"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.forward(&[(s1, l1), (s2, l2), (s3, l3)])
-    }
-
-    fn bwd(
-        &self,
-        x: &Tensor,
-        weight: &Tensor,
-        _bias: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw, db) = self.gradients(x, weight, grad, true)?;
-        Ok((Some(dx), Some(dw), db))
+        Ok((Some(dx), dw, db))
     }
 }
 
@@ -357,15 +291,7 @@ pub(crate) fn depthwise_conv2d(
     bias: Option<&Tensor>,
     stride: usize,
 ) -> Result<Tensor> {
-    let (x, weight, op) = (
-        x.contiguous()?,
-        weight.contiguous()?,
-        DepthwiseConv { stride },
-    );
-    match bias {
-        Some(b) => x.apply_op3(&weight, &b.contiguous()?, op),
-        None => x.apply_op2(&weight, op),
-    }
+    convolve(x, weight, bias, DepthwiseConv { stride })
 }
 
 #[cfg(test)]

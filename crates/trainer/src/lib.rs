@@ -14,6 +14,7 @@ mod batch;
 mod compress;
 mod contiguous;
 mod conv;
+mod conv_op;
 mod depthwise;
 mod distill;
 mod error;
