@@ -44,19 +44,12 @@ impl Kernel for Conv {
     fn apply<T: WithDType>(&self, args: &[&[T]]) -> Result<Vec<T>> {
         let (x, weight, bias) = (args[0], args[1], args.get(2).copied());
         let Some(g) = self.geometry.get() else {
-            bail!("conv: geometry unset")
+            bail!("conv's kernel ran before its geometry was known")
         };
         let (rows, positions, out_image) = (g.rows(), g.positions(), g.co * g.positions());
         let filters = Matrix::row_major(weight, g.co, rows);
         let mut y = vec![T::zero(); g.n * out_image];
-        let mut columns = vec![
-            T::zero();
-            if g.is_pointwise() {
-                0
-            } else {
-                g.n * rows * positions
-            }
-        ];
+        let mut columns = vec![T::zero(); g.n * g.columns_built()];
         for b in 0..g.n {
             let image = &x[b * g.image()..][..g.image()];
             let cols = if g.is_pointwise() {
@@ -90,14 +83,7 @@ impl Kernel for InputGrad {
         let (rows, positions, out_image) = (g.rows(), g.positions(), g.co * g.positions());
         let filters = Matrix::row_major(weight, g.co, rows).transposed();
         let mut dx = vec![T::zero(); g.n * g.image()];
-        let mut cols = vec![
-            T::zero();
-            if g.is_pointwise() {
-                0
-            } else {
-                rows * positions
-            }
-        ];
+        let mut cols = vec![T::zero(); g.columns_built()];
         for b in 0..g.n {
             let grad = Matrix::row_major(&dy[b * out_image..][..out_image], g.co, positions);
             let image = &mut dx[b * g.image()..][..g.image()];

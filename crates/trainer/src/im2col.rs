@@ -64,6 +64,16 @@ impl Geometry {
         self.k == 1 && self.stride == 1
     }
 
+    /// Elements of one image's window matrix where it has to be built: none for a pointwise
+    /// convolution.
+    pub(crate) fn columns_built(&self) -> usize {
+        if self.is_pointwise() {
+            0
+        } else {
+            self.rows() * self.positions()
+        }
+    }
+
     pub(crate) fn input_shape(&self) -> Shape {
         Shape::from((self.n, self.c, self.h, self.w))
     }
