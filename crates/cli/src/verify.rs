@@ -4,8 +4,11 @@
 //! run under qemu-system-arm the same logits; an Uno-sized model must build for the
 //! ATmega328P, give the same logits under simavr and fit 2 KB of SRAM with its stack.
 
+mod avr;
+
 use crate::dataset::DatasetArgs;
 use anyhow::{Context, bail};
+use avr::{AVR_CODE_BYTES, AVR_MAIN, Avr, UNO_FLASH, UNO_SRAM};
 use clap::Args;
 use serde::Serialize;
 use sparse_core::Dataset;
@@ -18,14 +21,7 @@ const HOST_MAIN: &str = include_str!("verify/host_main.c");
 const CM_MAIN: &str = include_str!("verify/cm_main.c");
 const CM_STARTUP: &str = include_str!("verify/cm_startup.c");
 const CM_LINKER_SCRIPT: &str = include_str!("verify/cm.ld");
-const AVR_MAIN: &str = include_str!("verify/avr_main.c");
 
-/// The ATmega328P's flash and SRAM.
-const UNO_FLASH: u64 = 32 * 1024;
-const UNO_SRAM: u64 = 2 * 1024;
-/// Flash the AVR harness needs besides the weights and test images: the kernels, its UART
-/// printing, start-up and libgcc (4.1 KB measured with every kernel), with a margin.
-const AVR_CODE_BYTES: u64 = 4608;
 /// How far the compiled weights and arena may be from the cost model's figures.
 const TOLERANCE: f64 = 0.05;
 
@@ -77,21 +73,6 @@ struct CortexM4 {
     /// The whole emulated program (harness, newlib-nano, test images): text, data, bss.
     program: [u64; 3],
     /// Its run under qemu-system-arm.
-    run: Agreement,
-}
-
-/// The ATmega328P figures.
-#[derive(Debug, Serialize)]
-struct Avr {
-    /// `avr-size -C` Program: flash of the whole program (harness and test images included).
-    program_bytes: u64,
-    /// `avr-size -C` Data: static SRAM (the arena, the harness's UART stream).
-    data_bytes: u64,
-    /// The stack's measured peak.
-    stack_peak_bytes: u64,
-    /// Whether a blank (all-zero) image gave the evaluator's class and logits.
-    blank_identical: bool,
-    /// Its run under simavr.
     run: Agreement,
 }
 
@@ -314,72 +295,6 @@ fn cortex_m4(
     })
 }
 
-fn avr(model: &QuantModel, data: &Dataset, dir: &Path, images: usize) -> anyhow::Result<Avr> {
-    run_tool(
-        dir,
-        "avr-gcc",
-        &strict(&[
-            "-mmcu=atmega328p",
-            "-Os",
-            "-DF_CPU=16000000UL",
-            "-ffunction-sections",
-            "-fdata-sections",
-            "-Wl,--gc-sections",
-            "model.c",
-            "avr_main.c",
-            "-o",
-            "uno.elf",
-        ]),
-    )?;
-    let sizes = run_tool(dir, "avr-size", &["-C", "--mcu=atmega328p", "uno.elf"])?;
-    let sizes = String::from_utf8_lossy(&sizes.stdout);
-    let figure = |label: &str| {
-        sizes
-            .lines()
-            .find_map(|l| l.strip_prefix(label))
-            .and_then(|l| l.split_whitespace().next()?.parse::<u64>().ok())
-            .with_context(|| format!("avr-size printed no {label} line: {sizes}"))
-    };
-    let (program_bytes, data_bytes) = (figure("Program:")?, figure("Data:")?);
-    if program_bytes > UNO_FLASH {
-        bail!("the ATmega328P program needs {program_bytes} B of flash; the chip has {UNO_FLASH}");
-    }
-    let out = run_tool(
-        dir,
-        "timeout",
-        &[
-            "60",
-            "simavr",
-            "-m",
-            "atmega328p",
-            "-f",
-            "16000000",
-            "uno.elf",
-        ],
-    )?;
-    // simavr prints the UART on stderr, coloured, each newline shown as a trailing '.'.
-    let text: String = String::from_utf8_lossy(&out.stderr)
-        .replace("\x1b[32m", "")
-        .replace("\x1b[0m", "")
-        .lines()
-        .map(|l| format!("{}\n", l.trim_end_matches('.')))
-        .collect();
-    let stack_peak_bytes = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("S "))
-        .and_then(|v| v.parse().ok())
-        .with_context(|| format!("the ATmega328P program under simavr did not finish: {text}"))?;
-    let blank = vec![0u8; data.image(0).len()];
-    let blank_lines = parse_results(&text, "B");
-    Ok(Avr {
-        program_bytes,
-        data_bytes,
-        stack_peak_bytes,
-        blank_identical: blank_lines == [expected_line(model, &blank)],
-        run: agreement(model, data, &parse_results(&text, "R"), images),
-    })
-}
-
 /// Whether `found` is within [`TOLERANCE`] of `predicted`.
 fn close(found: u64, predicted: u64) -> bool {
     (found as f64 - predicted as f64).abs() <= TOLERANCE * predicted as f64
@@ -439,7 +354,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
                 "atmega328p",
                 &[("avr_main.c", AVR_MAIN), ("images.h", &images_h)],
             )?;
-            Some(avr(&model, &test, &dir, fit)?)
+            Some(avr::run_on_uno(&model, &test, &dir, fit)?)
         }
     };
 
@@ -476,6 +391,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             failures.push(format!(
                 "simavr: {} of {} images identical",
                 avr.run.identical, avr.run.images
+            ));
+        }
+        if !avr.cycles.counts_cpu_cycles() {
+            failures.push(format!(
+                "simavr: a 1 ms busy wait was timed at {} cycles, not 16000: the cycle count is wrong",
+                avr.cycles.one_ms_wait
             ));
         }
         if avr.data_bytes + avr.stack_peak_bytes > UNO_SRAM {
@@ -530,21 +451,28 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
         m.run.identical, m.run.images
     ))?;
     match (&r.avr, &r.avr_skipped) {
-        (Some(a), _) => print(&format!(
-            "ATmega328P: program {} B of {UNO_FLASH}, static RAM {} B + stack peak {} B = {} B of {UNO_SRAM}; \
-             simavr: blank image {}, {} of {} test images identical",
-            a.program_bytes,
-            a.data_bytes,
-            a.stack_peak_bytes,
-            a.data_bytes + a.stack_peak_bytes,
-            if a.blank_identical {
-                "identical"
-            } else {
-                "DIFFERENT"
-            },
-            a.run.identical,
-            a.run.images
-        )),
+        (Some(a), _) => {
+            print(&format!(
+                "ATmega328P: program {} B of {UNO_FLASH}, static RAM {} B + stack peak {} B = {} B of {UNO_SRAM}; \
+                 simavr: blank image {}, {} of {} test images identical",
+                a.program_bytes,
+                a.data_bytes,
+                a.stack_peak_bytes,
+                a.data_bytes + a.stack_peak_bytes,
+                if a.blank_identical {
+                    "identical"
+                } else {
+                    "DIFFERENT"
+                },
+                a.run.identical,
+                a.run.images
+            ))?;
+            let c = &a.cycles;
+            print(&format!(
+                "ATmega328P inference: {} cycles (min {}, max {}, {} timed), {:.1} ms at 16 MHz",
+                c.mean, c.min, c.max, c.inferences, c.latency_ms
+            ))
+        }
         (None, Some(why)) => print(&format!("ATmega328P: skipped, {why}")),
         (None, None) => Ok(()),
     }
