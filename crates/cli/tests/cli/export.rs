@@ -109,9 +109,13 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_and_avr()
     // gave a 1 ms busy wait its 16,000 cycles, and the kernels do the same work for any image.
     let cycles = &avr["cycles"];
     assert_eq!(cycles["inferences"], 6, "{report}");
-    assert_eq!(cycles["one_ms_wait"].as_u64().unwrap().abs_diff(16_000) / 160, 0);
+    let wait = cycles["one_ms_wait"].as_u64().unwrap();
+    assert!(wait.abs_diff(16_000) <= 160, "{report}");
     let [min, mean, max] = ["min", "mean", "max"].map(|k| cycles[k].as_u64().unwrap());
-    assert!(min <= mean && mean <= max && max <= min + min / 20, "{report}");
+    assert!(
+        min <= mean && mean <= max && max <= min + min / 20,
+        "{report}"
+    );
     assert!(min > 10_000, "{report}");
     let latency = cycles["latency_ms"].as_f64().unwrap();
     assert!((latency - mean as f64 / 16_000.0).abs() < 1e-9);
