@@ -41,8 +41,11 @@ pub(super) struct Avr {
 pub(super) struct Cycles {
     /// Inferences timed.
     pub(super) inferences: usize,
+    /// The fastest inference.
     pub(super) min: u64,
+    /// The mean over the inferences timed.
     pub(super) mean: u64,
+    /// The slowest inference.
     pub(super) max: u64,
     /// The mean at the Uno's 16 MHz, in milliseconds.
     pub(super) latency_ms: f64,
@@ -52,7 +55,8 @@ pub(super) struct Cycles {
 }
 
 impl Cycles {
-    /// The figures of the harness's `T cycles` lines in `text`, or `None` without any.
+    /// The figures of the harness's `T cycles` lines (one per inference) and its `K cycles`
+    /// line (the 1 ms wait) in `text`, or `None` when either is missing.
     fn parse(text: &str) -> Option<Self> {
         let all: Vec<u64> = text
             .lines()
