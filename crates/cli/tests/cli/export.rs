@@ -1,7 +1,7 @@
 //! A searched model taken to a chip: `export` and `verify` on the host, a Cortex-M4 under qemu and
 //! an ATmega328P under simavr.
 
-use crate::sparse_explorer;
+use crate::{json_summary, sparse_explorer};
 
 /// Needs Debian's gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, gcc-avr,
 /// avr-libc and simavr, which `cargo xtask test` installs.
@@ -78,14 +78,7 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_and_avr()
         best["working_memory_bytes"]
     )));
 
-    let out = sparse_explorer(&["verify", export.to_str().unwrap(), "--json"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let report = json_summary(&["verify", export.to_str().unwrap(), "--json"]);
     assert_eq!(report["failures"], serde_json::json!([]), "{report}");
     assert_eq!(report["host"]["images"], 1000);
     assert_eq!(report["host"]["identical"], 1000);

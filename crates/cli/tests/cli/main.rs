@@ -23,6 +23,19 @@ fn sparse_explorer(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs the binary with `args` (which end in `--json`), which must succeed, and returns the JSON
+/// object its last line of output holds.
+fn json_summary(args: &[&str]) -> serde_json::Value {
+    let out = sparse_explorer(args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().expect("a last line")).expect("a JSON line")
+}
+
 /// Runs the binary with `args`, which it must refuse with a message holding `expected` (and no
 /// panic).
 fn refused(args: &[&str], expected: &str) {

@@ -1,7 +1,7 @@
 //! `train` as a user runs it: MNIST, a given architecture pruned, a CSV with a held-out test split,
 //! a folder of IDX files.
 
-use crate::{bars_csv, sparse_explorer, temp_file};
+use crate::{bars_csv, json_summary, sparse_explorer, temp_file};
 
 #[test]
 fn short_training_run_prints_accuracy_and_a_json_summary() {
@@ -34,7 +34,7 @@ fn short_training_run_prints_accuracy_and_a_json_summary() {
 fn train_prunes_a_given_architecture_and_prices_what_it_trained() {
     let arch = include_str!("../../../../docs/examples/small.json");
     let path = temp_file("small.json", arch);
-    let out = sparse_explorer(&[
+    let summary = json_summary(&[
         "train",
         "--arch",
         path.to_str().unwrap(),
@@ -46,13 +46,6 @@ fn train_prunes_a_given_architecture_and_prices_what_it_trained() {
         "4000",
         "--json",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["parameters"], 3226);
     let size = summary["model_size_bytes"].as_u64().unwrap();
     // 60% of the 3,168 weights go; the 58 biases stay.
@@ -81,7 +74,7 @@ fn train_reads_a_csv_dataset_and_holds_out_a_test_split() {
         r#"{"input":[1,8,8],"classes":2,"layers":[{"conv":{"filters":4,"kernel":3}},
             {"maxpool":{"size":2,"stride":2}},{"dense":{"units":2}}]}"#,
     );
-    let out = sparse_explorer(&[
+    let summary = json_summary(&[
         "train",
         "--dataset",
         data.to_str().unwrap(),
@@ -91,13 +84,6 @@ fn train_reads_a_csv_dataset_and_holds_out_a_test_split() {
         "15",
         "--json",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["train_images"], 360);
     assert_eq!(summary["test_images"], 60);
     assert!(
@@ -121,7 +107,7 @@ fn train_reads_a_folder_of_idx_files() {
     let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/data/mnist");
     let saved =
         std::env::temp_dir().join(format!("sparse-explorer-model-{}.json", std::process::id()));
-    let out = sparse_explorer(&[
+    let summary = json_summary(&[
         "train",
         "--dataset",
         folder,
@@ -131,13 +117,6 @@ fn train_reads_a_folder_of_idx_files() {
         saved.to_str().unwrap(),
         "--json",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["test_images"], 10_000);
     assert!(
         summary["test_split"]
