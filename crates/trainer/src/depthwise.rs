@@ -3,9 +3,10 @@
 //! once forward and twice backward, and the search's depthwise-separable networks spent most
 //! of their training step there (0.38× PyTorch on the workload benchmark's depthwise network).
 //!
-//! [`DepthwiseConv`] is a custom op whose gradient is two more: [`InputGrad`] (each output's
-//! gradient spread back over its window) and [`WeightGrad`] (each filter tap's correlation of
-//! input and output gradient).
+//! [`DepthwiseConv`] is a custom op (through `conv_op.rs`, with or without a per-channel bias)
+//! whose gradient is two more: [`InputGrad`] (each output's gradient spread back over its
+//! window) and [`WeightGrad`] (each filter tap's correlation of input and output gradient),
+//! and for the bias `channel_sums`.
 
 use crate::contiguous::{Kernel, run};
 use crate::conv::channel_sums;
