@@ -10,6 +10,16 @@
 #error "this model's tensors are too large for this target's unsigned int"
 #endif
 
+/* A build may define MODEL_LAYER_HOOK as the name of a function `void f(unsigned layer)`,
+ * which model_logits then calls after each layer but the last (layer counts from 1): a
+ * harness uses it to time the layers. Without it the calls are not there. */
+#ifdef MODEL_LAYER_HOOK
+void MODEL_LAYER_HOOK(unsigned layer);
+#define MODEL_LAYER_DONE(layer) MODEL_LAYER_HOOK(layer)
+#else
+#define MODEL_LAYER_DONE(layer) ((void)0)
+#endif
+
 /* Weights live in flash. On AVR, const data would be copied to SRAM at start-up, so it is
  * put in program memory and read with pgm_read_*; elsewhere a const array is in flash. */
 #if defined(__AVR__)

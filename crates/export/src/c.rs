@@ -232,6 +232,9 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
             }
             _ => unreachable!("QuantModel::check matched every layer's kind"),
         }
+        if n < arch.layers.len() {
+            let _ = writeln!(calls, "    MODEL_LAYER_DONE({n});");
+        }
         input = output;
     }
 
@@ -246,6 +249,8 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
          #define MODEL_INPUT_WIDTH {w}UL\n#define MODEL_INPUT_SIZE {}UL\n\
          /* Number of classes: model_predict returns 0 .. MODEL_CLASSES - 1. */\n\
          #define MODEL_CLASSES {}UL\n\
+         /* Layers, the last being the dense classifier. */\n\
+         #define MODEL_LAYERS {}UL\n\
          /* SRAM of the one static activation arena (the cost model's working memory). */\n\
          #define MODEL_ARENA_BYTES {arena_bytes}UL\n\
          /* Flash of the weights and per-channel constants (code not included). */\n\
@@ -260,6 +265,7 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
          #ifdef __cplusplus\n}}\n#endif\n\n#endif\n",
         c * h * w,
         arch.classes,
+        arch.layers.len(),
     );
 
     let largest_tensor = model
