@@ -1,5 +1,6 @@
-//! `sparse-explorer cost FILE`: prices an architecture description for a microcontroller and
-//! prints one JSON object; `sparse-explorer boards` lists the board presets.
+//! `sparse-explorer cost FILE`: prices an architecture description for a microcontroller (its
+//! memories and, on a board with a latency model, its estimated latency) and prints one JSON
+//! object; `sparse-explorer boards` lists the board presets.
 
 use crate::budget::BudgetArgs;
 use anyhow::{Context, bail};
@@ -8,6 +9,7 @@ use serde_json::json;
 use sparse_core::Architecture;
 use sparse_core::boards::Board;
 use sparse_core::cost::cost;
+use sparse_core::latency::estimate;
 use std::path::PathBuf;
 
 /// Options of `sparse-explorer cost`.
@@ -58,8 +60,12 @@ pub fn run(args: CostArgs) -> anyhow::Result<()> {
     let report = cost(&architecture).with_context(|| format!("{name}"))?;
     let mut out = serde_json::to_value(&report)?;
     if let Some(board) = board(&args)? {
-        let budget = args.budget.budget_of(&board);
+        let budget = args.budget.budget_of(&board)?;
         let violations = report.violations(&budget);
+        out["latency_ms"] = json!(board.latency_ms(&report.workload));
+        if let Some(core) = board.core {
+            out["latency"] = serde_json::to_value(estimate(&architecture, core)?)?;
+        }
         out["board"] = serde_json::to_value(&board)?;
         out["budget"] = serde_json::to_value(budget)?;
         out["fits"] = json!(violations.is_empty());

@@ -32,19 +32,21 @@ enum Command {
     /// Train one network and print its test accuracy.
     Train(train::TrainArgs),
     /// Price an architecture for a microcontroller: model size, working memory, MACs, flash
-    /// and SRAM, and whether it fits a board.
+    /// and SRAM, the estimated latency on a board, and whether it fits.
     Cost(cost::CostArgs),
     /// List the board presets with their memories and reservations.
     Boards,
-    /// Search architectures and pruning settings within a board's budget.
-    Search(search::SearchArgs),
+    /// Search architectures and pruning settings within a board's budget (and, optionally, a
+    /// latency bound). Boxed: its options are several times the others'.
+    Search(Box<search::SearchArgs>),
     /// Find the largest unpruned architecture of the search space (28×28 digits) that fits a
     /// board.
     Largest(largest::LargestArgs),
     /// Write a trained candidate's int8 model as C99 for a microcontroller (model.h, model.c).
     Export(export::ExportArgs),
-    /// Compile an exported model for the host, a Cortex-M4 and an ATmega328P, run it (natively,
-    /// in qemu-system-arm and in simavr) and check its predictions and memory.
+    /// Compile an exported model for the host, a Cortex-M4, a Cortex-M0 and an ATmega328P, run
+    /// it (natively, in qemu-system-arm and in simavr), check its predictions and memory, and
+    /// time it against the latency model.
     Verify(verify::VerifyArgs),
 }
 
@@ -54,7 +56,7 @@ fn main() -> ExitCode {
         Command::Cost(args) => cost::run(args),
         Command::Boards => cost::list_boards(),
         Command::Largest(args) => largest::run(args),
-        Command::Search(args) => search::run(args),
+        Command::Search(args) => search::run(*args),
         Command::Export(args) => export::run(args),
         Command::Verify(args) => verify::run(args),
     };

@@ -205,8 +205,16 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         FlashMeasure::Export => "flash",
         FlashMeasure::ModelSize => "model size",
     };
+    let latency = budget.latency.map_or(String::new(), |bound| {
+        format!(
+            ", at most {} ms per image on {} at {} MHz (estimated)",
+            bound.max_us as f64 / 1000.0,
+            bound.core.name(),
+            bound.clock_hz as f64 / 1e6
+        )
+    });
     eprintln!(
-        "searching {} images ({} for validation, test: {}), budget {} B {flash}, {} B SRAM",
+        "searching {} images ({} for validation, test: {}), budget {} B {flash}, {} B SRAM{latency}",
         train.len(),
         validation.len(),
         test_source,

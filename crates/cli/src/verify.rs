@@ -1,26 +1,35 @@
 //! `sparse-explorer verify`: proves an exported model right with real compilers. The host
 //! build must give the Rust int8 evaluator's logits exactly on test images; the Cortex-M4
 //! build's weights and arena must match the cost model's flash and SRAM within 5%, and its
-//! run under qemu-system-arm the same logits; an Uno-sized model must build for the
-//! ATmega328P, give the same logits under simavr and fit 2 KB of SRAM with its stack.
+//! run under qemu-system-arm the same logits; a model that fits the micro:bit must give them
+//! on its Cortex-M0 under qemu, and an Uno-sized model on the ATmega328P under simavr, within
+//! 2 KB of SRAM with its stack. Every emulated run also times each layer, beside the latency
+//! model's estimate.
 
 mod avr;
+mod cortex_m;
+mod timing;
 
 use crate::dataset::DatasetArgs;
 use anyhow::{Context, bail};
 use avr::{AVR_CODE_BYTES, AVR_MAIN, Avr, UNO_FLASH, UNO_SRAM};
 use clap::Args;
+use cortex_m::{CM_MAIN, CM_STARTUP, CORTEX_M0, CORTEX_M4, CortexM, Machine};
 use serde::Serialize;
 use sparse_core::Dataset;
+use sparse_core::boards::Board;
+use sparse_core::cost::CostReport;
+use sparse_core::latency::Work;
 use sparse_core::quant::{QuantModel, argmax};
 use sparse_export::c::STRICT_C99;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use timing::Timing;
 
 const HOST_MAIN: &str = include_str!("verify/host_main.c");
-const CM_MAIN: &str = include_str!("verify/cm_main.c");
-const CM_STARTUP: &str = include_str!("verify/cm_startup.c");
-const CM_LINKER_SCRIPT: &str = include_str!("verify/cm.ld");
+/// The flag that makes model.c call the emulated harnesses' `verify_layer_done` after each
+/// layer, to time it.
+const LAYER_HOOK: &str = "-DMODEL_LAYER_HOOK=verify_layer_done";
 
 /// How far the compiled weights and arena may be from the cost model's figures.
 const TOLERANCE: f64 = 0.05;
@@ -61,31 +70,24 @@ impl Agreement {
     }
 }
 
-/// The Cortex-M4 figures.
-#[derive(Debug, Serialize)]
-struct CortexM4 {
-    /// `.rodata` of model.o: the weights and per-channel constants.
-    weight_bytes: u64,
-    /// `.bss` of model.o: the arena.
-    arena_bytes: u64,
-    /// `.text` of model.o: the kernels and the layer calls (not in the cost model).
-    code_bytes: u64,
-    /// The whole emulated program (harness, newlib-nano, test images): text, data, bss.
-    program: [u64; 3],
-    /// Its run under qemu-system-arm.
-    run: Agreement,
-}
-
 /// Everything `verify` found.
 #[derive(Debug, Serialize)]
 struct Report {
     cost_flash_bytes: u64,
     cost_sram_bytes: u64,
     host: Agreement,
-    cortex_m4: CortexM4,
+    cortex_m4: CortexM,
+    /// `None` when the model does not fit the micro:bit (see `cortex_m0_skipped`).
+    cortex_m0: Option<CortexM>,
+    cortex_m0_skipped: Option<String>,
     /// `None` when the model is not meant for an Uno (see `avr_skipped`).
     avr: Option<Avr>,
     avr_skipped: Option<String>,
+    /// What each layer's kernels do, which the latency model prices, and whether the
+    /// compiler specialises its code (the fit of `bench/latency/run.sh` reads them beside the
+    /// measured layers).
+    work: Vec<Work>,
+    specialised: Vec<bool>,
     failures: Vec<String>,
 }
 
@@ -191,18 +193,6 @@ fn build_dir(
     Ok(dir)
 }
 
-/// Section sizes of an object file by prefix, from `size -A`.
-fn section_bytes(size_output: &str, prefix: &str) -> u64 {
-    size_output
-        .lines()
-        .filter_map(|l| {
-            let mut parts = l.split_whitespace();
-            let (name, bytes) = (parts.next()?, parts.next()?.parse::<u64>().ok()?);
-            (name == prefix || name.starts_with(&format!("{prefix}."))).then_some(bytes)
-        })
-        .sum()
-}
-
 fn host(
     model: &QuantModel,
     data: &Dataset,
@@ -225,74 +215,64 @@ fn host(
     ))
 }
 
-fn cortex_m4(
+/// Why `model` does not fit `board`, if it does not (`None` when it does).
+fn misfit(cost: &CostReport, board: &Board) -> Option<String> {
+    let budget = board.budget();
+    (cost.flash_bytes > budget.flash_bytes || cost.sram_bytes > budget.sram_bytes).then(|| {
+        format!(
+            "it does not fit the {}: it needs {} B of flash and {} B of SRAM for weights \
+             and activations, and the board leaves {} B and {} B",
+            board.name, cost.flash_bytes, cost.sram_bytes, budget.flash_bytes, budget.sram_bytes
+        )
+    })
+}
+
+/// Builds and runs `machine`'s program in the build folder `name`.
+fn cortex_m(
+    machine: &Machine,
     model: &QuantModel,
-    data: &Dataset,
-    dir: &Path,
+    test: &Dataset,
+    export: &Path,
     images: usize,
-) -> anyhow::Result<CortexM4> {
-    let cpu = strict(&[
-        "-Os",
-        "-mcpu=cortex-m4",
-        "-mthumb",
-        "-ffunction-sections",
-        "-fdata-sections",
-    ]);
-    let mut object = cpu.clone();
-    object.extend(["-c", "model.c", "-o", "model.o"]);
-    run_tool(dir, "arm-none-eabi-gcc", &object)?;
-    let sizes = run_tool(dir, "arm-none-eabi-size", &["-A", "model.o"])?;
-    let sizes = String::from_utf8_lossy(&sizes.stdout);
-    let mut link = cpu;
-    link.extend([
-        "--specs=nano.specs",
-        "--specs=rdimon.specs",
-        "-nostartfiles",
-        "-T",
-        "cm.ld",
-        "-Wl,--gc-sections",
-        "model.c",
-        "cm_main.c",
-        "cm_startup.c",
-        "-o",
-        "prog.elf",
-    ]);
-    run_tool(dir, "arm-none-eabi-gcc", &link)?;
-    let program = run_tool(dir, "arm-none-eabi-size", &["prog.elf"])?;
-    let program: Vec<u64> = String::from_utf8_lossy(&program.stdout)
-        .lines()
-        .nth(1)
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    let out = run_tool(
-        dir,
-        "timeout",
+) -> anyhow::Result<CortexM> {
+    let dir = build_dir(
+        &export.join("verify"),
+        export,
+        &machine.name.to_lowercase(),
         &[
-            "60",
-            "qemu-system-arm",
-            "-M",
-            "mps2-an386",
-            "-nographic",
-            "-semihosting-config",
-            "enable=on,target=native",
-            "-kernel",
-            "prog.elf",
+            ("cm_main.c", CM_MAIN),
+            ("cm_startup.c", CM_STARTUP),
+            ("images.h", &images_header(test, images)),
         ],
     )?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !text.contains("DONE") {
-        bail!("the Cortex-M4 program under qemu did not finish: {text}");
+    cortex_m::run_on(machine, model, test, &dir, images)
+}
+
+/// The failures of one emulated run: images or the blank image not identical, or a timer
+/// that did not count what it should.
+fn emulated_failures(
+    core: &str,
+    blank_identical: bool,
+    run: &Agreement,
+    timing: &Timing,
+) -> Vec<String> {
+    let mut failures = vec![];
+    if !blank_identical {
+        failures.push(format!("{core}: the blank image's logits differ"));
     }
-    Ok(CortexM4 {
-        weight_bytes: section_bytes(&sizes, ".rodata"),
-        arena_bytes: section_bytes(&sizes, ".bss"),
-        code_bytes: section_bytes(&sizes, ".text"),
-        program: program.try_into().unwrap_or([0; 3]),
-        run: agreement(model, data, &parse_results(&text, "R"), images),
-    })
+    if !run.passed() {
+        failures.push(format!(
+            "{core}: {} of {} images identical",
+            run.identical, run.images
+        ));
+    }
+    if !timing.calibrated() {
+        failures.push(format!(
+            "{core}: a calibration of {} {} was timed at {}: the timing is wrong",
+            timing.calibration_expected, timing.unit, timing.calibration
+        ));
+    }
+    failures
 }
 
 /// Whether `found` is within [`TOLERANCE`] of `predicted`.
@@ -318,28 +298,17 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let emulated = args.emulated_images.clamp(1, images);
     let cost = sparse_core::cost::cost(&model.architecture)?;
     let root = args.dir.join("verify");
-    let images_h = images_header(&test, emulated);
 
     let dir = build_dir(&root, &args.dir, "host", &[("host_main.c", HOST_MAIN)])?;
     let host = host(&model, &test, &dir, images)?;
-    let dir = build_dir(
-        &root,
-        &args.dir,
-        "cortex-m4",
-        &[
-            ("cm_main.c", CM_MAIN),
-            ("cm_startup.c", CM_STARTUP),
-            ("cm.ld", CM_LINKER_SCRIPT),
-            ("images.h", &images_h),
-        ],
-    )?;
-    let cortex_m4 = cortex_m4(&model, &test, &dir, emulated)?;
-    let avr_skipped = (cost.flash_bytes > UNO_FLASH || cost.sram_bytes > UNO_SRAM).then(|| {
-        format!(
-            "not an Uno model: it needs {} B of flash and {} B of SRAM for weights and activations",
-            cost.flash_bytes, cost.sram_bytes
-        )
-    });
+    let cortex_m4 = cortex_m(&CORTEX_M4, &model, &test, &args.dir, emulated)?;
+    let microbit = Board::preset("microbit-v1").expect("a preset");
+    let cortex_m0_skipped = misfit(&cost, &microbit);
+    let cortex_m0 = match cortex_m0_skipped {
+        Some(_) => None,
+        None => Some(cortex_m(&CORTEX_M0, &model, &test, &args.dir, emulated)?),
+    };
+    let avr_skipped = misfit(&cost, &Board::preset("arduino-uno").expect("a preset"));
     let avr = match avr_skipped {
         Some(_) => None,
         None => {
@@ -377,28 +346,26 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             cortex_m4.arena_bytes, cost.sram_bytes
         ));
     }
-    if !cortex_m4.run.passed() {
-        failures.push(format!(
-            "qemu: {} of {} images identical",
-            cortex_m4.run.identical, cortex_m4.run.images
-        ));
+    for (machine, m) in [
+        (&CORTEX_M4, Some(&cortex_m4)),
+        (&CORTEX_M0, cortex_m0.as_ref()),
+    ] {
+        if let Some(m) = m {
+            failures.extend(emulated_failures(
+                machine.name,
+                m.blank_identical,
+                &m.run,
+                &m.timing,
+            ));
+        }
     }
     if let Some(avr) = &avr {
-        if !avr.blank_identical {
-            failures.push("simavr: the blank image's logits differ".into());
-        }
-        if avr.run.identical != avr.run.images {
-            failures.push(format!(
-                "simavr: {} of {} images identical",
-                avr.run.identical, avr.run.images
-            ));
-        }
-        if !avr.cycles.counts_cpu_cycles() {
-            failures.push(format!(
-                "simavr: a 1 ms busy wait was timed at {} cycles, not 16000: the cycle count is wrong",
-                avr.cycles.one_ms_wait
-            ));
-        }
+        failures.extend(emulated_failures(
+            "ATmega328P",
+            avr.blank_identical,
+            &avr.run,
+            &avr.timing,
+        ));
         if avr.data_bytes + avr.stack_peak_bytes > UNO_SRAM {
             failures.push(format!(
                 "ATmega328P static RAM {} B + stack peak {} B exceed {UNO_SRAM} B",
@@ -411,8 +378,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         cost_sram_bytes: cost.sram_bytes,
         host,
         cortex_m4,
+        cortex_m0,
+        cortex_m0_skipped,
         avr,
         avr_skipped,
+        work: cost.layers.iter().map(|l| l.work).collect(),
+        specialised: cost.layers.iter().map(|l| l.specialised).collect(),
         failures,
     };
     print_report(&report)?;
@@ -423,6 +394,23 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         bail!("verification failed: {}", report.failures.join("; "));
     }
     Ok(())
+}
+
+/// The lines of one emulated run: its images, then its timing.
+fn emulated_lines(emulator: &str, core: &str, m: &CortexM) -> [String; 2] {
+    [
+        format!(
+            "{emulator}: blank image {}, {} of {} test images identical",
+            if m.blank_identical {
+                "identical"
+            } else {
+                "DIFFERENT"
+            },
+            m.run.identical,
+            m.run.images
+        ),
+        m.timing.describe(core),
+    ]
 }
 
 fn print_report(r: &Report) -> anyhow::Result<()> {
@@ -446,10 +434,18 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
         m.program[1],
         m.program[2]
     ))?;
-    print(&format!(
-        "qemu-system-arm mps2-an386: {} of {} images identical",
-        m.run.identical, m.run.images
-    ))?;
+    for line in emulated_lines("qemu-system-arm mps2-an386", "Cortex-M4", m) {
+        print(&line)?;
+    }
+    match (&r.cortex_m0, &r.cortex_m0_skipped) {
+        (Some(m), _) => {
+            for line in emulated_lines("qemu-system-arm microbit", "Cortex-M0", m) {
+                print(&line)?;
+            }
+        }
+        (None, Some(why)) => print(&format!("Cortex-M0: skipped, {why}"))?,
+        (None, None) => {}
+    }
     match (&r.avr, &r.avr_skipped) {
         (Some(a), _) => {
             print(&format!(
@@ -467,11 +463,7 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
                 a.run.identical,
                 a.run.images
             ))?;
-            let c = &a.cycles;
-            print(&format!(
-                "ATmega328P inference: {} cycles (min {}, max {}, {} timed), {:.1} ms at 16 MHz",
-                c.mean, c.min, c.max, c.inferences, c.latency_ms
-            ))
+            print(&a.timing.describe("ATmega328P"))
         }
         (None, Some(why)) => print(&format!("ATmega328P: skipped, {why}")),
         (None, None) => Ok(()),

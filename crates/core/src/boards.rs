@@ -2,6 +2,7 @@
 //! each the firmware around the model typically keeps for itself (configurable).
 
 use crate::cost::Budget;
+use crate::latency::CoreFamily;
 use serde::{Deserialize, Serialize};
 
 /// A board's memories and the share its firmware reserves.
@@ -23,6 +24,13 @@ pub struct Board {
     pub reserved_sram_bytes: u64,
     /// Where the reservation comes from.
     pub note: String,
+    /// The core family its processor belongs to, which the latency model prices (`None`
+    /// where there is no model: a custom budget, the ESP32's Xtensa).
+    #[serde(default)]
+    pub core: Option<CoreFamily>,
+    /// Its processor's clock in Hz (0 when unknown).
+    #[serde(default)]
+    pub clock_hz: u64,
 }
 
 const KIB: u64 = 1024;
@@ -48,12 +56,28 @@ impl Board {
             reserved_flash_bytes: 0,
             reserved_sram_bytes: 0,
             note: "Exactly the memory given; nothing reserved.".into(),
+            core: None,
+            clock_hz: 0,
         }
+    }
+
+    /// The estimated milliseconds of one inference of a model with workload `load` on this
+    /// board, or `None` when the latency model has no figure for its core.
+    pub fn latency_ms(&self, load: &crate::latency::Workload) -> Option<f64> {
+        let core = self.core.filter(|_| self.clock_hz > 0)?;
+        Some(core.price_load(load) * 1000.0 / self.clock_hz as f64)
     }
 
     /// Every preset, smallest first.
     pub fn presets() -> Vec<Board> {
-        let board = |id: &str, name: &str, mcu: &str, flash, sram, rf, rs, note: &str| Board {
+        let board = |id: &str,
+                     name: &str,
+                     (mcu, core, mhz): (&str, _, u64),
+                     flash,
+                     sram,
+                     rf,
+                     rs,
+                     note: &str| Board {
             id: id.into(),
             name: name.into(),
             mcu: mcu.into(),
@@ -62,12 +86,15 @@ impl Board {
             reserved_flash_bytes: rf,
             reserved_sram_bytes: rs,
             note: note.into(),
+            core,
+            clock_hz: mhz * 1_000_000,
         };
+        use CoreFamily::{Avr, CortexM0, CortexM4};
         vec![
             board(
                 "arduino-uno",
                 "Arduino Uno",
-                "ATmega328P",
+                ("ATmega328P", Some(Avr), 16),
                 32 * KIB,
                 2 * KIB,
                 5 * KIB,
@@ -80,7 +107,7 @@ impl Board {
             board(
                 "microbit-v1",
                 "BBC micro:bit v1",
-                "nRF51822",
+                ("nRF51822", Some(CortexM0), 16),
                 256 * KIB,
                 16 * KIB,
                 96 * KIB,
@@ -90,7 +117,7 @@ impl Board {
             board(
                 "nano33-ble",
                 "Arduino Nano 33 BLE Sense",
-                "nRF52840",
+                ("nRF52840", Some(CortexM4), 64),
                 MIB,
                 256 * KIB,
                 192 * KIB,
@@ -100,33 +127,36 @@ impl Board {
             board(
                 "stm32f746",
                 "STM32F746 Discovery",
-                "STM32F746NG",
+                ("STM32F746NG", Some(CortexM4), 216),
                 MIB,
                 320 * KIB,
                 32 * KIB,
                 16 * KIB,
-                "HAL, start-up code and stack.",
+                "HAL, start-up code and stack. Latency is priced as a Cortex-M4's: the M7 issues two \
+                 instructions a cycle, so the estimate is an upper bound.",
             ),
             board(
                 "rpi-pico",
                 "Raspberry Pi Pico",
-                "RP2040",
+                ("RP2040", Some(CortexM0), 125),
                 2 * MIB,
                 264 * KIB,
                 64 * KIB,
                 16 * KIB,
-                "Second-stage boot loader (256 B), the Pico SDK runtime and stack.",
+                "Second-stage boot loader (256 B), the Pico SDK runtime and stack. Latency is priced \
+                 as a Cortex-M0's (the M0+ runs the same instructions) at the SDK's 125 MHz.",
             ),
             board(
                 "esp32",
                 "ESP32 DevKitC",
-                "ESP32",
+                ("ESP32", None, 240),
                 4 * MIB,
                 520 * KIB,
                 3 * MIB + 256 * KIB,
                 200 * KIB,
                 "Only the 1 MB factory app partition holds the program, of which ESP-IDF takes \
-                 about 256 KB; ESP-IDF and IRAM keep about 200 KB of SRAM.",
+                 about 256 KB; ESP-IDF and IRAM keep about 200 KB of SRAM. Its Xtensa core has \
+                 no latency model.",
             ),
         ]
     }

@@ -5,6 +5,7 @@
 //! The formulas are stated in `docs/cost-model.md`; the tests check hand-computed cases.
 
 use crate::architecture::{Layer, Shape};
+use crate::latency::{LatencyBound, Work, Workload, layer_work, specialised};
 use crate::{Architecture, Result};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,13 @@ pub struct LayerCost {
     /// Flash for the int8 export: weights (dense, or non-zeros plus a bitmap where smaller)
     /// and [`CHANNEL_BYTES`] per output channel.
     pub flash_bytes: u64,
+    /// What the C kernels do for one image, which the latency model prices.
+    #[serde(default)]
+    pub work: Work,
+    /// Whether the compiler specialises this layer's code (the only caller of a kernel),
+    /// which the latency model prices apart.
+    #[serde(default)]
+    pub specialised: bool,
 }
 
 /// What a whole network costs.
@@ -55,11 +63,14 @@ pub struct CostReport {
     /// SRAM the int8 C export's activation arena takes: exactly WM, since inputs and outputs
     /// alternate between the two ends of one arena and no scratch buffer is used.
     pub sram_bytes: u64,
+    /// What the C kernels do for one image, all layers together (see [`crate::latency`]).
+    #[serde(default)]
+    pub workload: Workload,
     /// Per layer, in order.
     pub layers: Vec<LayerCost>,
 }
 
-/// Which memory a budget violation concerns.
+/// Which resource a budget violation concerns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Resource {
@@ -67,6 +78,8 @@ pub enum Resource {
     Flash,
     /// Data memory, holding the activations.
     Sram,
+    /// Time for one inference, estimated by the latency model.
+    Latency,
 }
 
 /// What the flash budget is compared with.
@@ -110,6 +123,9 @@ pub struct Budget {
     /// What `flash_bytes` bounds.
     #[serde(default)]
     pub flash_measure: FlashMeasure,
+    /// An optional bound on the estimated latency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<LatencyBound>,
 }
 
 impl Budget {
@@ -119,6 +135,15 @@ impl Budget {
             flash_bytes,
             sram_bytes,
             flash_measure: FlashMeasure::Export,
+            latency: None,
+        }
+    }
+
+    /// This budget with a bound on the estimated latency.
+    pub fn with_latency(self, bound: LatencyBound) -> Self {
+        Self {
+            latency: Some(bound),
+            ..self
         }
     }
 
@@ -134,11 +159,11 @@ impl Budget {
 /// One budget broken, and by how much.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
-    /// The memory concerned.
+    /// The resource concerned.
     pub resource: Resource,
-    /// Bytes the model needs.
+    /// Bytes the model needs (microseconds for latency).
     pub needed: u64,
-    /// Bytes available.
+    /// Bytes available (microseconds for latency).
     pub available: u64,
     /// `needed - available`.
     pub over_by: u64,
@@ -146,17 +171,26 @@ pub struct Violation {
 
 impl CostReport {
     /// The budgets this model breaks (flash, or model size, as the budget says, against
-    /// `flash_bytes`; SRAM against `sram_bytes`); empty when it fits.
+    /// `flash_bytes`; SRAM against `sram_bytes`; the estimated latency against its bound,
+    /// if any, in microseconds); empty when it fits.
     pub fn violations(&self, budget: &Budget) -> Vec<Violation> {
         let flash = match budget.flash_measure {
             FlashMeasure::Export => self.flash_bytes,
             FlashMeasure::ModelSize => self.model_size_bytes,
         };
+        let latency = budget.latency.map(|bound| {
+            (
+                Resource::Latency,
+                bound.microseconds(&self.workload),
+                bound.max_us,
+            )
+        });
         [
             (Resource::Flash, flash, budget.flash_bytes),
             (Resource::Sram, self.sram_bytes, budget.sram_bytes),
         ]
         .into_iter()
+        .chain(latency)
         .filter(|&(_, needed, available)| needed > available)
         .map(|(resource, needed, available)| Violation {
             resource,
@@ -175,7 +209,7 @@ fn nonzero(weights: u64, density: f64) -> u64 {
 
 /// Flash for one int8 weight tensor: every weight, or the non-zeros and a one-bit-per-weight
 /// mask, whichever is smaller.
-fn weight_flash(weights: u64, nonzero: u64) -> u64 {
+pub(crate) fn weight_flash(weights: u64, nonzero: u64) -> u64 {
     weights.min(nonzero + weights.div_ceil(8))
 }
 
@@ -237,8 +271,13 @@ pub fn cost(architecture: &Architecture) -> Result<CostReport> {
             working_memory_bytes: working_memory,
             macs,
             flash_bytes: flash,
+            work: layer_work(layer, input, output),
+            specialised: false,
         });
         input = output;
+    }
+    for (layer, specialised) in layers.iter_mut().zip(specialised(&architecture.layers)) {
+        layer.specialised = specialised;
     }
     let sum = |f: fn(&LayerCost) -> u64| layers.iter().map(f).sum::<u64>();
     let working_memory_bytes = layers
@@ -253,6 +292,7 @@ pub fn cost(architecture: &Architecture) -> Result<CostReport> {
         macs: sum(|l| l.macs),
         flash_bytes: sum(|l| l.flash_bytes),
         sram_bytes: working_memory_bytes,
+        workload: Workload::of(layers.iter().map(|l| (&l.work, l.specialised))),
         layers,
     })
 }

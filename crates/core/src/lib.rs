@@ -14,6 +14,7 @@ pub mod csv;
 pub mod dataset;
 mod error;
 pub mod idx;
+pub mod latency;
 pub mod model;
 pub mod pareto;
 pub mod quant;

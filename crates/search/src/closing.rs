@@ -95,6 +95,7 @@ mod tests {
                 working_memory_bytes: 1000,
                 macs: report.macs,
                 flash_bytes: None,
+                work: None,
             };
             search.tell(c.id, Outcome::Trained(objectives)).unwrap();
             let mut record = TrialRecord::failed(c.id, architecture, None, String::new());

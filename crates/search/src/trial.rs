@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sparse_core::TrialRecord;
 use sparse_core::cost::{Budget, FlashMeasure, cost};
+use sparse_core::latency::Workload;
 use sparse_core::space::{Genome, MorphKind};
 
 /// A network to train: its genome, and for a morphed child its parent and the parent layer
@@ -61,6 +62,9 @@ pub struct Objectives {
     /// The export's flash after pruning, where known (for budgets on the export's flash).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash_bytes: Option<u64>,
+    /// What the C kernels do per image after pruning, where known (for latency bounds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<Workload>,
 }
 
 impl Objectives {
@@ -71,8 +75,13 @@ impl Objectives {
             FlashMeasure::ModelSize => Some(self.model_size_bytes),
             FlashMeasure::Export => self.flash_bytes,
         };
+        let latency = budget
+            .latency
+            .zip(self.work)
+            .is_none_or(|(bound, work)| bound.allows(&work));
         flash.is_none_or(|f| f <= budget.flash_bytes)
             && self.working_memory_bytes <= budget.sram_bytes
+            && latency
     }
 
     /// The objectives as the search compares them, all to be minimised: validation error,
@@ -86,7 +95,9 @@ impl Objectives {
     }
 }
 
-/// The result of a trial.
+/// The result of a trial. A trained one carries its workload (about 250 bytes in all): there
+/// is one per trial, and boxing it would cost [`Objectives`] its `Copy`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Outcome {
@@ -114,13 +125,17 @@ impl Outcome {
                 Some(model_size_bytes),
                 Some(working_memory_bytes),
                 Some(macs),
-            ) if record.is_trained() => Outcome::Trained(Objectives {
-                val_accuracy,
-                model_size_bytes,
-                working_memory_bytes,
-                macs,
-                flash_bytes: cost(&record.architecture).ok().map(|r| r.flash_bytes),
-            }),
+            ) if record.is_trained() => {
+                let cost = cost(&record.architecture).ok();
+                Outcome::Trained(Objectives {
+                    val_accuracy,
+                    model_size_bytes,
+                    working_memory_bytes,
+                    macs,
+                    flash_bytes: cost.as_ref().map(|r| r.flash_bytes),
+                    work: cost.map(|r| r.workload),
+                })
+            }
             _ => Outcome::Failed {
                 reason: record
                     .reason
@@ -143,4 +158,37 @@ pub struct Trial {
     pub candidate: Candidate,
     /// What was told (`None` while in flight).
     pub outcome: Option<Outcome>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sparse_core::Architecture;
+    use sparse_core::latency::{CoreFamily, LatencyBound};
+
+    #[test]
+    fn a_trained_network_fits_a_latency_bound_by_its_pruned_workload() {
+        let architecture: Architecture = serde_json::from_str(
+            r#"{"input":[1,28,28],"classes":10,"layers":[
+                {"conv":{"filters":2,"kernel":3,"stride":2,"padding":"same"}},
+                {"dense":{"units":10,"density":0.5}}]}"#,
+        )
+        .unwrap();
+        let mut record = TrialRecord::failed(0, architecture.clone(), None, String::new());
+        record.status = "trained".into();
+        (record.val_accuracy, record.model_size_bytes) = (Some(0.9), Some(100));
+        (record.working_memory_bytes, record.macs) = (Some(100), Some(1000));
+        let outcome = Outcome::of_record(&record);
+        let load = cost(&architecture).unwrap().workload;
+        let bound = |max_us| LatencyBound {
+            core: CoreFamily::CortexM0,
+            clock_hz: 16_000_000,
+            max_us,
+        };
+        let needed = bound(0).microseconds(&load);
+        let budget = Budget::new(10_000, 10_000);
+        assert!(outcome.fits(budget));
+        assert!(outcome.fits(budget.with_latency(bound(needed))));
+        assert!(!outcome.fits(budget.with_latency(bound(needed - 1))));
+    }
 }

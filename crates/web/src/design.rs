@@ -304,6 +304,14 @@ impl Design {
                                 v.available
                             )
                         }
+                        Resource::Latency => format!(
+                            "One inference takes about {:.1} ms by the latency model, {:.1} ms \
+                             over the {:.1} ms bound: use fewer multiply-accumulates (fewer \
+                             filters, strides of 2, pooling earlier) or prune harder.",
+                            v.needed as f64 / 1000.0,
+                            v.over_by as f64 / 1000.0,
+                            v.available as f64 / 1000.0
+                        ),
                     });
                 }
             }

@@ -197,7 +197,7 @@ fn begin(args: &SearchArgs) -> anyhow::Result<Run> {
         .budget
         .board()?
         .context("give a budget: --board ID, or --flash-bytes N --sram-bytes N")?;
-    let budget = args.budget.budget_of(&board);
+    let budget = args.budget.budget_of(&board)?;
     let mut settings = settings_of(args);
     let data = settings.load()?;
     settings.fingerprints = data.fingerprints();

@@ -1,10 +1,12 @@
 //! The ATmega328P stage of `verify`: the model built with the AVR harness (`avr_main.c`) for an
-//! Arduino Uno, run under simavr for its logits, its stack's peak and its cycles per inference.
+//! Arduino Uno, run under simavr for its logits, its stack's peak and its cycles per layer.
 
-use super::{Agreement, agreement, expected_line, parse_results, run_tool, strict};
+use super::timing::{Clock, Timing};
+use super::{Agreement, LAYER_HOOK, agreement, expected_line, parse_results, run_tool, strict};
 use anyhow::{Context, bail};
 use serde::Serialize;
 use sparse_core::Dataset;
+use sparse_core::latency::CoreFamily;
 use sparse_core::quant::QuantModel;
 use std::path::Path;
 
@@ -33,55 +35,17 @@ pub(super) struct Avr {
     /// Its run under simavr.
     pub(super) run: Agreement,
     /// How long an inference took, timed on the blank image and each test image.
-    pub(super) cycles: Cycles,
+    pub(super) timing: Timing,
 }
 
-/// CPU cycles per inference on the ATmega328P under simavr, as Timer1 counted them.
-#[derive(Debug, Serialize)]
-pub(super) struct Cycles {
-    /// Inferences timed.
-    pub(super) inferences: usize,
-    /// The fastest inference.
-    pub(super) min: u64,
-    /// The mean over the inferences timed.
-    pub(super) mean: u64,
-    /// The slowest inference.
-    pub(super) max: u64,
-    /// The mean at the Uno's 16 MHz, in milliseconds.
-    pub(super) latency_ms: f64,
-    /// What the same timing counted for a busy wait of exactly 1 ms (16,000 cycles): the check
-    /// that it counts CPU cycles.
-    pub(super) one_ms_wait: u64,
-}
-
-impl Cycles {
-    /// The figures of the harness's `T cycles` lines (one per inference) and its `K cycles`
-    /// line (the 1 ms wait) in `text`, or `None` when either is missing.
-    fn parse(text: &str) -> Option<Self> {
-        let all: Vec<u64> = text
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("T ")?.parse().ok())
-            .collect();
-        let (&min, &max) = (all.iter().min()?, all.iter().max()?);
-        let one_ms_wait = text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("K ")?.parse().ok())?;
-        let mean = all.iter().sum::<u64>() / all.len() as u64;
-        Some(Self {
-            inferences: all.len(),
-            min,
-            mean,
-            max,
-            latency_ms: mean as f64 / (UNO_CLOCK_HZ as f64 / 1000.0),
-            one_ms_wait,
-        })
-    }
-
-    /// Whether the 1 ms wait measured its cycles to within 1%.
-    pub(super) fn counts_cpu_cycles(&self) -> bool {
-        self.one_ms_wait.abs_diff(UNO_CLOCK_HZ / 1000) * 100 <= UNO_CLOCK_HZ / 1000
-    }
-}
+/// Timer1 counts CPU cycles; the calibration is a busy wait of exactly 1 ms.
+const UNO_TIMER: Clock = Clock {
+    core: CoreFamily::Avr,
+    counts_per_tick: 1.0,
+    calibration_counts: UNO_CLOCK_HZ / 1000,
+    board_hz: UNO_CLOCK_HZ,
+    board: "Arduino Uno",
+};
 
 /// Builds the ATmega328P program in `dir` (model.c, avr_main.c, images.h with `images` test
 /// images), checks it fits the Uno's flash, and runs it under simavr.
@@ -98,6 +62,7 @@ pub(super) fn run_on_uno(
             "-mmcu=atmega328p",
             "-Os",
             &format!("-DF_CPU={UNO_CLOCK_HZ}UL"),
+            LAYER_HOOK,
             "-ffunction-sections",
             "-fdata-sections",
             "-Wl,--gc-sections",
@@ -153,7 +118,7 @@ pub(super) fn run_on_uno(
         stack_peak_bytes,
         blank_identical: blank_lines == [expected_line(model, &blank)],
         run: agreement(model, data, &parse_results(&text, "R"), images),
-        cycles: Cycles::parse(&text)
+        timing: Timing::parse(&text, &UNO_TIMER, &model.architecture)?
             .with_context(|| format!("the ATmega328P program printed no timing: {text}"))?,
     })
 }

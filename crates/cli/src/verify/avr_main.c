@@ -2,10 +2,12 @@
  * of images.h (copied from flash into the model's arena), printing "B|R class logit..." over
  * UART0 under simavr, then the stack peak ("S bytes"): RAM above the static data is painted
  * before main and scanned after these runs. Then it times the same inferences again, printing
- * "T cycles" for each: Timer1 counts CPU cycles and its overflow interrupt extends it to 32
- * bits (simavr's timers advance with its cycle count); "K cycles" first times a busy wait of
- * exactly 1 ms (F_CPU / 1000 cycles), which checks that the count is of CPU cycles. The interrupt's stack frame comes after
- * the scan, so it is not in the peak. No printf, so a model that fills the Uno still links. */
+ * "T" and the cycles of each layer (the model calls verify_layer_done after each layer but the
+ * last; the printing is not timed): Timer1 counts CPU cycles and its overflow interrupt
+ * extends it to 32 bits (simavr's timers advance with its cycle count); "K cycles" first
+ * times a busy wait of exactly 1 ms (F_CPU / 1000 cycles), which checks that the count is of
+ * CPU cycles. The interrupt's stack frame comes after the scan, so it is not in the peak. No
+ * printf, so a model that fills the Uno still links. */
 #include <avr/interrupt.h>
 #include <avr/io.h>
 #include <avr/pgmspace.h>
@@ -50,6 +52,10 @@ static void put_long(long value)
 }
 
 static volatile uint16_t timer_overflows;
+static uint8_t timing;
+static uint32_t layer_start, overhead;
+
+void verify_layer_done(unsigned layer);
 
 ISR(TIMER1_OVF_vect)
 {
@@ -70,6 +76,17 @@ static uint32_t cycles_now(void)
     }
     SREG = sreg;
     return ((uint32_t)high << 16) | low;
+}
+
+void verify_layer_done(unsigned layer)
+{
+    uint32_t now = cycles_now();
+    (void)layer;
+    if (timing) {
+        put_char(' ');
+        put_long((long)(now - layer_start - overhead));
+        layer_start = cycles_now();
+    }
 }
 
 /* Copies image `i` of images.h into the arena, or zeros for `i` < 0 (the blank image). */
@@ -100,14 +117,17 @@ static __attribute__((noinline)) void classify(char tag)
     put_char('\n');
 }
 
-/* The CPU cycles of one inference of the image in the arena, less `overhead` (what reading
- * the timer twice costs). */
-static __attribute__((noinline)) uint32_t timed_inference(uint32_t overhead)
+/* Prints the CPU cycles of each layer of one inference of the image in the arena, less
+ * `overhead` (what reading the timer twice costs). */
+static __attribute__((noinline)) void timed_inference(void)
 {
     int32_t logits[MODEL_CLASSES];
-    uint32_t start = cycles_now();
+    uint32_t now;
+    layer_start = cycles_now();
     (void)model_logits(model_input(), logits);
-    return cycles_now() - start - overhead;
+    now = cycles_now();
+    put_char(' ');
+    put_long((long)(now - layer_start - overhead));
 }
 
 int main(void)
@@ -115,7 +135,6 @@ int main(void)
     unsigned untouched = 0;
     uint8_t *p;
     int i;
-    uint32_t overhead;
     UCSR0A = _BV(U2X0);
     UBRR0 = 16;
     UCSR0B = _BV(TXEN0);
@@ -147,13 +166,11 @@ int main(void)
         put_long((long)start);
         put_char('\n');
     }
+    timing = 1;
     for (i = -1; i < (int)VERIFY_IMAGES; i++) {
-        uint32_t elapsed;
         load_image(i);
-        elapsed = timed_inference(overhead);
         put_char('T');
-        put_char(' ');
-        put_long((long)elapsed);
+        timed_inference();
         put_char('\n');
     }
     sleep_enable();

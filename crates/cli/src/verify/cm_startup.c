@@ -1,5 +1,6 @@
-/* Start-up for the Cortex-M harness: the vector table, and a reset handler that copies
- * .data, zeroes .bss, opens semihosting and exits with main's result (qemu's exit code). */
+/* Start-up for the Cortex-M harness: the vector table (faults exit with 99; SysTick goes to
+ * the harness), and a reset handler that copies .data, zeroes .bss, opens semihosting and
+ * exits with main's result (qemu's exit code). */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -8,6 +9,7 @@ extern void _estack(void); /* a linker symbol: the top of RAM */
 extern void initialise_monitor_handles(void);
 int main(void);
 void Reset_Handler(void);
+void SysTick_Handler(void);
 
 static void fault(void)
 {
@@ -16,7 +18,7 @@ static void fault(void)
 
 __attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(void) = {
     _estack, Reset_Handler, fault, fault, fault, fault, fault, 0, 0, 0, 0, fault, fault, 0,
-    fault, fault,
+    fault, SysTick_Handler,
 };
 
 void Reset_Handler(void)

@@ -1,12 +1,13 @@
-//! A searched model taken to a chip: `export` and `verify` on the host, a Cortex-M4 under qemu and
-//! an ATmega328P under simavr.
+//! A searched model taken to a chip: `export` and `verify` on the host, a Cortex-M4 and a
+//! Cortex-M0 under qemu and an ATmega328P under simavr, each run timed against the latency
+//! model.
 
 use crate::{json_summary, sparse_explorer};
 
 /// Needs Debian's gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, gcc-avr,
 /// avr-libc and simavr, which `cargo xtask test` installs.
 #[test]
-fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_and_avr() {
+fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_avr() {
     let base = std::env::temp_dir().join(format!("sparse-explorer-export-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     let run = base.join("run");
@@ -98,20 +99,36 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_and_avr()
         avr["data_bytes"].as_u64().unwrap() + avr["stack_peak_bytes"].as_u64().unwrap() <= 2048
     );
     assert!(avr["program_bytes"].as_u64().unwrap() <= 32768);
-    // Cycles per inference, timed on the blank image and the 5 test images; the same timing
-    // gave a 1 ms busy wait its 16,000 cycles, and the kernels do the same work for any image.
-    let cycles = &avr["cycles"];
-    assert_eq!(cycles["inferences"], 6, "{report}");
-    let wait = cycles["one_ms_wait"].as_u64().unwrap();
-    assert!(wait.abs_diff(16_000) <= 160, "{report}");
-    let [min, mean, max] = ["min", "mean", "max"].map(|k| cycles[k].as_u64().unwrap());
-    assert!(
-        min <= mean && mean <= max && max <= min + min / 20,
-        "{report}"
-    );
-    assert!(min > 10_000, "{report}");
-    let latency = cycles["latency_ms"].as_f64().unwrap();
-    assert!((latency - mean as f64 / 16_000.0).abs() < 1e-9);
+    // Each emulated core timed the blank image and the 5 test images layer by layer; its
+    // calibration read its known length, the kernels did the same work for every image, and
+    // the latency model's estimate is within 15% of the measurement.
+    for (core, timing, clock_hz) in [
+        ("avr", &avr["timing"], 16_000_000.0),
+        ("cortex-m0", &report["cortex_m0"]["timing"], 16_000_000.0),
+        ("cortex-m4", &m4["timing"], 64_000_000.0),
+    ] {
+        assert_eq!(timing["inferences"], 6, "{core}: {report}");
+        assert_eq!(timing["calibration"], timing["calibration_expected"]);
+        let [min, mean, max] = ["min", "mean", "max"].map(|k| timing[k].as_u64().unwrap());
+        assert!(
+            min <= mean && mean <= max && max <= min + min / 20,
+            "{core}: {report}"
+        );
+        assert!(min > 10_000, "{core}: {report}");
+        let layers: Vec<u64> = serde_json::from_value(timing["layers"].clone()).unwrap();
+        assert_eq!(layers.len(), report["work"].as_array().unwrap().len());
+        assert!(layers.iter().sum::<u64>().abs_diff(mean) <= layers.len() as u64);
+        assert_eq!(timing["estimate"]["core"], core);
+        let estimate = timing["estimate"]["total"].as_u64().unwrap();
+        assert!(
+            estimate.abs_diff(mean) * 100 <= mean * 15,
+            "{core}: estimated {estimate}, measured {mean}: {report}"
+        );
+        let latency = timing["latency_ms"].as_f64().unwrap();
+        assert!((latency - mean as f64 * 1000.0 / clock_hz).abs() < 1e-9);
+    }
+    assert_eq!(report["cortex_m0"]["run"]["identical"], 5, "{report}");
+    assert_eq!(report["cortex_m0"]["blank_identical"], true);
 
     // A trial whose int8 model was not kept gets a clear line, not a panic.
     let out = sparse_explorer(&[

@@ -1,5 +1,5 @@
 //! The `sparse-explorer` binary as a user runs it, one module per command family: `train`,
-//! `cost` and its kin, `search`, `export` and `verify`, and bad input refused with a clear
+//! `cost` and its kin, latency, `search`, `export` and `verify`, and bad input refused with a clear
 //! message. The helpers here run the binary and write small files; `tests/support/` holds the
 //! datasets it shares with the crash test.
 
@@ -8,6 +8,7 @@ mod support;
 
 mod cost;
 mod export;
+mod latency;
 mod refusals;
 mod search;
 mod train;

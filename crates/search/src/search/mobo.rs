@@ -144,6 +144,7 @@ mod tests {
             flash_bytes: 2800,
             sram_bytes: 2048,
             flash_measure: FlashMeasure::ModelSize,
+            latency: None,
         };
         let search = Search::new(space(), budget, Algorithm::mobo(), 2);
         let mut rng = StdRng::seed_from_u64(2);

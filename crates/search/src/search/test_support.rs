@@ -27,6 +27,7 @@ pub(super) fn fake_train(search: &Search, c: &Candidate) -> Outcome {
         working_memory_bytes: report.working_memory_bytes,
         macs: report.macs,
         flash_bytes: None,
+        work: Some(report.workload),
     })
 }
 
@@ -53,6 +54,7 @@ pub(super) fn fake_train_by_epochs(search: &Search, c: &Candidate) -> Outcome {
         working_memory_bytes: report.working_memory_bytes,
         macs: report.macs,
         flash_bytes: None,
+        work: Some(report.workload),
     })
 }
 

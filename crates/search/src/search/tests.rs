@@ -181,6 +181,7 @@ fn the_oldest_network_off_the_front_is_dropped_first() {
             working_memory_bytes: 100,
             macs: 1000,
             flash_bytes: None,
+            work: None,
         };
         search.tell(c.id, Outcome::Trained(objectives)).unwrap();
     }
@@ -264,6 +265,7 @@ fn pruning_lets_larger_networks_in_and_those_pruned_too_little_stay_off_the_fron
             working_memory_bytes: unpruned.working_memory_bytes,
             macs: unpruned.macs,
             flash_bytes: Some(unpruned.flash_bytes),
+            work: Some(unpruned.workload),
         });
         search.tell(c.id, outcome).unwrap();
     }
