@@ -126,9 +126,17 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   const status = await page.getByTestId('search-status').textContent();
   console.log(`stopped after ${rows} trials: ${status}`);
 
+  // The table and the card estimate latency on the board of the form (the Uno): verify below
+  // measures a Pareto member's (which fits the Uno) under simavr.
+  assert.equal(await page.getByTestId('trial-latency').count(), rows);
+  await page.locator('[data-testid="pareto-point"][data-front="true"]').first().click();
+  await page.getByTestId('candidate-latency').waitFor();
+  const latency = await page.getByTestId('candidate-latency').textContent();
+  const estimatedMs = Number(latency.match(/^Latency: about ([\d.]+) ms per image on the Arduino Uno/)[1]);
+
   // The selected candidate's Download C (the search stopped): the int8 model as C99, which the
-  // CLI's verify compiles for the host and a Cortex-M4 (qemu) and checks against the Rust
-  // int8 evaluator.
+  // CLI's verify compiles for the host, a Cortex-M4 and M0 (qemu) and an ATmega328P (simavr),
+  // and checks against the Rust int8 evaluator.
   const [zipped] = await Promise.all([
     page.waitForEvent('download'),
     page.getByTestId('download-c').click(),
@@ -149,6 +157,10 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   assert.equal(report.host.identical, 300);
   assert.equal(report.cortex_m4.run.identical, 2);
   console.log(`page's C export: ${verify.stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
+  assert.ok(report.avr, `a Pareto member of an Uno search runs on the AVR: ${report.avr_skipped}`);
+  const measuredMs = report.avr.timing.latency_ms;
+  console.log(`latency on the Uno: the page estimated ${estimatedMs} ms, simavr measured ${measuredMs.toFixed(1)} ms`);
+  assert.ok(Math.abs(estimatedMs - measuredMs) <= 0.15 * measuredMs + 0.05, `${estimatedMs} vs ${measuredMs}`);
   fs.rmSync(exported, { recursive: true });
   assert.deepEqual(errors, []);
   await page.close();

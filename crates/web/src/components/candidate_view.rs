@@ -10,7 +10,9 @@ use super::pruning_figure::PruningFigure;
 use crate::download::download;
 use crate::lineage::LineageStep;
 use crate::protocol::CurvePoint;
+use sparse_core::boards::Board;
 use sparse_core::cost::{Budget, CostReport, FlashMeasure, cost};
+use sparse_core::latency::CoreFamily;
 use sparse_core::quant::QuantModel;
 use sparse_core::{Architecture, TrialRecord};
 use std::rc::Rc;
@@ -43,6 +45,38 @@ pub struct CandidateViewProps {
     /// The cost of its network before pruning, for the before → after figure.
     #[prop_or_default]
     pub before: Option<CostReport>,
+    /// The board chosen in the form, whose estimated latency the card states.
+    #[prop_or_default]
+    pub board: Option<Board>,
+}
+
+/// What one inference of a network costing `report` takes on `board`, by the latency model.
+fn latency_line(report: &CostReport, board: Option<&Board>) -> String {
+    let Some(board) = board else {
+        return "Latency: choose a board preset to see how long one image takes on its chip."
+            .into();
+    };
+    match (board.core, board.latency_ms(&report.workload)) {
+        (Some(core), Some(ms)) => format!(
+            "Latency: about {ms:.1} ms per image on the {} ({}, {} at {} MHz), by the latency \
+             model: the exported C's {} per unit of work, fitted to simavr and qemu runs \
+             (typically within 10%{}; docs/deploy.md).",
+            board.name,
+            board.mcu,
+            core.name(),
+            board.clock_hz / 1_000_000,
+            core.unit(),
+            if core == CoreFamily::Avr {
+                ""
+            } else {
+                "; one cycle per instruction, so a real Cortex-M takes somewhat longer"
+            }
+        ),
+        _ => format!(
+            "Latency: the {} ({}) has no latency model for its core.",
+            board.name, board.mcu
+        ),
+    }
 }
 
 /// The "Download C" button: the int8 model as `model.h`, `model.c`, `model.json` and a README
@@ -233,6 +267,9 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                 <PruningFigure before={before.clone()} after={report.clone()} />
             }
             <LayerTable report={report.clone()} input={r.architecture.input} sram_bytes={props.budget.sram_bytes} />
+            if r.is_trained() {
+                <p class="hint" data-testid="candidate-latency">{ latency_line(&report, props.board.as_ref()) }</p>
+            }
             <p class="hint">{
                 "Pruning removes single weights (Sparse Variational Dropout, magnitude) or whole \
                  filters (Bayesian Compression): removed weights cost no flash. Working memory is \

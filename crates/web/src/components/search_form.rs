@@ -175,6 +175,11 @@ impl Form {
         .measuring_flash_as(measure))
     }
 
+    /// The board preset chosen (none for a custom budget).
+    pub fn board(&self) -> Option<Board> {
+        Board::preset(&self.board)
+    }
+
     /// The workers typed, or what is wrong with them.
     pub fn workers(&self) -> Result<usize, String> {
         Ok(number(&self.workers, "Workers", 1, MAX_WORKERS as u64)? as usize)

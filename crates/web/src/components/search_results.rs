@@ -8,6 +8,7 @@ use super::pareto_chart::ParetoChart;
 use super::trial_table::{Column, SortOrder, TrialTable};
 use crate::lineage::LineageStep;
 use crate::protocol::CurvePoint;
+use sparse_core::boards::Board;
 use sparse_core::cost::{Budget, CostReport};
 use sparse_core::quant::QuantModel;
 use sparse_core::{Architecture, TrialRecord};
@@ -56,6 +57,9 @@ pub struct SearchResultsProps {
     /// The student's own trained networks, drawn beside the search's.
     #[prop_or_default]
     pub own: Rc<Vec<TrialRecord>>,
+    /// The board chosen in the form, whose estimated latency the table and the card show.
+    #[prop_or_default]
+    pub board: Option<Board>,
 }
 
 /// The charts, the selected candidate and the table.
@@ -95,7 +99,8 @@ pub fn SearchResults(props: &SearchResultsProps) -> Html {
                     int8={props.details.int8.clone()}
                     lineage={props.details.lineage.clone()}
                     before={props.details.before.clone()}
-                    {budget} on_select={props.on_select.clone()} on_design={props.on_design.clone()} />
+                    {budget} on_select={props.on_select.clone()} on_design={props.on_design.clone()}
+                    board={props.board.clone()} />
             }
             <div class="controls">
                 <button class="secondary" data-testid="export-run" onclick={on_export}>
@@ -103,7 +108,8 @@ pub fn SearchResults(props: &SearchResultsProps) -> Html {
                 </button>
             </div>
             <TrialTable records={records.clone()} front={props.front.clone()} order={props.order}
-                on_sort={props.on_sort.clone()} selected={props.selected} on_select={props.on_select.clone()} />
+                on_sort={props.on_sort.clone()} selected={props.selected} on_select={props.on_select.clone()}
+                board={props.board.clone()} />
         </>
     }
 }

@@ -2,6 +2,8 @@
 
 use super::keys::select_on_key;
 use sparse_core::TrialRecord;
+use sparse_core::boards::Board;
+use sparse_core::cost::cost;
 use std::cmp::Ordering;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -22,6 +24,8 @@ pub enum Column {
     WorkingMemory,
     /// Multiply-accumulates.
     Macs,
+    /// Estimated latency on the board chosen.
+    Latency,
     /// Epochs trained in all (with the trials it continues).
     Epochs,
     /// Seconds to train and score.
@@ -38,13 +42,14 @@ impl Column {
             Column::ModelSize => "model size B",
             Column::WorkingMemory => "working mem. B",
             Column::Macs => "MACs",
+            Column::Latency => "latency ms",
             Column::Epochs => "epochs",
             Column::Seconds => "seconds",
         }
     }
 
-    /// The value sorted on (missing values sort last).
-    fn key(self, r: &TrialRecord) -> Option<f64> {
+    /// The value sorted on (missing values sort last); latency on `board`.
+    fn key(self, r: &TrialRecord, board: Option<&Board>) -> Option<f64> {
         match self {
             Column::Id => Some(r.id as f64),
             Column::Accuracy => r.val_accuracy,
@@ -52,6 +57,7 @@ impl Column {
             Column::ModelSize => r.model_size_bytes.map(|v| v as f64),
             Column::WorkingMemory => r.working_memory_bytes.map(|v| v as f64),
             Column::Macs => r.macs.map(|v| v as f64),
+            Column::Latency => latency_ms(r, board?),
             Column::Epochs => r.epochs.map(|v| v as f64),
             Column::Seconds => Some(r.train_seconds),
         }
@@ -65,6 +71,12 @@ pub struct SortOrder {
     pub column: Column,
     /// Smallest first.
     pub ascending: bool,
+}
+
+/// The estimated milliseconds of one inference of a trained trial's network on `board`.
+fn latency_ms(r: &TrialRecord, board: &Board) -> Option<f64> {
+    let report = cost(&r.architecture).ok()?;
+    r.is_trained().then(|| board.latency_ms(&report.workload))?
 }
 
 /// Props of [`TrialTable`].
@@ -82,6 +94,9 @@ pub struct TrialTableProps {
     pub selected: Option<u64>,
     /// A row was clicked.
     pub on_select: Callback<u64>,
+    /// The board whose estimated latency the table shows (none: no latency column).
+    #[prop_or_default]
+    pub board: Option<Board>,
 }
 
 fn percent(v: Option<f64>) -> String {
@@ -97,8 +112,12 @@ fn count(v: Option<u64>) -> String {
 pub fn TrialTable(props: &TrialTableProps) -> Html {
     let mut rows: Vec<&TrialRecord> = props.records.iter().collect();
     let order = props.order;
+    let board = props
+        .board
+        .as_ref()
+        .filter(|b| b.core.is_some() && b.clock_hz > 0);
     rows.sort_by(|a, b| {
-        let (ka, kb) = (order.column.key(a), order.column.key(b));
+        let (ka, kb) = (order.column.key(a, board), order.column.key(b, board));
         match (ka, kb) {
             (Some(x), Some(y)) if order.ascending => x.total_cmp(&y),
             (Some(x), Some(y)) => y.total_cmp(&x),
@@ -151,6 +170,11 @@ pub fn TrialTable(props: &TrialTableProps) -> Html {
                     <td>{ count(r.model_size_bytes) }</td>
                     <td>{ count(r.working_memory_bytes) }</td>
                     <td>{ count(r.macs) }</td>
+                    if let Some(board) = board {
+                        <td data-testid="trial-latency">{
+                            latency_ms(r, board).map_or("–".into(), |ms| format!("{ms:.1}"))
+                        }</td>
+                    }
                     <td>{ r.epochs.map_or("–".into(), |e| e.to_string()) }</td>
                     <td>{ format!("{:.1}", r.train_seconds) }</td>
                 </tr>
@@ -170,6 +194,9 @@ pub fn TrialTable(props: &TrialTableProps) -> Html {
                         { header(Column::ModelSize) }
                         { header(Column::WorkingMemory) }
                         { header(Column::Macs) }
+                        if board.is_some() {
+                            { header(Column::Latency) }
+                        }
                         { header(Column::Epochs) }
                         { header(Column::Seconds) }
                     </tr>

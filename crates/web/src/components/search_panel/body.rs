@@ -21,12 +21,13 @@ impl SearchPanel {
         let link = ctx.link();
         let own = ctx.props().own.clone();
         let on_design = ctx.props().on_design.clone();
+        let board = self.state.form.board();
         let results = |records: Arc<Vec<TrialRecord>>, front, budget, details| {
             html! {
                 <SearchResults {records} front={Rc::new(front)} {budget} selected={self.state.selected}
                     {details} order={self.state.order} on_select={link.callback(Msg::Select)}
                     on_sort={link.callback(Msg::Sort)} on_export={link.callback(|_| Msg::Export)}
-                    own={own.clone()} on_design={on_design.clone()} />
+                    own={own.clone()} on_design={on_design.clone()} board={board.clone()} />
             }
         };
         let form_budget = self.state.form.budget().unwrap_or(Budget::new(1, 1));
