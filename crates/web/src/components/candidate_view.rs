@@ -266,7 +266,8 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
             if let (Some(before), true) = (&props.before, r.is_trained()) {
                 <PruningFigure before={before.clone()} after={report.clone()} />
             }
-            <LayerTable report={report.clone()} input={r.architecture.input} sram_bytes={props.budget.sram_bytes} />
+            <LayerTable report={report.clone()} input={r.architecture.input} sram_bytes={props.budget.sram_bytes}
+                board={props.board.clone()} />
             if r.is_trained() {
                 <p class="hint" data-testid="candidate-latency">{ latency_line(&report, props.board.as_ref()) }</p>
             }

@@ -1,9 +1,11 @@
-//! A network layer by layer: each layer's output shape, the weights it keeps, and its working
-//! memory (input plus output activations) as a bar against the SRAM budget. The candidate card
-//! and design mode both draw it.
+//! A network layer by layer: each layer's output shape, the weights it keeps, its working
+//! memory (input plus output activations) as a bar against the SRAM budget, and, on a board
+//! with a latency model, its estimated time per image. The candidate card and design mode both
+//! draw it.
 
 use sparse_core::architecture::Shape;
-use sparse_core::cost::CostReport;
+use sparse_core::boards::Board;
+use sparse_core::cost::{CostReport, LayerCost};
 use yew::prelude::*;
 
 /// Props of [`LayerTable`].
@@ -18,6 +20,15 @@ pub struct LayerTableProps {
     /// The third column's heading.
     #[prop_or(AttrValue::Static("weights kept after pruning"))]
     pub weights_heading: AttrValue,
+    /// The board whose estimated time per layer a last column shows (none: no column).
+    #[prop_or_default]
+    pub board: Option<Board>,
+}
+
+/// The estimated milliseconds of `layer` on `board`, when it has a latency model.
+fn layer_ms(layer: &LayerCost, board: &Board) -> Option<f64> {
+    let core = board.core.filter(|_| board.clock_hz > 0)?;
+    Some(core.price(&layer.work, layer.specialised) * 1000.0 / board.clock_hz as f64)
 }
 
 /// A shape as `C×H×W` or a count.
@@ -40,6 +51,10 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
         .fold(sram, f64::max);
     let bar = |bytes: u64| format!("width: {:.1}%", bytes as f64 / widest * 100.0);
     let budget_at = format!("left: {:.1}%", sram / widest * 100.0);
+    let board = props
+        .board
+        .as_ref()
+        .filter(|b| b.core.is_some() && b.clock_hz > 0);
     let rows: Html = props
         .report
         .layers
@@ -71,6 +86,11 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
                             <span class="memory-value">{ format!("{} B", l.working_memory_bytes) }</span>
                         </div>
                     </td>
+                    if let Some(board) = board {
+                        <td data-testid="layer-ms">{
+                            layer_ms(l, board).map_or("–".into(), |ms| format!("{ms:.1}"))
+                        }</td>
+                    }
                 </tr>
             }
         })
@@ -81,9 +101,14 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
             <thead><tr>
                 <th>{ "layer" }</th><th>{ "output" }</th><th>{ props.weights_heading.clone() }</th>
                 <th>{ format!("working memory (input + output) vs SRAM budget {} B", props.sram_bytes) }</th>
+                if let Some(board) = board {
+                    <th>{ format!("ms on the {}", board.mcu) }</th>
+                }
             </tr></thead>
             <tbody>
-                <tr><td class="network">{ "input" }</td><td>{ shape_text(Shape::Map(props.input)) }</td><td>{ "–" }</td><td /></tr>
+                <tr><td class="network">{ "input" }</td><td>{ shape_text(Shape::Map(props.input)) }</td><td>{ "–" }</td><td />
+                    if board.is_some() { <td /> }
+                </tr>
                 { rows }
             </tbody>
         </table>

@@ -151,7 +151,8 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
             );
             let label = on_front.then(|| title.clone());
             html! {
-                <circle data-testid="pareto-point" data-trial={id.to_string()}
+                // Keyed by trial, so a focused point stays that trial's as others arrive.
+                <circle key={id} data-testid="pareto-point" data-trial={id.to_string()}
                     data-front={on_front.to_string()} data-feasible={feasible.to_string()}
                     stroke-dasharray={if feasible { "none" } else { "2 2" }}
                     class={classes!("point", selected.then_some("selected"))}
