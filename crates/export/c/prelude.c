@@ -4,10 +4,19 @@
 #include <string.h>
 #include "model.h"
 
-/* Sizes and indices are unsigned int: 16 bits on AVR, where every index of a model that fits
- * is below 65536, and so fast there; 32 bits on a Cortex-M. */
+/* Sizes and indices of activations are unsigned int: 16 bits on AVR, where every arena that
+ * fits is below 65536 bytes, and so fast there; 32 bits on a Cortex-M. */
 #if UINT_MAX < MODEL_LARGEST_INDEX
-#error "this model's tensors are too large for this target's unsigned int"
+#error "this model's activations are too large for this target's unsigned int"
+#endif
+
+/* A weight's position in its tensor: unsigned int too, unless a tensor holds more weights than
+ * that counts (on AVR, a pruned layer of over 65,535 weights, stored as its non-zeros and a
+ * bitmap, can fit the flash). */
+#if UINT_MAX < MODEL_LARGEST_TENSOR
+typedef unsigned long weight_index;
+#else
+typedef unsigned weight_index;
 #endif
 
 /* A build may define MODEL_LAYER_HOOK as the name of a function `void f(unsigned layer)`,
@@ -61,8 +70,8 @@ static int32_t requantize(int32_t acc, int32_t multiplier, uint8_t shift)
 typedef struct {
     const int8_t *values;
     const uint8_t *mask;
-    unsigned index;
-    unsigned value;
+    weight_index index;
+    weight_index value;
 } weights_t;
 
 static weights_t weights_at_start(const int8_t *values, const uint8_t *mask)
@@ -77,7 +86,7 @@ static weights_t weights_at_start(const int8_t *values, const uint8_t *mask)
 
 static int8_t next_weight(weights_t *w)
 {
-    unsigned i = w->index++;
+    weight_index i = w->index++;
     if (w->mask == NULL) {
         return READ_I8(w->values + i);
     }

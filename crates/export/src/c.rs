@@ -278,10 +278,10 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
     let mut source = format!(
         "/* model.c: {title}, exported by sparse-explorer.\n \
           * {} layers; weights {weight_bytes} bytes of flash, activations {arena_bytes} bytes of SRAM. */\n\
-         \n/* The largest size or index the kernels compute: the arena or the largest tensor. */\n\
-         #define MODEL_LARGEST_INDEX {}UL\n",
+         \n/* The largest activation size or index the kernels compute (the arena's), and the\n \
+          * most weights in one tensor. */\n\
+         #define MODEL_LARGEST_INDEX {arena_bytes}UL\n#define MODEL_LARGEST_TENSOR {largest_tensor}UL\n",
         arch.layers.len(),
-        largest_tensor.max(arena_bytes),
     );
     source.push_str(PRELUDE);
     let kernel_code = [CONV, POINTWISE, DENSE, CLASSIFIER, MAXPOOL, AVGPOOL];

@@ -144,3 +144,61 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no int8 model for trial 999"));
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+/// A pruned dense layer of 75,264 weights, stored as its non-zeros and a bitmap, fits the Uno's
+/// flash, though its weights' positions do not fit the AVR's 16-bit unsigned int.
+#[test]
+fn a_pruned_layer_of_more_weights_than_an_avr_int_counts_runs_on_the_uno() {
+    let base = std::env::temp_dir().join(format!("sparse-explorer-wide-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let arch = crate::temp_file(
+        "wide.json",
+        r#"{"input":[1,28,28],"classes":10,"layers":[{"dense":{"units":96}},{"dense":{"units":10}}]}"#,
+    );
+    let model = base.join("model.json");
+    let export = base.join("export");
+    for args in [
+        &[
+            "train",
+            "--arch",
+            arch.to_str().unwrap(),
+            "--limit",
+            "600",
+            "--prune",
+            "magnitude",
+            "--sparsity",
+            "0.9",
+            "--save",
+            model.to_str().unwrap(),
+        ][..],
+        &[
+            "export",
+            "--model",
+            model.to_str().unwrap(),
+            "--out",
+            export.to_str().unwrap(),
+        ],
+    ] {
+        let out = sparse_explorer(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let source = std::fs::read_to_string(export.join("model.c")).unwrap();
+    assert!(source.contains("#define MODEL_LARGEST_TENSOR 75264UL"));
+    let report = json_summary(&[
+        "verify",
+        export.to_str().unwrap(),
+        "--images",
+        "100",
+        "--emulated-images",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(report["failures"], serde_json::json!([]), "{report}");
+    assert_eq!(report["avr"]["run"]["identical"], 2, "{report}");
+    std::fs::remove_dir_all(&base).unwrap();
+}
