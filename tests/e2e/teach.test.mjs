@@ -59,6 +59,10 @@ test('a network built from nothing is judged, fixed, trained and put on the char
   console.log(`design mode explains: ${reason}`);
   assert.match(reason, /activations need \d+ B of SRAM at conv 3×3×16/);
   assert.match(await cost.textContent(), /working memory \d+ B/);
+  // The design's latency on the Uno, by the latency model: fewer filters take less time.
+  const latencyMs = async () =>
+    Number((await cost.textContent()).match(/about ([\d.]+) ms per image on the ATmega328P/)[1]);
+  const wide = await latencyMs();
   await page.screenshot({ path: await screenshotPath('31-design-over-budget.png'), fullPage: true });
   // Fixed: fewer filters, and a pool so the output layer gets fewer inputs.
   await setField(page, 'filters of layer 1', 4);
@@ -66,6 +70,9 @@ test('a network built from nothing is judged, fixed, trained and put on the char
   await page.getByTestId('design-add-layer').click();
   await why.waitFor({ state: 'detached' });
   assert.equal(await page.getByTestId('design-layer').count(), 2);
+  const narrow = await latencyMs();
+  console.log(`design mode's latency on the Uno: ${wide} ms with 16 filters, ${narrow} ms with 4 and a pool`);
+  assert.ok(narrow < wide / 2, `${narrow} ms against ${wide} ms`);
   assert.match(page.url(), /design=/, 'the design travels in the URL');
   await page.getByTestId('design-train').click();
   await page.getByTestId('test-accuracy').waitFor({ timeout: 5 * 60_000 });

@@ -5,6 +5,7 @@
 use crate::design::{Design, DesignEdit};
 use crate::protocol::{CurvePoint, DatasetInfo, FromWorker};
 use crate::upload::UploadedFile;
+use sparse_core::boards::Board;
 use sparse_core::cost::Budget;
 use sparse_core::{Architecture, TrialRecord};
 use std::rc::Rc;
@@ -144,6 +145,9 @@ pub struct AppState {
     pub own: Rc<Vec<TrialRecord>>,
     /// The budget the search form gives, which design mode judges by.
     pub budget: Budget,
+    /// The board preset the search form names (none for a custom budget), on which design
+    /// mode estimates latency.
+    pub board: Option<Board>,
 }
 
 impl Default for AppState {
@@ -166,6 +170,7 @@ impl Default for AppState {
             design_note: None,
             own: Rc::default(),
             budget: Budget::new(2800, 2048),
+            board: None,
         }
     }
 }
@@ -195,8 +200,8 @@ pub enum Action {
     OpenDesign(Architecture),
     /// The page's link carries a design (checked once the dataset is known).
     DesignLinked(String),
-    /// The search form's budget changed.
-    Budget(Budget),
+    /// The search form's budget (and the board it names) changed.
+    Budget(Budget, Option<Board>),
 }
 
 impl Reducible for AppState {
@@ -231,7 +236,7 @@ impl Reducible for AppState {
                 next.linked_design = Some(text);
                 check_linked_design(&mut next);
             }
-            Action::Budget(budget) => next.budget = budget,
+            Action::Budget(budget, board) => (next.budget, next.board) = (budget, board),
             Action::WorkerLost(reason) => {
                 let message = format!(
                     "the training worker crashed ({reason}); reload the page to start again"

@@ -158,7 +158,7 @@ fn Explorer() -> Html {
     };
     let on_budget = {
         let dispatch = state.dispatcher();
-        Callback::from(move |budget| dispatch.dispatch(Action::Budget(budget)))
+        Callback::from(move |(budget, board)| dispatch.dispatch(Action::Budget(budget, board)))
     };
     let on_stop = {
         let (bridge, dispatch) = (bridge.clone(), state.dispatcher());
@@ -206,7 +206,8 @@ fn Explorer() -> Html {
                 crashes={state.pool_crashes} {on_searching} {on_budget} own={state.own.clone()}
                 {on_design}
                 dataset={match &state.dataset { DatasetState::Ready(info) => Some(info.clone()), _ => None }} />
-            <Designer design={state.design.clone()} budget={state.budget} note={state.design_note.clone()}
+            <Designer design={state.design.clone()} budget={state.budget} board={state.board.clone()}
+                note={state.design_note.clone()}
                 dataset={state.dataset.clone()} run={state.run.clone()} worker_lost={state.worker_lost}
                 fraction_done={state.fraction_done} curve={state.curve.clone()} metric={state.metric}
                 {on_metric} {on_edit} {on_train} {on_stop} />

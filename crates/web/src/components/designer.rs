@@ -11,7 +11,8 @@ use crate::protocol::CurvePoint;
 use crate::state::{DatasetState, Metric, RunState};
 use sparse_core::Layer;
 use sparse_core::architecture::{Padding, Shape};
-use sparse_core::cost::Budget;
+use sparse_core::boards::Board;
+use sparse_core::cost::{Budget, CostReport};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -23,6 +24,10 @@ pub struct DesignerProps {
     pub design: Design,
     /// The budget it is judged by (the search form's).
     pub budget: Budget,
+    /// The board the search form names, on which its latency is estimated (none for a custom
+    /// budget).
+    #[prop_or_default]
+    pub board: Option<Board>,
     /// Why the page's link could not open its design, if it could not.
     pub note: Option<String>,
     /// The dataset's status (training needs it loaded).
@@ -132,6 +137,16 @@ fn layer_row(i: usize, layer: &Layer, count: usize, on_edit: &Callback<DesignEdi
 }
 
 /// The design editor with its live cost and its training.
+/// " · about N ms per image on the MCU" for a design costing `pruned` on `board`, or nothing
+/// where there is no estimate (a custom budget, a core without a latency model).
+fn latency_text(pruned: &CostReport, board: Option<&Board>) -> String {
+    board
+        .and_then(|b| Some((b.latency_ms(&pruned.workload)?, &b.mcu)))
+        .map_or(String::new(), |(ms, mcu)| {
+            format!(" · about {ms:.1} ms per image on the {mcu}")
+        })
+}
+
 #[function_component]
 pub fn Designer(props: &DesignerProps) -> Html {
     let design = &props.design;
@@ -187,19 +202,21 @@ pub fn Designer(props: &DesignerProps) -> Html {
     });
     let budget = props.budget;
     let cost_text = match (&assessment.pruned, &assessment.dense) {
-        (Some(pruned), Some(dense)) => format!(
-            "Model size {} B once pruned ({} B with every weight) · working memory {} B · \
+        (Some(pruned), Some(dense)) => {
+            format!(
+                "Model size {} B once pruned ({} B with every weight) · working memory {} B · \
              {} MACs per image · flash of the int8 export {} B · budget {} B of flash ({}), {} B \
              of SRAM",
-            pruned.model_size_bytes,
-            dense.model_size_bytes,
-            pruned.working_memory_bytes,
-            pruned.macs,
-            pruned.flash_bytes,
-            budget.flash_bytes,
-            budget.flash_measure.id(),
-            budget.sram_bytes,
-        ),
+                pruned.model_size_bytes,
+                dense.model_size_bytes,
+                pruned.working_memory_bytes,
+                pruned.macs,
+                pruned.flash_bytes,
+                budget.flash_bytes,
+                budget.flash_measure.id(),
+                budget.sram_bytes,
+            ) + &latency_text(pruned, props.board.as_ref())
+        }
         _ => "It cannot be priced until it can be built.".to_string(),
     };
     let [c, h, w] = design.architecture.input;
@@ -241,7 +258,8 @@ pub fn Designer(props: &DesignerProps) -> Html {
             }
             if let Some(pruned) = &assessment.pruned {
                 <LayerTable report={pruned.clone()} input={design.architecture.input}
-                    sram_bytes={budget.sram_bytes} weights_heading="weights kept once pruned (expected)" />
+                    sram_bytes={budget.sram_bytes} weights_heading="weights kept once pruned (expected)"
+                    board={props.board.clone()} />
             }
             <TrainingPanel dataset={props.dataset.clone()} run={props.run.clone()}
                 worker_lost={props.worker_lost} fraction_done={props.fraction_done}

@@ -24,6 +24,7 @@ use crate::search_run::{Phase, SearchRun};
 use crate::search_setup::SearchSetup;
 use crate::state::DatasetSource;
 use saving::{Restored, SaveOutcome};
+use sparse_core::boards::Board;
 use sparse_core::cost::Budget;
 use sparse_core::space::SearchSpace;
 use sparse_core::{Architecture, TrialRecord};
@@ -48,8 +49,9 @@ pub struct SearchPanelProps {
     pub crashes: u32,
     /// Whether a search is running (so the page knows whose a worker error is).
     pub on_searching: Callback<bool>,
-    /// The budget as the form gives it, whenever it changes (design mode judges by it).
-    pub on_budget: Callback<Budget>,
+    /// The budget as the form gives it, and the board it names, whenever they change (design
+    /// mode judges by them).
+    pub on_budget: Callback<(Budget, Option<Board>)>,
     /// The student's own trained networks, drawn beside the search's.
     pub own: Rc<Vec<TrialRecord>>,
     /// "Build on this" was clicked for a candidate: its architecture, for design mode.
@@ -187,7 +189,9 @@ impl Component for SearchPanel {
         ctx.props().on_searching.emit(searching);
         if first_render {
             if let Ok(budget) = self.state.form.budget() {
-                ctx.props().on_budget.emit(budget);
+                ctx.props()
+                    .on_budget
+                    .emit((budget, self.state.form.board()));
             }
             let link = ctx.link().clone();
             spawn_local(async move {
@@ -210,7 +214,7 @@ impl Component for SearchPanel {
                 let form = &self.state.form;
                 form.write_to_url();
                 if let Ok(budget) = form.budget() {
-                    ctx.props().on_budget.emit(budget);
+                    ctx.props().on_budget.emit((budget, form.board()));
                 }
             }
             Msg::Control(Control::Start) => match self.state.form.setup() {
