@@ -16,7 +16,9 @@ import numpy as np
 from scipy.optimize import nnls
 
 NAMES = [
-    "window_reads", "window_reads_sparse", "window_planes", "window_rows", "row_reads", "row_reads_sparse",
+    "window_reads", "window_reads_sparse", "window_planes", "window_rows",
+    "pointwise_reads", "pointwise_reads_sparse", "dense_reads", "dense_reads_sparse",
+    "lone_dense_reads", "lone_dense_reads_sparse",
     "nonzero_macs", "requantized", "pool_reads", "maxpool_outputs", "avgpool_outputs", "calls",
 ]
 CORES = [("avr", "AVR_PRICES", "cycles"), ("cortex_m0", "CORTEX_M0_PRICES", "instructions"),
@@ -68,8 +70,10 @@ def main():
         layers = sum(len(y) for _, _, y in found)
         report.append(f"## {core} ({unit})\n")
         report.append(f"{len(found)} models, {layers} layers timed.\n")
+        held_worst = sorted(zip(held_errors, (n for n, _, _ in held)), key=lambda e: -abs(e[0]))[:3]
         report.append(f"- Each model's total, fitted on {len(train)} and checked on the other "
-                      f"{len(held)}: {summary(held_errors)}")
+                      f"{len(held)}: {summary(held_errors)} (worst: "
+                      + ", ".join(f"{n} {100 * e:+.1f}%" for e, n in held_worst) + ")")
         report.append(f"- Fitted on all {len(found)}: {summary(all_errors)}\n")
         report.append(f"| work | {unit} per unit, shared | specialised |\n|---|---|---|")
         k = len(NAMES)

@@ -2,12 +2,14 @@
 # Fits the latency model (issue 18): cycles per unit of work of the exported C kernels on the
 # ATmega328P (simavr, cycle-accurate) and instructions on the Cortex-M0 and M4 (qemu
 # -icount). Random searches on MNIST under three boards' budgets (Uno, micro:bit, Nano 33 BLE)
-# give a spread of trained, pruned candidates; each is exported and verified, which times every
-# layer on every emulated core that it fits; fit.py then fits each core's prices by
-# non-negative least squares on relative error, per layer, and reports the error of each
-# model's total on half the models when fitted on the other half, and on all when fitted on all.
+# and the hand-written networks of archs/ (unpruned and magnitude-pruned) give a spread of
+# trained models; each is exported and verified, which times every layer on every emulated
+# core that it fits; fit.py then fits each core's prices by non-negative least squares on
+# relative error, per layer, and reports the error of each model's total on half the models
+# when fitted on the other half, and on all when fitted on all.
 #   bench/latency/run.sh    (TRIALS=30 SEEDS="1 2" BUILD=/tmp/latency-bench OUT=bench/latency/out;
-#                            REVERIFY=1 verifies and fits OUT/models again without searching)
+#                            REVERIFY=1 exports OUT/models again from their model.json, then
+#                            verifies and fits them, without searching or training)
 # Installs numpy and scipy (pinned) into BUILD/venv. Writes OUT/runs (search folders),
 # OUT/models (exports), OUT/verify/*.json (verify's JSON), OUT/fit.md and OUT/prices.rs (the
 # arrays to paste into crates/core/src/latency.rs).
@@ -41,9 +43,23 @@ if [ -z "${REVERIFY:-}" ]; then
       done
     done
   done
+  # Hand-written networks the searches seldom draw (dense-only, separable, average-pooled),
+  # unpruned and magnitude-pruned.
+  for arch in "$HERE"/archs/*.json; do
+    for sparsity in 0 0.5 0.9; do
+      name=hand-$(basename "$arch" .json)-$sparsity
+      prune=(--prune magnitude --sparsity "$sparsity")
+      [ "$sparsity" = 0 ] && prune=(--prune none)
+      "$BIN" train --dataset mnist --arch "$arch" --limit 3000 --epochs 1 "${prune[@]}" \
+        --save "$OUT/runs/$name.json" >/dev/null
+      "$BIN" export --model "$OUT/runs/$name.json" --out "$OUT/models/$name" >/dev/null
+    done
+  done
 fi
 for model in "$OUT"/models/*/; do
   name=$(basename "$model")
+  # Exported again, so that the C is the current export's.
+  "$BIN" export --model "$model/model.json" --out "$model" >/dev/null
   "$BIN" verify "$model" --dataset mnist --images 50 --emulated-images 1 --json \
     | tail -n 1 > "$OUT/verify/$name.json" \
     || { echo "verify failed on $name" >&2; rm -f "$OUT/verify/$name.json"; }

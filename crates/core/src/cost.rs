@@ -5,7 +5,9 @@
 //! The formulas are stated in `docs/cost-model.md`; the tests check hand-computed cases.
 
 use crate::architecture::{Layer, Shape};
-use crate::latency::{LatencyBound, Work, Workload, layer_work, specialised};
+use crate::latency::{
+    LatencyBound, Work, Workload, count_lone_dense_reads, layer_work, specialised,
+};
 use crate::{Architecture, Result};
 use serde::{Deserialize, Serialize};
 
@@ -279,6 +281,7 @@ pub fn cost(architecture: &Architecture) -> Result<CostReport> {
     for (layer, specialised) in layers.iter_mut().zip(specialised(&architecture.layers)) {
         layer.specialised = specialised;
     }
+    count_lone_dense_reads(&architecture.layers, layers.iter_mut().map(|l| &mut l.work));
     let sum = |f: fn(&LayerCost) -> u64| layers.iter().map(f).sum::<u64>();
     let working_memory_bytes = layers
         .iter()

@@ -37,39 +37,25 @@ fn cost_estimates_latency_on_a_board_and_checks_a_latency_bound() {
     );
 
     // A bound just under the estimate is broken, in microseconds; one above it is kept.
-    let roomy = ["--flash-bytes", "1000000", "--sram-bytes", "100000"];
-    let bound = |ms: f64| ms.to_string();
-    let tight = bound((ms * 1000.0).floor() / 1000.0 - 0.001);
-    let over = report(
-        &[
-            &roomy[..],
-            &[
-                "--core",
-                "avr",
-                "--clock-mhz",
-                "16",
-                "--max-latency-ms",
-                &tight,
-            ],
-        ]
-        .concat(),
-    );
+    let bounded = |max_ms: f64| {
+        let max_ms = max_ms.to_string();
+        report(&[
+            "--flash-bytes",
+            "1000000",
+            "--sram-bytes",
+            "100000",
+            "--core",
+            "avr",
+            "--clock-mhz",
+            "16",
+            "--max-latency-ms",
+            &max_ms,
+        ])
+    };
+    let over = bounded((ms * 1000.0).floor() / 1000.0 - 0.001);
     assert_eq!(over["fits"], false, "{over}");
     assert_eq!(over["violations"][0]["resource"], "latency");
-    let fits = report(
-        &[
-            &roomy[..],
-            &[
-                "--core",
-                "avr",
-                "--clock-mhz",
-                "16",
-                "--max-latency-ms",
-                &bound(ms + 1.0),
-            ],
-        ]
-        .concat(),
-    );
+    let fits = bounded(ms + 1.0);
     assert_eq!(fits["fits"], true, "{fits}");
 
     // A bound needs a core and a clock, and a number.
