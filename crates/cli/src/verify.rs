@@ -248,7 +248,7 @@ fn cortex_m(
     cortex_m::run_on(machine, model, test, &dir, images)
 }
 
-/// The failures of one emulated run: images or the blank image not identical, or a timer
+/// The failures of one emulated run: test images or the blank image not identical, or a timer
 /// that did not count what it should.
 fn emulated_failures(
     core: &str,
@@ -260,7 +260,8 @@ fn emulated_failures(
     if !blank_identical {
         failures.push(format!("{core}: the blank image's logits differ"));
     }
-    if !run.passed() {
+    // A model that fills the Uno leaves no flash for test images: then the blank one alone.
+    if run.identical != run.images {
         failures.push(format!(
             "{core}: {} of {} images identical",
             run.identical, run.images
