@@ -239,13 +239,16 @@ pub fn CandidateView(props: &CandidateViewProps) -> Html {
                                 String::new()
                             } else {
                                 format!(
-                                    ". Over the budget ({} B {}, {} B SRAM): its pruning promised to fit but left too many weights, so it is no Pareto member",
+                                    ". Over the budget ({} B {}, {} B SRAM{}): its pruning promised to fit but left too many weights, so it is no Pareto member",
                                     props.budget.flash_bytes,
                                     match props.budget.flash_measure {
                                         FlashMeasure::ModelSize => "model size",
                                         FlashMeasure::Export => "flash",
                                     },
                                     props.budget.sram_bytes,
+                                    props.budget.latency.map_or(String::new(), |b| {
+                                        format!(", {} ms per image", b.max_us as f64 / 1000.0)
+                                    }),
                                 )
                             }),
                         _ => format!(" — failed: {}", r.reason.clone().unwrap_or_default()),

@@ -1,10 +1,11 @@
-//! The search's setup form: what the user types (board or custom budget, optimizer, trials,
-//! minutes, epochs, shift, seed, teacher, workers), kept in the page's URL so a link reproduces it, and
+//! The search's setup form: what the user types (board or custom budget, an optional latency
+//! bound, optimizer, trials, minutes, epochs, shift, seed, teacher, workers), kept in the page's URL so a link reproduces it, and
 //! turned into a [`SearchSetup`] (or a reason) when a search starts.
 
 use crate::search_setup::{AlgorithmChoice, SearchSetup};
 use sparse_core::boards::Board;
 use sparse_core::cost::{Budget, FlashMeasure};
+use sparse_core::latency::LatencyBound;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -33,6 +34,8 @@ pub enum Field {
     Sram,
     /// What the flash budget bounds (a [`FlashMeasure`] id).
     FlashMeasure,
+    /// The most milliseconds per image (blank: no bound).
+    MaxLatency,
     /// Optimizer id.
     Algorithm,
     /// Trials.
@@ -58,6 +61,7 @@ pub struct Form {
     flash: String,
     sram: String,
     flash_measure: String,
+    max_latency: String,
     algorithm: String,
     trials: String,
     minutes: String,
@@ -95,6 +99,7 @@ impl Form {
             flash: budget.flash_bytes.to_string(),
             sram: budget.sram_bytes.to_string(),
             flash_measure: FlashMeasure::default().id().into(),
+            max_latency: String::new(),
             algorithm: AlgorithmChoice::Mobo.id().into(),
             trials: "40".into(),
             minutes: String::new(),
@@ -108,12 +113,13 @@ impl Form {
     }
 
     /// The fields as `key=value` pairs, in a fixed order, for the page's URL.
-    fn pairs(&self) -> [(&'static str, &str); 13] {
+    fn pairs(&self) -> [(&'static str, &str); 14] {
         [
             ("board", &self.board),
             ("flash", &self.flash),
             ("sram", &self.sram),
             ("flash-measure", &self.flash_measure),
+            ("max-latency-ms", &self.max_latency),
             ("algorithm", &self.algorithm),
             ("trials", &self.trials),
             ("minutes", &self.minutes),
@@ -142,6 +148,7 @@ impl Form {
             ("flash", &mut form.flash),
             ("sram", &mut form.sram),
             ("flash-measure", &mut form.flash_measure),
+            ("max-latency-ms", &mut form.max_latency),
             ("algorithm", &mut form.algorithm),
             ("trials", &mut form.trials),
             ("minutes", &mut form.minutes),
@@ -168,11 +175,42 @@ impl Form {
     pub fn budget(&self) -> Result<Budget, String> {
         let measure = FlashMeasure::from_id(&self.flash_measure)
             .ok_or_else(|| format!("unknown flash measure '{}'", self.flash_measure))?;
-        Ok(Budget::new(
+        let budget = Budget::new(
             number(&self.flash, "The flash budget", 1, u64::MAX >> 8)?,
             number(&self.sram, "The SRAM budget", 1, u64::MAX >> 8)?,
         )
-        .measuring_flash_as(measure))
+        .measuring_flash_as(measure);
+        match self.latency_bound()? {
+            Some(bound) => Ok(budget.with_latency(bound)),
+            None => Ok(budget),
+        }
+    }
+
+    /// The latency bound typed on the chosen board's core and clock (none when blank), or
+    /// what is wrong with it.
+    fn latency_bound(&self) -> Result<Option<LatencyBound>, String> {
+        let text = self.max_latency.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let ms = text
+            .parse::<f64>()
+            .ok()
+            .filter(|ms| ms.is_finite() && *ms > 0.0 && *ms <= 1e6)
+            .ok_or_else(|| {
+                format!("The latency bound must be a number of milliseconds above 0, not '{text}'")
+            })?;
+        let board = self.board();
+        let core = board.as_ref().and_then(|b| b.core).ok_or_else(|| {
+            "A latency bound needs a board preset whose core the latency model prices (not a \
+             custom budget or the ESP32)"
+                .to_string()
+        })?;
+        Ok(Some(LatencyBound {
+            core,
+            clock_hz: board.map_or(0, |b| b.clock_hz),
+            max_us: (ms * 1000.0).round() as u64,
+        }))
     }
 
     /// The board preset chosen (none for a custom budget).
@@ -238,6 +276,7 @@ impl Form {
                         }
                     }
                     Field::FlashMeasure => &mut self.flash_measure,
+                    Field::MaxLatency => &mut self.max_latency,
                     Field::Algorithm => &mut self.algorithm,
                     Field::Trials => &mut self.trials,
                     Field::Minutes => &mut self.minutes,
@@ -339,6 +378,11 @@ pub fn SetupForm(props: &SetupFormProps) -> Html {
             <label title="The export also stores where the non-zero weights are and each channel's constants, so it needs more flash than SpArSe's model size counts">
                 { "Flash counts" }
                 <select data-testid="flash-measure" onchange={field(Field::FlashMeasure)}>{ measures }</select>
+            </label>
+            <label title="Keep only networks that the latency model estimates to classify an image within this many milliseconds on the board's core at its clock (blank: no bound)">
+                { "Most ms per image (blank: no bound)" }
+                <input data-testid="max-latency" type="number" min="0" step="any"
+                    value={form.max_latency.clone()} oninput={typed(Field::MaxLatency)} />
             </label>
             <label>{ "Optimizer" }
                 <select data-testid="algorithm-select" onchange={field(Field::Algorithm)}>{ algorithms }</select>

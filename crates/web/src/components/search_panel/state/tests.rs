@@ -60,6 +60,38 @@ fn a_link_sets_the_form_and_the_workers_default_to_the_cores() {
 }
 
 #[test]
+fn a_latency_bound_is_priced_on_the_board_and_refused_without_a_core() {
+    let edit = |panel, field, text: &str| {
+        reduce(
+            panel,
+            vec![PanelAction::Edit(FormEdit::Field(field, text.into()))],
+        )
+    };
+    // The Uno (the page's default): an AVR at 16 MHz.
+    let panel = edit(opened_panel(), Field::MaxLatency, "150");
+    let bound = panel.form.budget().unwrap().latency.unwrap();
+    assert_eq!(
+        (bound.core, bound.clock_hz, bound.max_us),
+        (sparse_core::latency::CoreFamily::Avr, 16_000_000, 150_000)
+    );
+    let panel = edit(panel, Field::MaxLatency, "-2");
+    let why = panel.form_error.clone().unwrap();
+    assert!(why.starts_with("The latency bound must be"), "{why}");
+    // A custom budget names no core.
+    let panel = edit(panel, Field::MaxLatency, "150");
+    let panel = edit(panel, Field::Flash, "5000");
+    let why = panel.form_error.clone().unwrap();
+    assert!(
+        why.starts_with("A latency bound needs a board preset"),
+        "{why}"
+    );
+    // Blank: no bound.
+    let panel = edit(panel, Field::MaxLatency, " ");
+    assert_eq!(panel.form_error, None);
+    assert_eq!(panel.form.budget().unwrap().latency, None);
+}
+
+#[test]
 fn a_saved_search_is_offered_until_resumed_or_discarded() {
     let saved = saved_search();
     let panel = reduce(opened_panel(), vec![PanelAction::Found(Ok(saved.clone()))]);
