@@ -22,9 +22,23 @@ pub struct ExportArgs {
     /// Folder to write model.h, model.c, model.json and README.md into (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// What to write beside model.json and README.md: `c` (model.h, model.c), `tflite`
+    /// (model.tflite, an int8 TensorFlow Lite model for LiteRT and TensorFlow Lite for
+    /// Microcontrollers), or `c,tflite`.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "c")]
+    format: Vec<Format>,
     /// Print one JSON object with the sizes as the last line.
     #[arg(long)]
     json: bool,
+}
+
+/// `--format` values.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// C99: model.h and model.c.
+    C,
+    /// A TensorFlow Lite flatbuffer: model.tflite.
+    Tflite,
 }
 
 /// Reads an int8 model file ([`QuantModel::from_model_file`]), naming it in any error.
@@ -62,14 +76,28 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let export = sparse_export::export(&model, &title)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    for (name, bytes) in &export.files {
+    let c = args.format.contains(&Format::C);
+    let mut files: Vec<(&str, Vec<u8>)> = export
+        .files
+        .into_iter()
+        .filter(|(name, _)| c || !name.ends_with(".h") && !name.ends_with(".c"))
+        .collect();
+    if args.format.contains(&Format::Tflite) {
+        files.push((
+            "model.tflite",
+            sparse_export::tflite::tflite(&model, &title)?,
+        ));
+    }
+    for (name, bytes) in &files {
         let path = args.out.join(name);
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
     crate::output::print(&format!(
-        "wrote {} (model.h, model.c, model.json, README.md): weights {} B of flash (cost model {} B), \
-         arena {} B of SRAM (cost model {} B)",
+        "wrote {} ({}): weights {} B of flash (cost model {} B), arena {} B of SRAM (cost model \
+         {} B)",
         args.out.display(),
+        names.join(", "),
         export.c.weight_bytes,
         export.cost.flash_bytes,
         export.c.arena_bytes,

@@ -314,4 +314,4 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

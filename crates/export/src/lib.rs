@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod c;
 pub mod layout;
 pub mod storage;
+pub mod tflite;
 
 pub use c::{CModel, generate};
 

@@ -130,6 +130,50 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
     assert_eq!(report["cortex_m0"]["run"]["identical"], 5, "{report}");
     assert_eq!(report["cortex_m0"]["blank_identical"], true);
 
+    // --format picks the files beside model.json and README.md: a TFLite flatbuffer alone, or
+    // with the C.
+    for (format, files) in [
+        ("tflite", &["model.tflite", "model.json", "README.md"][..]),
+        (
+            "c,tflite",
+            &[
+                "model.h",
+                "model.c",
+                "model.tflite",
+                "model.json",
+                "README.md",
+            ],
+        ),
+    ] {
+        let dir = base.join(format.replace(',', "-"));
+        let out = sparse_explorer(&[
+            "export",
+            "--run",
+            run.to_str().unwrap(),
+            "--trial",
+            &trial,
+            "--format",
+            format,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut written: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        let mut expected: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        written.sort();
+        expected.sort();
+        assert_eq!(written, expected, "{format}");
+        let tflite = std::fs::read(dir.join("model.tflite")).unwrap();
+        assert_eq!(&tflite[4..8], b"TFL3");
+    }
+
     // A trial whose int8 model was not kept gets a clear line, not a panic.
     let out = sparse_explorer(&[
         "export",

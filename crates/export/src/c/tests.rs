@@ -9,8 +9,9 @@ use sparse_core::quant::{Calibration, FloatLayer, FloatTensor, quantize};
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Random float parameters for `arch`, with about `zeros` of every tensor's weights zero.
-fn random_model(arch: &Architecture, zeros: f64, rng: &mut StdRng) -> QuantModel {
+/// An int8 model of random float parameters for `arch`, with about `zeros` of every tensor's
+/// weights zero (also used by the TFLite writer's tests).
+pub(crate) fn random_model(arch: &Architecture, zeros: f64, rng: &mut StdRng) -> QuantModel {
     let shapes = arch.output_shapes().unwrap();
     let mut input = Shape::Map(arch.input);
     let mut tensor = |(weights, channels): (usize, usize)| FloatTensor {
