@@ -3,6 +3,7 @@
 
 mod bench;
 mod fuzz;
+mod python;
 mod run;
 mod site;
 mod stamp;

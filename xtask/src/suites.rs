@@ -40,7 +40,9 @@ pub fn test_all() -> Result<(), String> {
 
     let mut results: Vec<(&str, Result<Counts, String>)> = Vec::new();
     let native = run_counted(
-        command("cargo").args(["test", "--workspace", "--release", "--locked"]),
+        command("cargo")
+            .args(["test", "--workspace", "--release", "--locked"])
+            .env("SPARSE_EXPLORER_PYTHON", crate::python::python()),
         libtest_counts,
     );
     results.push(("native (cargo test)", native));
@@ -90,7 +92,8 @@ pub fn test_all() -> Result<(), String> {
                     .env("CHROMIUM", &chromium)
                     .env("E2E_DIST", root().join("dist"))
                     .env("E2E_OUT", root().join("target/e2e"))
-                    .env("SPARSE_EXPLORER", &cli),
+                    .env("SPARSE_EXPLORER", &cli)
+                    .env("SPARSE_EXPLORER_PYTHON", crate::python::python()),
                 node_counts,
             )
         });

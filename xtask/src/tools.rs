@@ -1,7 +1,8 @@
 //! Installs, pinned, whatever the build and the tests need and the machine lacks: the wasm32
 //! target, Trunk, wasm-bindgen-cli (at Cargo.lock's wasm-bindgen version), Debian's Chromium,
-//! ChromeDriver and the Cortex-M and AVR toolchains and emulators, and the npm packages of the
-//! end-to-end tests and of wasm-opt (each from its lockfile). Only the package registries are
+//! ChromeDriver and the Cortex-M and AVR toolchains and emulators, the npm packages of the
+//! end-to-end tests and of wasm-opt (each from its lockfile), and the tests' Python
+//! environment (`python.rs`). Only the package registries are
 //! used.
 
 use crate::run::{command, output, root, status};
@@ -43,7 +44,8 @@ pub fn ensure_test_tools() -> Result<(), String> {
         ("/usr/lib/avr/include/avr/io.h", "avr-libc"),
         ("simavr", "simavr"),
     ])?;
-    ensure_npm_packages("tests/e2e")
+    ensure_npm_packages("tests/e2e")?;
+    crate::python::ensure_python()
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
@@ -99,6 +101,11 @@ pub fn wasm_bindgen_version() -> Result<String, String> {
     Err("Cargo.lock has no wasm-bindgen package".into())
 }
 
+/// Installs one Debian package.
+pub fn ensure_debian_package(package: &str) -> Result<(), String> {
+    apt_install(&[package])
+}
+
 /// Installs the Debian packages whose probe is missing: a binary on PATH, or an absolute path
 /// to a file the package installs.
 fn ensure_debian(probes: &[(&str, &str)]) -> Result<(), String> {
@@ -114,6 +121,11 @@ fn ensure_debian(probes: &[(&str, &str)]) -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
+    apt_install(&missing)
+}
+
+/// `apt-get update`, then `apt-get install` of `packages`.
+fn apt_install(packages: &[&str]) -> Result<(), String> {
     status(command("apt-get").arg("update"))?;
     status(
         command("apt-get")
@@ -124,7 +136,7 @@ fn ensure_debian(probes: &[(&str, &str)]) -> Result<(), String> {
                 "-y",
                 "--no-install-recommends",
             ])
-            .args(&missing)
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }
