@@ -4,22 +4,25 @@
 //! run under qemu-system-arm the same logits; a model that fits the micro:bit must give them
 //! on its Cortex-M0 under qemu, and an Uno-sized model on the ATmega328P under simavr, within
 //! 2 KB of SRAM with its stack. Every emulated run also times each layer, beside the latency
-//! model's estimate.
+//! model's estimate. Where a Python has LiteRT and TensorFlow Lite Micro, both run the model as
+//! `.tflite` and must give the evaluator's classes; TFLM's arena is reported.
 
 mod avr;
 mod cortex_m;
+mod report;
+mod tflite;
 mod timing;
 
 use crate::dataset::DatasetArgs;
 use anyhow::{Context, bail};
-use avr::{AVR_CODE_BYTES, AVR_MAIN, Avr, UNO_FLASH, UNO_SRAM};
+use avr::{AVR_CODE_BYTES, AVR_MAIN, UNO_FLASH, UNO_SRAM};
 use clap::Args;
 use cortex_m::{CM_MAIN, CM_STARTUP, CORTEX_M0, CORTEX_M4, CortexM, Machine};
+use report::{Report, print_report};
 use serde::Serialize;
 use sparse_core::Dataset;
 use sparse_core::boards::Board;
 use sparse_core::cost::CostReport;
-use sparse_core::latency::Work;
 use sparse_core::quant::{QuantModel, argmax};
 use sparse_export::c::STRICT_C99;
 use std::path::{Path, PathBuf};
@@ -51,44 +54,28 @@ pub struct VerifyArgs {
     /// Print one JSON object with every figure as the last line.
     #[arg(long)]
     json: bool,
+    /// A Python with LiteRT and TensorFlow Lite for Microcontrollers (pip's ai-edge-litert
+    /// and tflite-micro), which run the model as model.tflite; by default
+    /// $SPARSE_EXPLORER_PYTHON, else python3 (without them the TFLite stage is skipped).
+    #[arg(long, value_name = "PATH")]
+    python: Option<String>,
 }
 
 /// Predictions of one build against the Rust evaluator's.
 #[derive(Debug, Serialize)]
-struct Agreement {
+pub(super) struct Agreement {
     /// Images run.
-    images: usize,
+    pub(super) images: usize,
     /// Images whose class and every logit equal the evaluator's.
-    identical: usize,
+    pub(super) identical: usize,
     /// Images classified correctly by the build.
-    correct: usize,
+    pub(super) correct: usize,
 }
 
 impl Agreement {
     fn passed(&self) -> bool {
         self.images > 0 && self.identical == self.images
     }
-}
-
-/// Everything `verify` found.
-#[derive(Debug, Serialize)]
-struct Report {
-    cost_flash_bytes: u64,
-    cost_sram_bytes: u64,
-    host: Agreement,
-    cortex_m4: CortexM,
-    /// `None` when the model does not fit the micro:bit (see `cortex_m0_skipped`).
-    cortex_m0: Option<CortexM>,
-    cortex_m0_skipped: Option<String>,
-    /// `None` when the model is not meant for an Uno (see `avr_skipped`).
-    avr: Option<Avr>,
-    avr_skipped: Option<String>,
-    /// What each layer's kernels do, which the latency model prices, and whether the
-    /// compiler specialises its code (the fit of `bench/latency/run.sh` reads them beside the
-    /// measured layers).
-    work: Vec<Work>,
-    specialised: Vec<bool>,
-    failures: Vec<String>,
 }
 
 /// The export's strict C99 flags followed by `rest`: the model and every harness build clean
@@ -302,6 +289,28 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
 
     let dir = build_dir(&root, &args.dir, "host", &[("host_main.c", HOST_MAIN)])?;
     let host = host(&model, &test, &dir, images)?;
+    let python = args
+        .python
+        .clone()
+        .or_else(|| std::env::var("SPARSE_EXPLORER_PYTHON").ok())
+        .unwrap_or_else(|| "python3".into());
+    let tflite_skipped = (!tflite::available(&python)).then(|| {
+        format!(
+            "{python} has no LiteRT and TensorFlow Lite Micro: pip install {} (cargo xtask test \
+             installs them in target/python), or give --python",
+            tflite::PACKAGES
+        )
+    });
+    let tflite = match tflite_skipped {
+        Some(_) => None,
+        None => Some(tflite::run(
+            &python,
+            &model,
+            &test,
+            &root.join("tflite"),
+            &dir.join("images.bin"),
+        )?),
+    };
     let cortex_m4 = cortex_m(&CORTEX_M4, &model, &test, &args.dir, emulated)?;
     let microbit = Board::preset("microbit-v1").expect("a preset");
     let cortex_m0_skipped = misfit(&cost, &microbit);
@@ -334,6 +343,18 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             "host: {} of {} images identical",
             host.identical, host.images
         ));
+    }
+    if let Some(t) = &tflite {
+        for (name, run) in [("LiteRT", &t.litert), ("TensorFlow Lite Micro", &t.micro)] {
+            if !run.agrees() {
+                failures.push(format!(
+                    "{name}: {} of {} images give the evaluator's class (at least {}% must)",
+                    run.same_class,
+                    run.images,
+                    100.0 * tflite::CLASS_AGREEMENT
+                ));
+            }
+        }
     }
     if !close(cortex_m4.weight_bytes, cost.flash_bytes) {
         failures.push(format!(
@@ -378,6 +399,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         cost_flash_bytes: cost.flash_bytes,
         cost_sram_bytes: cost.sram_bytes,
         host,
+        tflite,
+        tflite_skipped,
         cortex_m4,
         cortex_m0,
         cortex_m0_skipped,
@@ -395,78 +418,4 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         bail!("verification failed: {}", report.failures.join("; "));
     }
     Ok(())
-}
-
-/// The lines of one emulated run: its images, then its timing.
-fn emulated_lines(emulator: &str, core: &str, m: &CortexM) -> [String; 2] {
-    [
-        format!(
-            "{emulator}: blank image {}, {} of {} test images identical",
-            if m.blank_identical {
-                "identical"
-            } else {
-                "DIFFERENT"
-            },
-            m.run.identical,
-            m.run.images
-        ),
-        m.timing.describe(core),
-    ]
-}
-
-fn print_report(r: &Report) -> anyhow::Result<()> {
-    let print = crate::output::print;
-    print(&format!(
-        "host gcc: {} of {} test images give the Rust evaluator's class and logits exactly ({:.1}% correct)",
-        r.host.identical,
-        r.host.images,
-        100.0 * r.host.correct as f64 / r.host.images as f64
-    ))?;
-    let m = &r.cortex_m4;
-    print(&format!(
-        "Cortex-M4: weights {} B (cost model flash {} B), arena {} B (cost model SRAM {} B), \
-         code {} B; whole program text {} data {} bss {}",
-        m.weight_bytes,
-        r.cost_flash_bytes,
-        m.arena_bytes,
-        r.cost_sram_bytes,
-        m.code_bytes,
-        m.program[0],
-        m.program[1],
-        m.program[2]
-    ))?;
-    for line in emulated_lines("qemu-system-arm mps2-an386", "Cortex-M4", m) {
-        print(&line)?;
-    }
-    match (&r.cortex_m0, &r.cortex_m0_skipped) {
-        (Some(m), _) => {
-            for line in emulated_lines("qemu-system-arm microbit", "Cortex-M0", m) {
-                print(&line)?;
-            }
-        }
-        (None, Some(why)) => print(&format!("Cortex-M0: skipped, {why}"))?,
-        (None, None) => {}
-    }
-    match (&r.avr, &r.avr_skipped) {
-        (Some(a), _) => {
-            print(&format!(
-                "ATmega328P: program {} B of {UNO_FLASH}, static RAM {} B + stack peak {} B = {} B of {UNO_SRAM}; \
-                 simavr: blank image {}, {} of {} test images identical",
-                a.program_bytes,
-                a.data_bytes,
-                a.stack_peak_bytes,
-                a.data_bytes + a.stack_peak_bytes,
-                if a.blank_identical {
-                    "identical"
-                } else {
-                    "DIFFERENT"
-                },
-                a.run.identical,
-                a.run.images
-            ))?;
-            print(&a.timing.describe("ATmega328P"))
-        }
-        (None, Some(why)) => print(&format!("ATmega328P: skipped, {why}")),
-        (None, None) => Ok(()),
-    }
 }

@@ -87,6 +87,26 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
         report["cost_flash_bytes"].as_u64().unwrap(),
         report["cost_sram_bytes"].as_u64().unwrap(),
     );
+    // LiteRT and TensorFlow Lite Micro run it as model.tflite (cargo xtask test gives the
+    // tests a Python with both); TFLM's arena holds our SRAM's activations and its own state.
+    let tflite = &report["tflite"];
+    assert!(
+        tflite.is_object(),
+        "no TFLite stage: run through cargo xtask test, which installs LiteRT and TFLM: {report}"
+    );
+    for interpreter in ["litert", "micro"] {
+        assert_eq!(tflite[interpreter]["images"], 1000, "{report}");
+        assert!(
+            tflite[interpreter]["same_class"].as_u64().unwrap() >= 999,
+            "{report}"
+        );
+    }
+    let head = tflite["arena_head_bytes"].as_u64().unwrap();
+    assert!(head >= sram && head <= sram + 64, "{report}");
+    assert_eq!(
+        tflite["arena_bytes"].as_u64().unwrap(),
+        head + tflite["arena_tail_bytes"].as_u64().unwrap()
+    );
     let m4 = &report["cortex_m4"];
     let weights = m4["weight_bytes"].as_u64().unwrap();
     assert!(weights.abs_diff(flash) * 20 <= flash, "{report}");
