@@ -83,10 +83,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
         .filter(|(name, _)| c || !name.ends_with(".h") && !name.ends_with(".c"))
         .collect();
     if args.format.contains(&Format::Tflite) {
-        files.push((
-            "model.tflite",
-            sparse_export::tflite::tflite(&model, &title)?,
-        ));
+        files.push(("model.tflite", sparse_export::tflite::tflite(&model)?));
     }
     for (name, bytes) in &files {
         let path = args.out.join(name);

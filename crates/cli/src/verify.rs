@@ -348,10 +348,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         for (name, run) in [("LiteRT", &t.litert), ("TensorFlow Lite Micro", &t.micro)] {
             if !run.agrees() {
                 failures.push(format!(
-                    "{name}: {} of {} images give the evaluator's class (at least {}% must)",
+                    "{name}: {} of {} images give the evaluator's class and {} every logit \
+                     within one code (at least {}% must)",
                     run.same_class,
                     run.images,
-                    100.0 * tflite::CLASS_AGREEMENT
+                    run.logits_within_one,
+                    100.0 * tflite::AGREEMENT
                 ));
             }
         }

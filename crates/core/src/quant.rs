@@ -2,15 +2,18 @@
 //! an evaluator that uses integer arithmetic only — the arithmetic the C export reproduces.
 //!
 //! Scheme. Activations after a ReLU are unsigned 8-bit, `a ≈ s·q`, `q ∈ [0, 255]`, zero point
-//! 0; the input is the raw pixel, `s = 1/255`. The middle of a dwconv (no ReLU) is signed,
-//! `q ∈ [-127, 127]`. Weights of output channel `c` are `w ≈ s_w[c]·q`, `q ∈ [-127, 127]`,
-//! `s_w[c] = max|w_c| / 127`; biases are int32 at scale `s_w[c]·s_in`. A layer accumulates
-//! `acc = Σ q_w·q_in + q_b` in int32 and requantises with `M = s_w[c]·s_in / s_out` written as
-//! `multiplier · 2^-shift` (`multiplier ∈ [2^30, 2^31)`): `q_out = (acc·multiplier +
-//! 2^(shift-1)) >> shift` in int64, then clamps to the output's range. The last layer is not
-//! clamped: its int32 outputs are the logits. Max pools take the largest code, average pools
-//! `(Σ q + n/2) / n`; both keep the scale. [`quantize`] refuses a layer whose largest possible
-//! accumulator (Σ|q_w|·max code + |q_b|) would not fit an int32, so int32 never overflows.
+//! 0 (TensorFlow Lite's int8 `q - 128` with zero point -128); the input is the raw pixel,
+//! `s = 1/255`. The middle of a dwconv (no ReLU) is signed, `q ∈ [-128, 127]`. Weights of
+//! output channel `c` are `w ≈ s_w[c]·q`, `q ∈ [-127, 127]`, `s_w[c] = max|w_c| / 127`; biases
+//! are int32 at scale `s_w[c]·s_in`. A layer accumulates `acc = Σ q_w·q_in + q_b` in int32 and
+//! requantises with `M = s_w[c]·s_in / s_out` written as `multiplier · 2^-shift`
+//! (`multiplier ∈ [2^30, 2^31)`, TensorFlow Lite's own multiplier for these scales), rounded
+//! exactly as TensorFlow Lite rounds it ([`requantize`]), then clamps to the output's range; the
+//! last layer's outputs, the logits, are int8 `[-128, 127]` as in TensorFlow Lite. Max pools take
+//! the largest code, average pools the mean as TensorFlow Lite's int8 pool rounds it (of the
+//! signed codes, ties away from zero); both keep the scale. So the `.tflite` export computes
+//! the same codes. [`quantize`] refuses a layer whose largest possible accumulator
+//! (Σ|q_w|·max code + |q_b|) would not fit an int32, so int32 never overflows.
 
 use crate::architecture::{Conv, Layer, Shape};
 use crate::{Architecture, Dataset, Error, Result};
@@ -149,14 +152,28 @@ pub fn fixed_point(real: f64) -> (i32, u8) {
     (m.round().min(i32::MAX as f64) as i32, shift as u8)
 }
 
-/// `(acc·multiplier + 2^(shift-1)) >> shift`, computed in int64.
+/// `acc · multiplier · 2^-shift` rounded as TensorFlow Lite's `MultiplyByQuantizedMultiplier`
+/// rounds it: a shift below 31 first shifts the accumulator left (wrapping, as TFLite's int32
+/// does); then a rounding doubling high multiply, `(x·multiplier ± 2^30) / 2^31` towards zero
+/// (the nudge is `1 - 2^30` for a negative product); then a division by the remaining power of
+/// two that rounds ties away from zero. Zero for a zero multiplier.
 pub fn requantize(acc: i32, multiplier: i32, shift: u8) -> i32 {
     if multiplier == 0 {
         return 0;
     }
-    let rounding = 1i64 << (shift - 1);
-    let v = (acc as i64 * multiplier as i64 + rounding) >> shift;
-    v.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+    let exponent = shift as i32 - 31;
+    let x = if exponent < 0 {
+        acc.wrapping_mul(1 << -exponent)
+    } else {
+        acc
+    };
+    let product = x as i64 * multiplier as i64;
+    let nudge = if product >= 0 { 1 << 30 } else { 1 - (1 << 30) };
+    let high = ((product + nudge) / (1i64 << 31)) as i32;
+    let exponent = exponent.max(0) as u32;
+    let mask = ((1i64 << exponent) - 1) as i32;
+    let threshold = (mask >> 1) + i32::from(high < 0);
+    (high >> exponent) + i32::from(high & mask > threshold)
 }
 
 /// Quantises one weight tensor whose input has scale `s_in` and output scale `s_out` and codes
@@ -206,11 +223,11 @@ fn accumulator_reach(weights: &[i8], bias: i32, max_code: i64) -> i64 {
 }
 
 /// The largest input code of each of a layer's weight tensors: 255 after a ReLU or from the
-/// pixels, 127 from a dwconv's signed middle.
+/// pixels, 128 (in magnitude) from a dwconv's signed middle.
 fn max_input_codes(layer: &QuantLayer) -> &'static [i64] {
     match layer {
         QuantLayer::Weighted(_) => &[255],
-        QuantLayer::Separable { .. } => &[255, 127],
+        QuantLayer::Separable { .. } => &[255, 128],
         QuantLayer::Pool => &[],
     }
 }
@@ -244,7 +261,7 @@ pub fn quantize(
     let mut output_scale = Vec::with_capacity(n);
     for (i, (layer, float)) in architecture.layers.iter().zip(layers).enumerate() {
         let last = i + 1 == n;
-        // The last layer's codes are not clamped, so 127 levels keep its logits precise.
+        // The logits are signed: 127 levels for the largest.
         let levels = if last { 127.0 } else { 255.0 };
         let s_out = if layer.is_pool() {
             s_in
@@ -269,7 +286,7 @@ pub fn quantize(
                 let s_mid = scale(calibration.middle_max[i].unwrap_or(0.0), 127.0);
                 QuantLayer::Separable {
                     depthwise: quantize_tensor(depthwise, s_in, s_mid, 255).ok_or_else(overflow)?,
-                    pointwise: quantize_tensor(pointwise, s_mid, s_out, 127)
+                    pointwise: quantize_tensor(pointwise, s_mid, s_out, 128)
                         .ok_or_else(overflow)?,
                 }
             }
@@ -292,18 +309,15 @@ pub fn quantize(
 enum Range {
     /// After a ReLU: [0, 255].
     Unsigned,
-    /// A dwconv's middle: [-127, 127].
+    /// A dwconv's middle and the logits: int8, [-128, 127].
     Signed,
-    /// The logits: unclamped.
-    Unclamped,
 }
 
 impl Range {
     fn clamp(self, v: i32) -> i32 {
         match self {
             Range::Unsigned => v.clamp(0, 255),
-            Range::Signed => v.clamp(-127, 127),
-            Range::Unclamped => v,
+            Range::Signed => v.clamp(-128, 127),
         }
     }
 }
@@ -492,7 +506,7 @@ impl QuantModel {
         let last = arch.layers.len() - 1;
         for (i, (layer, q)) in arch.layers.iter().zip(&self.layers).enumerate() {
             let range = if i == last {
-                Range::Unclamped
+                Range::Signed
             } else {
                 Range::Unsigned
             };
@@ -551,7 +565,13 @@ impl QuantModel {
                                 });
                                 y.push(match layer {
                                     Layer::Maxpool(_) => window.max().unwrap_or(0),
-                                    _ => (window.sum::<i32>() + n / 2).div_euclid(n),
+                                    _ => {
+                                        // TFLite's int8 mean: of the signed codes (code - 128),
+                                        // ties away from zero.
+                                        let sum = window.sum::<i32>() - 128 * n;
+                                        let half = if sum > 0 { n / 2 } else { -(n / 2) };
+                                        (sum + half) / n + 128
+                                    }
                                 });
                             }
                         }

@@ -38,7 +38,7 @@ static void conv(const uint8_t *in, unsigned channels, unsigned height, unsigned
                 }
                 v = requantize(acc, m, s);
                 if (depthwise) {
-                    v = v < -127 ? -127 : v > 127 ? 127 : v;
+                    v = v < -128 ? -128 : v > 127 ? 127 : v;
                     ((int8_t *)out)[at] = (int8_t)v;
                 } else {
                     out[at] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);

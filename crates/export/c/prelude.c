@@ -44,24 +44,32 @@ void MODEL_LAYER_HOOK(unsigned layer);
 #define READ_I32(p) (*(p))
 #endif
 
-/* (acc * multiplier + 2^(shift-1)) >> shift in 64 bits, the shift rounding towards minus
- * infinity without relying on how the compiler shifts negative numbers; a zero multiplier
- * (a channel whose every output was zero in calibration) gives zero. */
+/* acc * multiplier * 2^-shift rounded as TensorFlow Lite's MultiplyByQuantizedMultiplier
+ * rounds it, so that a .tflite export computes the same codes: a shift below 31 first shifts
+ * acc left; a rounding doubling high multiply, (acc * multiplier +- 2^30) / 2^31 towards zero;
+ * then a division by the remaining power of two, ties away from zero. No negative number is
+ * shifted. A zero multiplier (a channel whose every output was zero in calibration) gives
+ * zero. */
 static int32_t requantize(int32_t acc, int32_t multiplier, uint8_t shift)
 {
-    int64_t t, q;
+    int exponent = (int)shift - 31;
+    int64_t t;
+    int32_t high, mask, remainder, threshold, q;
     if (multiplier == 0) {
         return 0;
     }
-    t = (int64_t)acc * multiplier + ((int64_t)1 << (shift - 1u));
-    q = t >= 0 ? t >> shift : -((-t - 1) >> shift) - 1;
-    if (q > INT32_MAX) {
-        return INT32_MAX;
+    if (exponent < 0) {
+        acc = (int32_t)((uint32_t)acc << -exponent);
+        exponent = 0;
     }
-    if (q < INT32_MIN) {
-        return INT32_MIN;
-    }
-    return (int32_t)q;
+    t = (int64_t)acc * multiplier;
+    t += t >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30);
+    high = (int32_t)(t >= 0 ? t >> 31 : -((-t) >> 31));
+    mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    remainder = (int32_t)((uint32_t)high & (uint32_t)mask);
+    threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    q = (int32_t)(high >= 0 ? high >> exponent : -((-(int64_t)high - 1) >> exponent) - 1);
+    return q + (remainder > threshold ? 1 : 0);
 }
 
 /* Reads a weight tensor in order, one weight per call. A dense tensor stores every weight;

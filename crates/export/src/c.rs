@@ -260,7 +260,8 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
          uint8_t *model_input(void);\n\n\
          /* Classifies one image: returns the index of the largest logit (the first on ties). */\n\
          int model_predict(const uint8_t *input);\n\n\
-         /* As model_predict, also storing the MODEL_CLASSES int32 logits when logits is not NULL. */\n\
+         /* As model_predict, also storing the MODEL_CLASSES logits (int8 codes, -128..127, at the\n \
+         * last layer's scale) when logits is not NULL. */\n\
          int model_logits(const uint8_t *input, int32_t *logits);\n\n\
          #ifdef __cplusplus\n}}\n#endif\n\n#endif\n",
         c * h * w,

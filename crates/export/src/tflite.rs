@@ -205,8 +205,12 @@ fn middle_scale(t: &QuantTensor, s_in: f32) -> f32 {
         })
 }
 
-/// The int8 model as a `.tflite` file; `description` names it inside.
-pub fn tflite(model: &QuantModel, description: &str) -> Result<Vec<u8>> {
+/// The description inside every file, so that the same model always gives the same bytes
+/// (the page's download, the CLI's export and `verify`'s copy).
+const DESCRIPTION: &str = "int8 model exported by sparse-explorer";
+
+/// The int8 model as a `.tflite` file.
+pub fn tflite(model: &QuantModel) -> Result<Vec<u8>> {
     model.check()?;
     let arch = &model.architecture;
     let shapes = arch.output_shapes()?;
@@ -365,7 +369,7 @@ pub fn tflite(model: &QuantModel, description: &str) -> Result<Vec<u8>> {
         s_in = s_out;
         input = output;
     }
-    Ok(serialise(&g, first, x, description))
+    Ok(serialise(&g, first, x, DESCRIPTION))
 }
 
 fn padding(p: Padding) -> i8 {
@@ -543,7 +547,7 @@ mod tests {
         .unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         let model = crate::c::tests::random_model(&arch, 0.2, &mut rng);
-        let bytes = tflite(&model, "test").unwrap();
+        let bytes = tflite(&model).unwrap();
         assert_eq!(&bytes[4..8], b"TFL3");
         // SAFETY: as above.
         let root = unsafe { flatbuffers::root_unchecked::<Table>(&bytes) };

@@ -103,7 +103,7 @@ fn the_padded_convolution_equals_the_bounds_tested_one() {
             weight_scale: vec![1.0; conv.filters],
         };
         let input: Vec<i32> = (0..c * h * w).map(|_| next(256) as i32).collect();
-        for range in [Range::Unsigned, Range::Signed, Range::Unclamped] {
+        for range in [Range::Unsigned, Range::Signed] {
             assert_eq!(
                 conv_int(&input, [c, h, w], &conv, groups, &q, range),
                 conv_int_reference(&input, [c, h, w], &conv, groups, &q, range),
@@ -125,14 +125,28 @@ fn fixed_point_represents_multipliers_closely() {
 }
 
 #[test]
-fn requantize_rounds_half_up_like_the_c_code() {
+fn requantize_rounds_as_tensorflow_lite_does() {
+    // 0.5 is 2^30·2^-31: the doubling high multiply alone, whose ties go up.
     let (m, s) = fixed_point(0.5);
     assert_eq!(requantize(5, m, s), 3);
     assert_eq!(requantize(-5, m, s), -2);
     assert_eq!(requantize(1000, m, s), 500);
     let (m, s) = fixed_point(0.1);
     assert_eq!(requantize(1234, m, s), 123);
+    assert_eq!(requantize(-1235, m, s), -124);
     assert_eq!(requantize(i32::MAX, m, s), 214_748_365);
+    // Two roundings: 0.3 is stored as 1288490189·2^-32. For -2998 the exact product is
+    // -899.4000001; the doubling high multiply rounds it, in halves, to -1799 (-899.5), and the
+    // division by 2 takes that tie away from zero: -900, where one rounding gives -899.
+    let (m, s) = fixed_point(0.3);
+    assert_eq!((m, s), (1_288_490_189, 32));
+    assert_eq!(requantize(-2998, m, s), -900);
+    assert_eq!(requantize(5, m, s), 2);
+    assert_eq!(requantize(7, m, s), 2);
+    // A multiplier above one shifts the accumulator left first.
+    let (m, s) = fixed_point(3.0);
+    assert_eq!(requantize(7, m, s), 21);
+    assert_eq!(requantize(0, 0, 0), 0);
 }
 
 /// A 1×3×3 input, conv 2×2×2 → maxpool 2 → dense 2, with weights chosen by hand.
