@@ -168,6 +168,20 @@ test('the quick demo draws a Pareto front from 5 trials, two workers training at
   assert.equal(report.host.identical, 300);
   assert.equal(report.cortex_m4.run.identical, 2);
   console.log(`page's C export: ${verify.stdout.trim().split('\n').slice(0, 3).join(' | ')}`);
+  // Download .tflite: the bytes verify wrote from the same model.json and ran in LiteRT and
+  // TensorFlow Lite Micro.
+  const [tflite] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('download-tflite').click(),
+  ]);
+  assert.match(tflite.suggestedFilename(), /^sparse-explorer-trial-\d+\.tflite$/);
+  const downloaded = fs.readFileSync(await tflite.path());
+  assert.equal(downloaded.subarray(4, 8).toString(), 'TFL3');
+  assert.ok(downloaded.equals(fs.readFileSync(path.join(exported, 'verify/tflite/model.tflite'))));
+  assert.ok(report.tflite, `verify ran the .tflite: ${report.tflite_skipped}`);
+  assert.equal(report.tflite.litert.same_class, 300);
+  assert.equal(report.tflite.micro.same_class, 300);
+  console.log(`page's .tflite: ${downloaded.length} B, TFLM arena ${report.tflite.arena_bytes} B`);
   assert.ok(report.avr, `a Pareto member of an Uno search runs on the AVR: ${report.avr_skipped}`);
   const measuredMs = report.avr.timing.latency_ms;
   console.log(`latency on the Uno: the page estimated ${estimatedMs} ms, simavr measured ${measuredMs.toFixed(1)} ms`);

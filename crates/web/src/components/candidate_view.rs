@@ -117,6 +117,9 @@ fn export_overrun((weights, arena): (usize, usize), budget: Budget) -> Option<St
     (!over.is_empty()).then(|| format!("Its C export needs {}.", over.join(", and ")))
 }
 
+/// Makes one downloadable file of an int8 model.
+type ModelFile = dyn Fn(&QuantModel) -> sparse_core::Result<Vec<u8>>;
+
 #[function_component]
 fn DownloadC(props: &DownloadCProps) -> Html {
     let problem = use_state(|| None::<String>);
@@ -134,29 +137,42 @@ fn DownloadC(props: &DownloadCProps) -> Html {
         };
     };
     let id = props.id;
-    let onclick = {
-        let problem = problem.clone();
-        Callback::from(move |_| {
-            let title = format!("trial {id} of a sparse-explorer search");
-            match sparse_export::export_zip(&model, &title) {
-                Ok(zip) => {
-                    let name = format!("sparse-explorer-trial-{id}-c.zip");
-                    if download(&name, &zip, "application/zip").is_none() {
-                        problem.set(Some("the browser refused the download".into()));
-                    }
+    let title = format!("trial {id} of a sparse-explorer search");
+    // Offers one export of the model: its bytes, file name and MIME type.
+    let offer = |export: Rc<ModelFile>, name: String, mime: &'static str| {
+        let (problem, model) = (problem.clone(), model.clone());
+        Callback::from(move |_: MouseEvent| match export(&model) {
+            Ok(bytes) => {
+                if download(&name, &bytes, mime).is_none() {
+                    problem.set(Some("the browser refused the download".into()));
                 }
-                Err(e) => problem.set(Some(format!("cannot export this model: {e}"))),
             }
+            Err(e) => problem.set(Some(format!("cannot export this model: {e}"))),
         })
     };
+    let onclick = offer(
+        Rc::new(move |m: &QuantModel| sparse_export::export_zip(m, &title)),
+        format!("sparse-explorer-trial-{id}-c.zip"),
+        "application/zip",
+    );
+    let on_tflite = offer(
+        Rc::new(sparse_export::tflite::tflite),
+        format!("sparse-explorer-trial-{id}.tflite"),
+        "application/octet-stream",
+    );
     html! {
         <div class="controls">
             <button class="secondary" data-testid="download-c" {onclick}>
                 { "Download C (model.h, model.c)" }
             </button>
+            <button class="secondary" data-testid="download-tflite" onclick={on_tflite}>
+                { "Download .tflite" }
+            </button>
             <span class="hint">{
-                " int8 weights in flash, one static arena, no malloc or floats: \
-                 int model_predict(const uint8_t *pixels)."
+                " C: int8 weights in flash, one static arena, no malloc or floats: \
+                 int model_predict(const uint8_t *pixels). TensorFlow Lite: the same int8 model \
+                 for LiteRT and TensorFlow Lite for Microcontrollers (its arena: the SRAM below \
+                 plus a few KB of interpreter state)."
             }</span>
             if let Some(overrun) = (*footprint).and_then(|f| export_overrun(f, props.budget)) {
                 <p class="error" data-testid="c-over-budget">{ overrun }</p>
