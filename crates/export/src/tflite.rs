@@ -75,11 +75,11 @@ enum Options {
     },
 }
 
-/// One operator: its (builtin code, version), input and output tensors, options.
+/// One operator: its (builtin code, version), input tensors, output tensor, options.
 struct Operator {
     code: (i32, i32),
     inputs: Vec<i32>,
-    outputs: Vec<i32>,
+    output: i32,
     options: Options,
 }
 
@@ -93,6 +93,16 @@ struct Graph {
 }
 
 impl Graph {
+    /// Adds operator `code` from `inputs` to `output`.
+    fn op(&mut self, code: (i32, i32), inputs: Vec<i32>, output: i32, options: Options) {
+        self.operators.push(Operator {
+            code,
+            inputs,
+            output,
+            options,
+        });
+    }
+
     fn tensor(&mut self, tensor: Tensor) -> i32 {
         self.tensors.push(tensor);
         self.tensors.len() as i32 - 1
@@ -248,16 +258,16 @@ pub fn tflite(model: &QuantModel) -> Result<Vec<u8>> {
                     s_in,
                 );
                 let y = g.activation(name, output, s_out, zero);
-                g.operators.push(Operator {
-                    code: CONV_2D,
-                    inputs: vec![x, w, b],
-                    outputs: vec![y],
-                    options: Options::Conv {
+                g.op(
+                    CONV_2D,
+                    vec![x, w, b],
+                    y,
+                    Options::Conv {
                         padding: padding(conv.padding),
                         stride: conv.stride as i32,
                         activation: RELU,
                     },
-                });
+                );
                 x = y;
             }
             (
@@ -280,15 +290,15 @@ pub fn tflite(model: &QuantModel) -> Result<Vec<u8>> {
                 let [_, oh, ow] = dims(output);
                 let middle =
                     g.activation(format!("{name}/middle"), Shape::Map([c, oh, ow]), s_mid, 0);
-                g.operators.push(Operator {
-                    code: DEPTHWISE_CONV_2D,
-                    inputs: vec![x, w, b],
-                    outputs: vec![middle],
-                    options: Options::Depthwise {
+                g.op(
+                    DEPTHWISE_CONV_2D,
+                    vec![x, w, b],
+                    middle,
+                    Options::Depthwise {
                         padding: padding(conv.padding),
                         stride: conv.stride as i32,
                     },
-                });
+                );
                 let (w, b) = g.weights(
                     &format!("{name}/pointwise"),
                     pointwise,
@@ -298,16 +308,16 @@ pub fn tflite(model: &QuantModel) -> Result<Vec<u8>> {
                     s_mid,
                 );
                 let y = g.activation(name, output, s_out, zero);
-                g.operators.push(Operator {
-                    code: CONV_2D,
-                    inputs: vec![middle, w, b],
-                    outputs: vec![y],
-                    options: Options::Conv {
+                g.op(
+                    CONV_2D,
+                    vec![middle, w, b],
+                    y,
+                    Options::Conv {
                         padding: VALID,
                         stride: 1,
                         activation: RELU,
                     },
-                });
+                );
                 x = y;
             }
             (Layer::Dense(d), QuantLayer::Weighted(t)) => {
@@ -332,31 +342,31 @@ pub fn tflite(model: &QuantModel) -> Result<Vec<u8>> {
                     s_in,
                 );
                 let y = g.activation(name, output, s_out, zero);
-                g.operators.push(Operator {
-                    code: FULLY_CONNECTED,
-                    inputs: vec![x, wt, b],
-                    outputs: vec![y],
-                    options: Options::FullyConnected {
+                g.op(
+                    FULLY_CONNECTED,
+                    vec![x, wt, b],
+                    y,
+                    Options::FullyConnected {
                         activation: if last { NO_ACTIVATION } else { RELU },
                     },
-                });
+                );
                 x = y;
             }
             (Layer::Maxpool(p) | Layer::Avgpool(p), QuantLayer::Pool) => {
                 let y = g.activation(name, output, s_out, zero);
-                g.operators.push(Operator {
-                    code: if matches!(layer, Layer::Maxpool(_)) {
+                g.op(
+                    if matches!(layer, Layer::Maxpool(_)) {
                         MAX_POOL_2D
                     } else {
                         AVERAGE_POOL_2D
                     },
-                    inputs: vec![x],
-                    outputs: vec![y],
-                    options: Options::Pool {
+                    vec![x],
+                    y,
+                    Options::Pool {
                         size: p.size as i32,
                         stride: p.stride as i32,
                     },
-                });
+                );
                 x = y;
             }
             _ => {
@@ -510,7 +520,7 @@ fn operator<'b>(
     };
     let options = b.end_table(start);
     let inputs = b.create_vector(&op.inputs);
-    let outputs = b.create_vector(&op.outputs);
+    let outputs = b.create_vector(&[op.output]);
     let start = b.start_table();
     b.push_slot_always(slot(0), opcode_index);
     b.push_slot_always(slot(1), inputs);
