@@ -2,7 +2,9 @@
 //! multipliers, rounding, logits and probabilities against the float network, and damaged,
 //! overflowing or too wide models refused.
 
+use super::evaluate::{Range, conv_int};
 use super::*;
+use crate::architecture::Conv;
 
 /// The convolution as first written: every tap tests its bounds (the evaluator's reference).
 fn conv_int_reference(
