@@ -1,19 +1,14 @@
 //! Pricing architectures from the command line: `cost` on the documented example and on bad files,
 //! `boards`, and `largest`.
 
-use crate::{sparse_explorer, temp_file};
+use crate::{sparse_explorer, succeeds, temp_file};
 
 const EXAMPLE: &str = include_str!("../../../../docs/examples/example.json");
 
 #[test]
 fn cost_prices_the_documented_example_against_a_board() {
     let path = temp_file("example.json", EXAMPLE);
-    let out = sparse_explorer(&["cost", path.to_str().unwrap(), "--board", "arduino-uno"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(&["cost", path.to_str().unwrap(), "--board", "arduino-uno"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["parameters"], 19_098);
     assert_eq!(report["model_size_bytes"], 19_098);
@@ -118,7 +113,7 @@ fn boards_lists_every_preset_with_its_budget() {
 
 #[test]
 fn largest_finds_an_architecture_that_fills_but_fits_the_uno() {
-    let out = sparse_explorer(&[
+    let out = succeeds(&[
         "largest",
         "--board",
         "arduino-uno",
@@ -127,11 +122,6 @@ fn largest_finds_an_architecture_that_fills_but_fits_the_uno() {
         "--steps",
         "5000",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let flash = found["flash_bytes"].as_u64().unwrap();
     assert!(flash <= 27_648 && flash > 20_000, "flash {flash}");

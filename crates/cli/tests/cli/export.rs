@@ -2,7 +2,7 @@
 //! Cortex-M0 under qemu and an ATmega328P under simavr, each run timed against the latency
 //! model.
 
-use crate::{json_summary, sparse_explorer};
+use crate::{json_summary, sparse_explorer, succeeds};
 
 /// Needs Debian's gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm, gcc-avr,
 /// avr-libc and simavr, which `cargo xtask test` installs.
@@ -11,7 +11,7 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
     let base = std::env::temp_dir().join(format!("sparse-explorer-export-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     let run = base.join("run");
-    let out = sparse_explorer(&[
+    let out = succeeds(&[
         "search",
         "--board",
         "arduino-uno",
@@ -29,11 +29,6 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
         "--out",
         run.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let summary: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
     // The most accurate Pareto member: the largest model the Uno budget allowed.
@@ -51,7 +46,7 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
     assert!(summary["pareto"].as_array().unwrap().contains(&best["id"]));
     let trial = best["id"].to_string();
     let export = base.join("export");
-    let out = sparse_explorer(&[
+    succeeds(&[
         "export",
         "--run",
         run.to_str().unwrap(),
@@ -60,11 +55,6 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
         "--out",
         export.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     for file in ["model.h", "model.c", "model.json", "README.md"] {
         assert!(export.join(file).exists(), "{file}");
     }
@@ -166,7 +156,7 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
         ),
     ] {
         let dir = base.join(format.replace(',', "-"));
-        let out = sparse_explorer(&[
+        succeeds(&[
             "export",
             "--run",
             run.to_str().unwrap(),
@@ -177,11 +167,6 @@ fn a_model_searched_for_the_uno_exports_and_verifies_on_host_cortex_m4_m0_and_av
             "--out",
             dir.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         let mut written: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -244,12 +229,7 @@ fn a_pruned_layer_of_more_weights_than_an_avr_int_counts_runs_on_the_uno() {
             export.to_str().unwrap(),
         ],
     ] {
-        let out = sparse_explorer(args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(args);
     }
     let source = std::fs::read_to_string(export.join("model.c")).unwrap();
     assert!(source.contains("#define MODEL_LARGEST_TENSOR 75264UL"));

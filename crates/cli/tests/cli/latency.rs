@@ -1,7 +1,7 @@
 //! Latency from the command line: `cost` estimates it on a board and checks a bound, and a
 //! search with `--max-latency-ms` keeps to it.
 
-use crate::{sparse_explorer, temp_file};
+use crate::{sparse_explorer, succeeds, temp_file};
 use sparse_core::Architecture;
 use sparse_core::boards::Board;
 use sparse_core::cost::cost;
@@ -13,12 +13,7 @@ fn cost_estimates_latency_on_a_board_and_checks_a_latency_bound() {
     let path = temp_file("latency.json", EXAMPLE);
     let path = path.to_str().unwrap();
     let report = |args: &[&str]| -> serde_json::Value {
-        let out = sparse_explorer(&[&["cost", path][..], args].concat());
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = succeeds(&[&["cost", path][..], args].concat());
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let uno = report(&["--board", "arduino-uno"]);
@@ -95,7 +90,7 @@ fn cost_estimates_latency_on_a_board_and_checks_a_latency_bound() {
 fn a_search_with_a_latency_bound_keeps_its_pareto_front_within_it() {
     let dir = std::env::temp_dir().join(format!("sparse-explorer-latency-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = sparse_explorer(&[
+    let out = succeeds(&[
         "search",
         "--board",
         "arduino-uno",
@@ -114,7 +109,6 @@ fn a_search_with_a_latency_bound_keeps_its_pareto_front_within_it() {
         dir.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
     assert!(
         stderr.contains("at most 60 ms per image on AVR at 16 MHz (estimated)"),
         "{stderr}"

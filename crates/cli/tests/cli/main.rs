@@ -24,16 +24,23 @@ fn sparse_explorer(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs the binary with `args`, which must succeed (else its output is shown).
+fn succeeds(args: &[&str]) -> Output {
+    let out = sparse_explorer(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs the binary with `args` (which end in `--json`), which must succeed, and returns the JSON
 /// object its last line of output holds.
 fn json_summary(args: &[&str]) -> serde_json::Value {
-    let out = sparse_explorer(args);
+    let out = succeeds(args);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{args:?}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     serde_json::from_str(stdout.lines().last().expect("a last line")).expect("a JSON line")
 }
 

@@ -1,7 +1,7 @@
 //! `search`: its run folder, resuming, repeating by seed, time limits and their closing share, and
 //! the teacher kept in the folder.
 
-use crate::{bars_csv, refused, sparse_explorer, temp_file};
+use crate::{bars_csv, refused, sparse_explorer, succeeds, temp_file};
 
 /// trials.jsonl without the timings, for comparing runs.
 fn trials_without_timing(dir: &std::path::Path) -> Vec<serde_json::Value> {
@@ -43,12 +43,7 @@ fn search_writes_its_files_resumes_and_repeats_by_seed() {
             ]);
             args.extend(["--out", out.to_str().unwrap(), "--no-teacher"]);
         }
-        let out = sparse_explorer(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = succeeds(&args);
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     let whole = base.join("whole");
@@ -168,7 +163,7 @@ fn a_resumed_run_keeps_its_settings_and_a_log_that_agrees_with_its_state() {
     let dir = std::env::temp_dir().join(format!("sparse-explorer-resume-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let run = dir.to_str().unwrap();
-    let out = sparse_explorer(&[
+    succeeds(&[
         "search",
         "--dataset",
         data.to_str().unwrap(),
@@ -184,11 +179,6 @@ fn a_resumed_run_keeps_its_settings_and_a_log_that_agrees_with_its_state() {
         "--out",
         run,
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 
     // Flags that would change the run are refused, not silently ignored or applied.
     refused(
@@ -241,12 +231,7 @@ fn a_resumed_run_keeps_its_settings_and_a_log_that_agrees_with_its_state() {
     log += &told[2].replace("\"id\":2", "\"id\":3");
     log += "\n{\"id\":4,\"archi";
     std::fs::write(dir.join("trials.jsonl"), log).unwrap();
-    let out = sparse_explorer(&["search", "--resume", run, "--trials", "5", "--workers", "1"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(&["search", "--resume", run, "--trials", "5", "--workers", "1"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("dropped 2 line(s)"), "{stderr}");
     let lines = log_lines(&dir);
@@ -293,7 +278,7 @@ fn a_resumed_run_keeps_its_settings_and_a_log_that_agrees_with_its_state() {
 fn a_time_limit_without_a_trial_count_runs_until_the_time_is_up() {
     let dir = std::env::temp_dir().join(format!("sparse-explorer-time-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = sparse_explorer(&[
+    succeeds(&[
         "search",
         "--flash-bytes",
         "2800",
@@ -311,11 +296,6 @@ fn a_time_limit_without_a_trial_count_runs_until_the_time_is_up() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // Without --time-limit a search stops at 20 trials; these take milliseconds each.
     let trials = trials_without_timing(&dir).len();
     assert!(trials > 20, "only {trials} trials in 4 s");
@@ -329,7 +309,7 @@ fn the_closing_share_of_a_time_limit_trains_the_leaders_to_the_top_rung() {
     let _ = std::fs::remove_dir_all(&base);
     let run = |name: &str, share: &str| {
         let dir = base.join(name);
-        let out = sparse_explorer(&[
+        succeeds(&[
             "search",
             "--dataset",
             data.to_str().unwrap(),
@@ -351,11 +331,6 @@ fn the_closing_share_of_a_time_limit_trains_the_leaders_to_the_top_rung() {
             "--out",
             dir.to_str().unwrap(),
         ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         trials_without_timing(&dir)
     };
     // New candidates train 1 epoch and promotions climb one rung (×3) at a time: a network
