@@ -64,7 +64,7 @@ pub fn run(args: CostArgs) -> anyhow::Result<()> {
         let violations = report.violations(&budget);
         out["latency_ms"] = json!(board.latency_ms(&report.workload));
         if let Some(core) = board.core {
-            out["latency"] = serde_json::to_value(estimate(&architecture, core)?)?;
+            out["latency"] = serde_json::to_value(estimate(&report, core))?;
         }
         out["board"] = serde_json::to_value(&board)?;
         out["budget"] = serde_json::to_value(budget)?;

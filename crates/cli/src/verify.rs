@@ -218,6 +218,7 @@ fn misfit(cost: &CostReport, board: &Board) -> Option<String> {
 fn cortex_m(
     machine: &Machine,
     model: &QuantModel,
+    cost: &CostReport,
     test: &Dataset,
     export: &Path,
     images: usize,
@@ -232,7 +233,7 @@ fn cortex_m(
             ("images.h", &images_header(test, images)),
         ],
     )?;
-    cortex_m::run_on(machine, model, test, &dir, images)
+    cortex_m::run_on(machine, model, cost, test, &dir, images)
 }
 
 /// The failures of one emulated run: test images or the blank image not identical, or a timer
@@ -311,12 +312,14 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             &dir.join("images.bin"),
         )?),
     };
-    let cortex_m4 = cortex_m(&CORTEX_M4, &model, &test, &args.dir, emulated)?;
+    let cortex_m4 = cortex_m(&CORTEX_M4, &model, &cost, &test, &args.dir, emulated)?;
     let microbit = Board::preset("microbit-v1").expect("a preset");
     let cortex_m0_skipped = misfit(&cost, &microbit);
     let cortex_m0 = match cortex_m0_skipped {
         Some(_) => None,
-        None => Some(cortex_m(&CORTEX_M0, &model, &test, &args.dir, emulated)?),
+        None => Some(cortex_m(
+            &CORTEX_M0, &model, &cost, &test, &args.dir, emulated,
+        )?),
     };
     let avr_skipped = misfit(&cost, &Board::preset("arduino-uno").expect("a preset"));
     let avr = match avr_skipped {
@@ -333,7 +336,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
                 "atmega328p",
                 &[("avr_main.c", AVR_MAIN), ("images.h", &images_h)],
             )?;
-            Some(avr::run_on_uno(&model, &test, &dir, fit)?)
+            Some(avr::run_on_uno(&model, &cost, &test, &dir, fit)?)
         }
     };
 

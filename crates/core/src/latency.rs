@@ -9,8 +9,7 @@
 
 mod work;
 
-use crate::cost::cost;
-use crate::{Architecture, Result};
+use crate::cost::CostReport;
 use serde::{Deserialize, Serialize};
 pub use work::{Work, Workload};
 pub(crate) use work::{count_lone_dense_reads, layer_work, specialised};
@@ -168,25 +167,27 @@ impl Latency {
     }
 }
 
-/// Estimates one inference of `architecture`'s C export on `core`.
-pub fn estimate(architecture: &Architecture, core: CoreFamily) -> Result<Latency> {
-    let layers: Vec<u64> = cost(architecture)?
+/// Estimates one inference on `core` of the C export of a network that costs `report`.
+pub fn estimate(report: &CostReport, core: CoreFamily) -> Latency {
+    let layers: Vec<u64> = report
         .layers
         .iter()
         .map(|l| core.price(&l.work, l.specialised).round() as u64)
         .collect();
-    Ok(Latency {
+    Latency {
         core,
         unit: core.unit().into(),
         total: layers.iter().sum(),
         layers,
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Architecture;
     use crate::boards::Board;
+    use crate::cost::cost;
     use crate::cost::{Budget, Resource};
 
     fn arch(json: &str) -> Architecture {
@@ -202,7 +203,7 @@ mod tests {
         );
         let report = cost(&a).unwrap();
         for core in CoreFamily::ALL {
-            let latency = estimate(&a, core).unwrap();
+            let latency = estimate(&report, core);
             assert_eq!(latency.total, latency.layers.iter().sum::<u64>());
             assert!(
                 latency.layers.iter().all(|&c| c > 0),
@@ -211,8 +212,8 @@ mod tests {
             assert_eq!(CoreFamily::from_id(core.id()), Some(core));
         }
         // The AVR takes far longer than a Cortex-M at the same clock.
-        let avr = estimate(&a, CoreFamily::Avr).unwrap().total;
-        assert!(avr > 3 * estimate(&a, CoreFamily::CortexM4).unwrap().total);
+        let avr = estimate(&report, CoreFamily::Avr).total;
+        assert!(avr > 3 * estimate(&report, CoreFamily::CortexM4).total);
         let uno = Board::preset("arduino-uno").unwrap();
         let ms = uno.latency_ms(&report.workload).unwrap();
         assert!((ms - avr as f64 / 16_000.0).abs() < 0.01, "{ms} {avr}");

@@ -6,6 +6,7 @@ use super::{Agreement, LAYER_HOOK, agreement, expected_line, parse_results, run_
 use anyhow::{Context, bail};
 use serde::Serialize;
 use sparse_core::Dataset;
+use sparse_core::cost::CostReport;
 use sparse_core::latency::CoreFamily;
 use sparse_core::quant::QuantModel;
 use std::path::Path;
@@ -52,6 +53,7 @@ const UNO_TIMER: Clock = Clock {
 /// images), checks it fits the Uno's flash, and runs it under simavr.
 pub(super) fn run_on_uno(
     model: &QuantModel,
+    cost: &CostReport,
     data: &Dataset,
     dir: &Path,
     images: usize,
@@ -119,7 +121,7 @@ pub(super) fn run_on_uno(
         stack_peak_bytes,
         blank_identical: blank_lines == [expected_line(model, &blank)],
         run: agreement(model, data, &parse_results(&text, "R"), images),
-        timing: Timing::parse(&text, &UNO_TIMER, &model.architecture)?
+        timing: Timing::parse(&text, &UNO_TIMER, cost)
             .with_context(|| format!("the ATmega328P program printed no timing: {text}"))?,
     })
 }

@@ -8,6 +8,7 @@ use super::{Agreement, LAYER_HOOK, agreement, expected_line, parse_results, run_
 use anyhow::{Context, bail};
 use serde::Serialize;
 use sparse_core::Dataset;
+use sparse_core::cost::CostReport;
 use sparse_core::latency::CoreFamily;
 use sparse_core::quant::QuantModel;
 use std::path::Path;
@@ -104,6 +105,7 @@ fn section_bytes(size_output: &str, prefix: &str) -> u64 {
 pub(super) fn run_on(
     machine: &Machine,
     model: &QuantModel,
+    cost: &CostReport,
     data: &Dataset,
     dir: &Path,
     images: usize,
@@ -182,7 +184,7 @@ pub(super) fn run_on(
         blank_identical: parse_results(&text, "B")
             == [expected_line(model, &vec![0; data.image(0).len()])],
         run: agreement(model, data, &parse_results(&text, "R"), images),
-        timing: Timing::parse(&text, &machine.clock, &model.architecture)?
+        timing: Timing::parse(&text, &machine.clock, cost)
             .with_context(|| format!("the {} program printed no timing: {text}", machine.name))?,
     })
 }

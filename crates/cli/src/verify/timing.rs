@@ -3,7 +3,7 @@
 //! and the ticks of each layer; this turns them into cycles or instructions.
 
 use serde::Serialize;
-use sparse_core::Architecture;
+use sparse_core::cost::CostReport;
 use sparse_core::latency::{CoreFamily, Latency, estimate};
 
 /// How far the calibration may read from its known length.
@@ -55,11 +55,7 @@ pub(super) struct Timing {
 impl Timing {
     /// The figures of a harness's output `text`, or `None` when it printed no calibration or
     /// no timed inference.
-    pub(super) fn parse(
-        text: &str,
-        clock: &Clock,
-        architecture: &Architecture,
-    ) -> anyhow::Result<Option<Self>> {
+    pub(super) fn parse(text: &str, clock: &Clock, cost: &CostReport) -> Option<Self> {
         let counts = |ticks: &str| -> Option<u64> {
             Some((ticks.parse::<u64>().ok()? as f64 * clock.counts_per_tick).round() as u64)
         };
@@ -68,24 +64,21 @@ impl Timing {
             .filter_map(|l| l.trim().strip_prefix("T "))
             .map(|l| l.split(' ').filter_map(counts).collect())
             .collect();
-        let Some(calibration) = text
+        let calibration = text
             .lines()
-            .find_map(|l| counts(l.trim().strip_prefix("K ")?))
-        else {
-            return Ok(None);
-        };
-        let layer_count = architecture.layers.len();
+            .find_map(|l| counts(l.trim().strip_prefix("K ")?))?;
+        let layer_count = cost.layers.len();
         if runs.is_empty() || runs.iter().any(|r| r.len() != layer_count) {
-            return Ok(None);
+            return None;
         }
         let totals: Vec<u64> = runs.iter().map(|r| r.iter().sum()).collect();
         let mean = totals.iter().sum::<u64>() / totals.len() as u64;
         let layers = (0..layer_count)
             .map(|i| runs.iter().map(|r| r[i]).sum::<u64>() / runs.len() as u64)
             .collect();
-        let estimate = estimate(architecture, clock.core)?;
+        let estimate = estimate(cost, clock.core);
         let ms = |count: u64| count as f64 * 1000.0 / clock.board_hz as f64;
-        Ok(Some(Self {
+        Some(Self {
             unit: clock.core.unit(),
             inferences: runs.len(),
             min: *totals.iter().min().expect("not empty"),
@@ -100,7 +93,7 @@ impl Timing {
             latency_ms: ms(mean),
             estimated_latency_ms: ms(estimate.total),
             estimate,
-        }))
+        })
     }
 
     /// Whether the calibration read its known length to within 1%: the ticks were converted
