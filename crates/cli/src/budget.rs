@@ -71,7 +71,7 @@ impl BudgetArgs {
     /// The board asked for, if any: a preset, or a custom board with nothing reserved; with
     /// the core and clock given.
     pub fn board(&self) -> anyhow::Result<Option<Board>> {
-        let board = match (&self.board, self.flash_bytes, self.sram_bytes) {
+        let mut board = match (&self.board, self.flash_bytes, self.sram_bytes) {
             (Some(id), _, _) => Board::preset(id).with_context(|| {
                 let ids: Vec<String> = Board::presets().into_iter().map(|b| b.id).collect();
                 format!("unknown board '{id}' (known: {})", ids.join(", "))
@@ -87,7 +87,6 @@ impl BudgetArgs {
                 return Ok(None);
             }
         };
-        let mut board = board;
         if let Some(core) = self.core {
             board.core = Some(core.into());
         }

@@ -64,8 +64,13 @@ impl Board {
     /// The estimated milliseconds of one inference of a model with workload `load` on this
     /// board, or `None` when the latency model has no figure for its core.
     pub fn latency_ms(&self, load: &crate::latency::Workload) -> Option<f64> {
-        let core = self.core.filter(|_| self.clock_hz > 0)?;
+        let core = self.latency_core()?;
         Some(core.price_load(load) * 1000.0 / self.clock_hz as f64)
+    }
+
+    /// Its core family, where the latency model prices it at a known clock.
+    pub fn latency_core(&self) -> Option<CoreFamily> {
+        self.core.filter(|_| self.clock_hz > 0)
     }
 
     /// Every preset, smallest first.

@@ -6,6 +6,7 @@
 use sparse_core::architecture::Shape;
 use sparse_core::boards::Board;
 use sparse_core::cost::{CostReport, LayerCost};
+use sparse_core::latency::Workload;
 use yew::prelude::*;
 
 /// Props of [`LayerTable`].
@@ -27,8 +28,7 @@ pub struct LayerTableProps {
 
 /// The estimated milliseconds of `layer` on `board`, when it has a latency model.
 fn layer_ms(layer: &LayerCost, board: &Board) -> Option<f64> {
-    let core = board.core.filter(|_| board.clock_hz > 0)?;
-    Some(core.price(&layer.work, layer.specialised) * 1000.0 / board.clock_hz as f64)
+    board.latency_ms(&Workload::of([(&layer.work, layer.specialised)]))
 }
 
 /// A shape as `C×H×W` or a count.
@@ -51,10 +51,7 @@ pub fn LayerTable(props: &LayerTableProps) -> Html {
         .fold(sram, f64::max);
     let bar = |bytes: u64| format!("width: {:.1}%", bytes as f64 / widest * 100.0);
     let budget_at = format!("left: {:.1}%", sram / widest * 100.0);
-    let board = props
-        .board
-        .as_ref()
-        .filter(|b| b.core.is_some() && b.clock_hz > 0);
+    let board = props.board.as_ref().filter(|b| b.latency_core().is_some());
     let rows: Html = props
         .report
         .layers

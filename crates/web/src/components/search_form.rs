@@ -200,15 +200,17 @@ impl Form {
             .ok_or_else(|| {
                 format!("The latency bound must be a number of milliseconds above 0, not '{text}'")
             })?;
-        let board = self.board();
-        let core = board.as_ref().and_then(|b| b.core).ok_or_else(|| {
-            "A latency bound needs a board preset whose core the latency model prices (not a \
-             custom budget or the ESP32)"
-                .to_string()
-        })?;
+        let (clock_hz, core) = self
+            .board()
+            .and_then(|b| Some((b.clock_hz, b.latency_core()?)))
+            .ok_or_else(|| {
+                "A latency bound needs a board preset whose core the latency model prices (not \
+                 a custom budget or the ESP32)"
+                    .to_string()
+            })?;
         Ok(Some(LatencyBound {
             core,
-            clock_hz: board.map_or(0, |b| b.clock_hz),
+            clock_hz,
             max_us: (ms * 1000.0).round() as u64,
         }))
     }

@@ -112,10 +112,7 @@ fn count(v: Option<u64>) -> String {
 pub fn TrialTable(props: &TrialTableProps) -> Html {
     let mut rows: Vec<&TrialRecord> = props.records.iter().collect();
     let order = props.order;
-    let board = props
-        .board
-        .as_ref()
-        .filter(|b| b.core.is_some() && b.clock_hz > 0);
+    let board = props.board.as_ref().filter(|b| b.latency_core().is_some());
     rows.sort_by(|a, b| {
         let (ka, kb) = (order.column.key(a, board), order.column.key(b, board));
         match (ka, kb) {
