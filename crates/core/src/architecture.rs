@@ -113,6 +113,14 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// `[c, h, w]`: a map's dimensions, or a flat vector's as `[n, 1, 1]`.
+    pub fn dims(&self) -> [usize; 3] {
+        match *self {
+            Shape::Map(d) => d,
+            Shape::Flat([n]) => [n, 1, 1],
+        }
+    }
+
     /// Number of values (of a validated shape, which never exceeds [`MAX_VALUES`]).
     pub fn elements(&self) -> usize {
         self.values() as usize

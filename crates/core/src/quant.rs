@@ -288,11 +288,7 @@ pub fn quantize(
 /// The weights and output channels each tensor of `layer` must hold, given its input and
 /// output shapes (none for a pool); a dwconv has its depthwise then its pointwise tensor.
 pub fn tensor_sizes(layer: &Layer, input: Shape, output: Shape) -> Vec<(usize, usize)> {
-    let dims = |s: Shape| match s {
-        Shape::Map(d) => d,
-        Shape::Flat([n]) => [n, 1, 1],
-    };
-    let ([cin, _, _], [cout, _, _]) = (dims(input), dims(output));
+    let ([cin, _, _], [cout, _, _]) = (input.dims(), output.dims());
     match layer {
         Layer::Conv(c) => vec![(cout * cin * c.kernel * c.kernel, cout)],
         Layer::Dwconv(c) => vec![(cin * c.kernel * c.kernel, cin), (cout * cin, cout)],

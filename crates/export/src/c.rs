@@ -90,14 +90,6 @@ fn tensor_arrays(out: &mut String, prefix: &str, tensor: &QuantTensor) -> Tensor
     }
 }
 
-/// `[c, h, w]` of a shape (a flat vector is `[n, 1, 1]`).
-fn dims(shape: Shape) -> [usize; 3] {
-    match shape {
-        Shape::Map(d) => d,
-        Shape::Flat([n]) => [n, 1, 1],
-    }
-}
-
 /// A shape as `CxHxW` or `N`, for comments.
 fn shape_text(shape: Shape) -> String {
     match shape {
@@ -137,8 +129,8 @@ pub fn generate(model: &QuantModel, title: &str) -> Result<CModel> {
     {
         let n = i + 1;
         let description = layer.describe().replace('×', "x");
-        let [c, h, w] = dims(input);
-        let [oc, oh, ow] = dims(output);
+        let [c, h, w] = input.dims();
+        let [oc, oh, ow] = output.dims();
         let _ = writeln!(
             calls,
             "    /* layer {n}: {description}, {} -> {} */",

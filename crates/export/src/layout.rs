@@ -59,10 +59,7 @@ pub fn layout(architecture: &Architecture) -> Result<Layout> {
         let input_region = at(low, input.elements());
         let regions = match (layer, output) {
             (Layer::Dwconv(_), Shape::Map([_, h, w])) => {
-                let [channels, _, _] = match input {
-                    Shape::Map(d) => d,
-                    Shape::Flat([n]) => [n, 1, 1],
-                };
+                let [channels, _, _] = input.dims();
                 LayerRegions {
                     input: input_region,
                     middle: Some(at(!low, channels * h * w)),

@@ -180,14 +180,6 @@ fn nhwc(shape: Shape) -> Vec<i32> {
     }
 }
 
-/// `[c, h, w]` of a shape (a flat vector is `[n, 1, 1]`).
-fn dims(shape: Shape) -> [usize; 3] {
-    match shape {
-        Shape::Map(d) => d,
-        Shape::Flat([n]) => [n, 1, 1],
-    }
-}
-
 /// Weights `[o][c][ky][kx]` (ours) as `[o][ky][kx][c]` (TFLite's OHWI).
 fn ohwi(weights: &[i8], outputs: usize, channels: usize, k: usize) -> Vec<i8> {
     let mut out = vec![0; weights.len()];
@@ -244,8 +236,8 @@ pub fn tflite(model: &QuantModel) -> Result<Vec<u8>> {
         let last = i + 1 == n;
         let s_out = model.output_scale[i];
         let zero = if last { 0 } else { UNSIGNED_ZERO };
-        let [c, _, _] = dims(input);
-        let [oc, _, _] = dims(output);
+        let [c, _, _] = input.dims();
+        let [oc, _, _] = output.dims();
         match (layer, q) {
             (Layer::Conv(conv), QuantLayer::Weighted(t)) => {
                 let k = conv.kernel;
@@ -287,7 +279,7 @@ pub fn tflite(model: &QuantModel) -> Result<Vec<u8>> {
                     3,
                     s_in,
                 );
-                let [_, oh, ow] = dims(output);
+                let [_, oh, ow] = output.dims();
                 let middle =
                     g.activation(format!("{name}/middle"), Shape::Map([c, oh, ow]), s_mid, 0);
                 g.op(
@@ -322,7 +314,7 @@ pub fn tflite(model: &QuantModel) -> Result<Vec<u8>> {
             }
             (Layer::Dense(d), QuantLayer::Weighted(t)) => {
                 // Our columns follow the input's channel-first order, TFLite's channel-last.
-                let [c, h, w] = dims(input);
+                let [c, h, w] = input.dims();
                 let inputs = c * h * w;
                 let mut weights = vec![0i8; t.weights.len()];
                 for o in 0..d.units {

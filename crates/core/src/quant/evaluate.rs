@@ -128,10 +128,7 @@ impl QuantModel {
             } else {
                 Range::Unsigned
             };
-            let dims = match shape {
-                Shape::Map(d) => d,
-                Shape::Flat([n]) => [n, 1, 1],
-            };
+            let dims = shape.dims();
             (x, shape) = match (layer, q) {
                 (Layer::Conv(conv), QuantLayer::Weighted(t)) => {
                     let (y, d) = conv_int(&x, dims, conv, 1, t, range);
