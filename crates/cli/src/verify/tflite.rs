@@ -20,8 +20,7 @@ const ARENA_OFFERED: u64 = 16 << 20;
 /// The share of images whose class must agree, and whose every logit must be within one code.
 pub(super) const AGREEMENT: f64 = 0.999;
 
-/// One interpreter's results against the evaluator's (whose int32 logits TFLite's int8
-/// output saturates at -128 and 127).
+/// One interpreter's results against the evaluator's.
 #[derive(Debug, Serialize)]
 pub(super) struct Interpreted {
     pub(super) images: usize,
@@ -80,7 +79,7 @@ fn compare(model: &QuantModel, data: &Dataset, found: &[Vec<i64>]) -> Interprete
         let ours: Vec<i64> = model
             .logits(data.image(i))
             .iter()
-            .map(|&v| (v as i64).clamp(-128, 127))
+            .map(|&v| v as i64)
             .collect();
         let first_largest = |v: &[i64]| argmax(&v.iter().map(|&x| x as i32).collect::<Vec<_>>());
         result.same_class += usize::from(first_largest(theirs) == first_largest(&ours));

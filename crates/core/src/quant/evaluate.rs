@@ -112,7 +112,8 @@ pub(super) fn conv_int(
 }
 
 impl QuantModel {
-    /// The int32 logits for one image of raw 0–255 pixels in channel-height-width order.
+    /// The logits (int8 codes, -128..127, at the last layer's scale) for one image of raw 0–255
+    /// pixels in channel-height-width order.
     ///
     /// # Panics
     /// If `pixels` is not exactly one input image.
