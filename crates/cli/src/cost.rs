@@ -52,14 +52,21 @@ fn board(args: &CostArgs) -> anyhow::Result<Option<Board>> {
 
 /// Reads, validates and prices the architecture, then prints the report.
 pub fn run(args: CostArgs) -> anyhow::Result<()> {
-    let name = args.file.display();
+    let name = args.file.display().to_string();
     let text =
         std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
-    let architecture: Architecture = serde_json::from_str(&text)
+    let report = price(&text, &name, &args)?;
+    crate::output::print(&serde_json::to_string_pretty(&report)?)
+}
+
+/// The report of the architecture described by `text` (named `name` in refusals) against the
+/// budget `args` give, if any: what `run` prints.
+pub fn price(text: &str, name: &str, args: &CostArgs) -> anyhow::Result<serde_json::Value> {
+    let architecture: Architecture = serde_json::from_str(text)
         .with_context(|| format!("{name} is not a valid architecture description"))?;
-    let report = cost(&architecture).with_context(|| format!("{name}"))?;
+    let report = cost(&architecture).with_context(|| name.to_string())?;
     let mut out = serde_json::to_value(&report)?;
-    if let Some(board) = board(&args)? {
+    if let Some(board) = board(args)? {
         let budget = args.budget.budget_of(&board)?;
         let violations = report.violations(&budget);
         out["latency_ms"] = json!(board.latency_ms(&report.workload));
@@ -71,13 +78,12 @@ pub fn run(args: CostArgs) -> anyhow::Result<()> {
         out["fits"] = json!(violations.is_empty());
         out["violations"] = serde_json::to_value(violations)?;
     }
-    crate::output::print(&serde_json::to_string_pretty(&out)?)?;
-    Ok(())
+    Ok(out)
 }
 
-/// Prints the board presets as JSON.
-pub fn list_boards() -> anyhow::Result<()> {
-    let boards: Vec<serde_json::Value> = Board::presets()
+/// The board presets, each with the budget it leaves.
+pub fn board_presets() -> Vec<serde_json::Value> {
+    Board::presets()
         .into_iter()
         .map(|b| {
             let budget = b.budget();
@@ -85,7 +91,10 @@ pub fn list_boards() -> anyhow::Result<()> {
             v["budget"] = serde_json::to_value(budget).expect("budgets serialise");
             v
         })
-        .collect();
-    crate::output::print(&serde_json::to_string_pretty(&boards)?)?;
-    Ok(())
+        .collect()
+}
+
+/// Prints the board presets as JSON.
+pub fn list_boards() -> anyhow::Result<()> {
+    crate::output::print(&serde_json::to_string_pretty(&board_presets())?)
 }

@@ -1,22 +1,8 @@
 //! `sparse-explorer`: the command-line front-end, glue between arguments, files, a progress bar
 //! and the compute crates.
 
-mod budget;
-mod cost;
-mod dataset;
-mod export;
-mod largest;
-mod mnist;
-mod output;
-mod run_folder;
-mod run_settings;
-mod search;
-mod teacher;
-mod threads;
-mod train;
-mod verify;
-
 use clap::{Parser, Subcommand};
+use sparse_cli::{cost, export, largest, search, train, verify};
 use std::process::ExitCode;
 
 /// Search, train and prune small CNNs for microcontrollers.

@@ -9,26 +9,21 @@
 
 mod networks;
 mod opening;
+mod session;
 mod trial;
 
 pub use networks::{int8_path, networks_dir};
+pub use opening::{held_out, space_of};
+pub use session::{Finished, Job, Session, TrialContext};
 
 use crate::budget::BudgetArgs;
 use crate::dataset;
-use crate::run_folder::{RecordLog, write_atomically};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use networks::{keep_network, load_networks};
-use opening::{Run, start};
-use sparse_core::TrialRecord;
-use sparse_core::cost::FlashMeasure;
-use sparse_search::{Driver, Limits, Outcome, Search};
-use sparse_train::TrainConfig;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
-use trial::{Finished, caught, run_trial};
+use std::time::Duration;
 
 /// Trials a search runs when given neither --trials nor --time-limit.
 const DEFAULT_TRIALS: usize = 20;
@@ -148,91 +143,15 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         .with_context(|| format!("--time-limit {text} is longer than any run could last"))
 }
 
-/// Writes `DIR/pareto.json`: the records of the search's Pareto members.
-fn write_front(dir: &Path, search: &Search, records: &[TrialRecord]) -> anyhow::Result<()> {
-    let front: Vec<&TrialRecord> = search
-        .pareto_front()
-        .iter()
-        .filter_map(|id| records.iter().find(|r| r.id == *id))
-        .collect();
-    write_atomically(
-        &dir.join("pareto.json"),
-        &serde_json::to_string_pretty(&front)?,
-    )
-}
-
 /// Runs the search and writes its files.
 pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let cores = crate::threads::cores();
     let workers = args.workers.map_or(cores, |w| w as usize);
     let threads_per_worker = (cores / workers).max(1);
     crate::threads::set_matrix_threads(threads_per_worker);
-    let time_limit = args.time_limit.as_deref().map(parse_duration).transpose()?;
-    let epochs = args.epochs.unwrap_or(1);
-    if epochs == 0 {
-        bail!("--epochs must be at least 1");
-    }
-    if args.max_epochs.is_some_and(|m| m < epochs) {
-        bail!("--max-epochs must be at least --epochs");
-    }
-    // The flags' training settings are checked before any folder is made.
-    let shift = args.shift.unwrap_or(sparse_search::DEFAULT_SHIFT);
-    TrainConfig {
-        shift,
-        ..TrainConfig::default()
-    }
-    .check()?;
-    let Run {
-        _lock,
-        dir,
-        search,
-        settings,
-        train,
-        validation,
-        test,
-        test_source,
-        records,
-    } = start(&args)?;
-    // Each trial trains its candidate's epochs, seeded by the run's seed and its id.
-    let config = TrainConfig {
-        seed: search.seed(),
-        shift: settings.shift,
-        ..TrainConfig::default()
-    };
-    config.check()?;
-    let budget = search.budget();
-    let flash = match budget.flash_measure {
-        FlashMeasure::Export => "flash",
-        FlashMeasure::ModelSize => "model size",
-    };
-    let latency = budget.latency.map_or(String::new(), |bound| {
-        format!(
-            ", at most {} ms per image on {} at {} MHz (estimated)",
-            bound.max_us as f64 / 1000.0,
-            bound.core.name(),
-            bound.clock_hz as f64 / 1e6
-        )
-    });
-    eprintln!(
-        "searching {} images ({} for validation, test: {}), budget {} B {flash}, {} B SRAM{latency}",
-        train.len(),
-        validation.len(),
-        test_source,
-        budget.flash_bytes,
-        budget.sram_bytes
-    );
-    let limits = Limits {
-        trials: match (args.trials, time_limit) {
-            (Some(n), _) => Some(n),
-            (None, Some(_)) => None,
-            (None, None) => Some(DEFAULT_TRIALS),
-        },
-        time_limit_s: time_limit.map(|limit| limit.as_secs_f64()),
-        closing_share: args.closing_share,
-        finetune_epochs: args.finetune,
-        finetune_top: args.finetune_top,
-    };
-    let bar = match limits.trials {
+    let mut session = Session::open(&args)?;
+    eprintln!("{}", session.description());
+    let bar = match session.driver().limits().trials {
         None => ProgressBar::no_length().with_style(ProgressStyle::with_template(
             "trial {pos}  {msg}  [{elapsed_precise}]",
         )?),
@@ -241,100 +160,37 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
                 .progress_chars("=> "),
         ),
     };
-    bar.set_position(records.len() as u64);
-    let mut log = RecordLog::open(&dir)?;
-    // The teacher's training counts in the time limit.
-    let started = Instant::now();
-    let mut networks = load_networks(&dir)?;
-    let teacher =
-        crate::teacher::targets(&dir, &train, &validation, config.seed, settings.teacher)?;
-    let teacher = teacher.as_ref();
-    let space = search.space().clone();
-    let mut driver = Driver::new(search, records, networks.keys().copied(), limits);
+    bar.set_position(session.driver().records().len() as u64);
+    let context = session.context().clone();
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         loop {
-            while driver.in_flight() < workers
-                && let Some(candidate) = driver.next(started.elapsed().as_secs_f64())
+            while session.driver().in_flight() < workers
+                && let Some(job) = session.next_job()
             {
-                let config = TrainConfig {
-                    seed: driver.training_seed(candidate.id),
-                    ..config.clone()
-                };
-                let parent = candidate.parent.and_then(|p| networks.get(&p).cloned());
                 let done = done_tx.clone();
-                let space = &space;
-                let data = (&train, &validation, &test);
+                let context = &context;
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(threads_per_worker)
                     .build()?;
                 scope.spawn(move || {
-                    let (record, network) = caught(space, &candidate, || {
-                        pool.install(|| {
-                            run_trial(space, &candidate, data, parent.as_deref(), &config, teacher)
-                        })
-                    });
+                    let finished = pool
+                        .install(|| context.run(&job.candidate, job.seed, job.parent.as_deref()));
                     // The receiver outlives every worker (both live in this scope).
-                    let _ = done.send(Finished { record, network });
+                    let _ = done.send(finished);
                 });
             }
-            if driver.in_flight() == 0 {
-                return match driver.failure() {
-                    None => Ok(()),
-                    // The failed ask's draws are saved, so a resume draws anew instead of
-                    // replaying the same unlucky stream.
-                    Some(e) => {
-                        write_atomically(
-                            &dir.join("state.json"),
-                            &serde_json::to_string(driver.search())?,
-                        )?;
-                        Err(anyhow::Error::new(e.clone()).context(format!(
-                            "the search stopped after {} trials ({} may draw anew with --resume)",
-                            driver.records().len(),
-                            dir.display()
-                        )))
-                    }
-                };
+            if session.driver().in_flight() == 0 {
+                return Ok(());
             }
             let finished = done_rx.recv().context("a training worker vanished")?;
-            let record = driver
-                .tell(finished.record, started.elapsed().as_secs_f64())?
-                .clone();
-            if let Some(network) = finished.network {
-                keep_network(&dir, &mut networks, record.id, network, &mut driver)?;
-            }
-            log.append(&record)?;
-            write_front(&dir, driver.search(), driver.records())?;
-            write_atomically(
-                &dir.join("state.json"),
-                &serde_json::to_string(driver.search())?,
-            )?;
-            let best = driver
-                .records()
-                .iter()
-                .filter(|r| Outcome::of_record(r).fits(budget))
-                .filter_map(|r| r.test_accuracy)
-                .fold(0.0, f64::max);
-            bar.set_position(driver.records().len() as u64);
-            bar.set_message(format!(
-                "best test accuracy {:.2}%  hypervolume {:.4}  rejected {}",
-                best * 100.0,
-                driver.search().hypervolume(),
-                driver.search().rejected()
-            ));
+            session.tell(finished)?;
+            bar.set_position(session.driver().records().len() as u64);
+            bar.set_message(session.progress());
         }
     })?;
     bar.finish_and_clear();
-    let (search, records) = (driver.search(), driver.records());
-    let summary = serde_json::json!({
-        "trials": records.len(),
-        "failed": records.iter().filter(|r| r.status != "trained").count(),
-        "rejected_by_budget": search.rejected(),
-        "hypervolume": search.hypervolume(),
-        "pareto": search.pareto_front(),
-        "out": dir,
-    });
-    crate::output::print(&summary.to_string())
+    crate::output::print(&session.finish()?.to_string())
 }
 
 #[cfg(test)]

@@ -67,6 +67,15 @@ impl Dataset {
         })
     }
 
+    /// This dataset counting `classes` classes (a part of a larger set may lack its last
+    /// classes), or `None` if a label is not below `classes`.
+    pub fn with_classes(mut self, classes: usize) -> Option<Self> {
+        (classes >= self.classes).then(|| {
+            self.classes = classes;
+            self
+        })
+    }
+
     /// The shape of every image.
     pub fn shape(&self) -> ImageShape {
         self.shape
@@ -102,6 +111,11 @@ impl Dataset {
     /// If `index >= self.len()`.
     pub fn label(&self, index: usize) -> u8 {
         self.labels[index]
+    }
+
+    /// All pixels, image after image (each `shape().len()` bytes, channel-first).
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
     }
 
     /// All labels, in order.

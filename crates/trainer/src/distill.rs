@@ -113,6 +113,12 @@ impl SoftTargets {
         self.classes
     }
 
+    /// Every image's probabilities, row after row (`classes()` each), as
+    /// [`SoftTargets::from_probabilities`] takes them.
+    pub fn rows(&self) -> &[f32] {
+        &self.probabilities
+    }
+
     /// The temperature the probabilities were softened at.
     pub fn temperature(&self) -> f64 {
         self.temperature

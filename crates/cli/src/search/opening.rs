@@ -3,9 +3,10 @@
 //! would change it.
 
 use super::networks::networks_dir;
-use super::{AlgorithmArg, SearchArgs, write_front};
+use super::session::write_front;
+use super::{AlgorithmArg, SearchArgs};
 use crate::run_folder::write_atomically;
-use crate::run_settings::{RunData, RunSettings};
+use crate::run_settings::RunSettings;
 use anyhow::{Context, bail};
 use sparse_core::dataset::VALIDATION_EVERY;
 use sparse_core::space::SearchSpace;
@@ -29,24 +30,25 @@ pub(super) struct Run {
     pub(super) records: Vec<TrialRecord>,
 }
 
-/// `data`'s images split into those trained on and those held out to score candidates, or why
-/// they are too few to search.
-fn held_out(data: &RunData) -> anyhow::Result<(Dataset, Dataset)> {
-    let (train, validation) = data.train.hold_out(VALIDATION_EVERY);
+/// The training images `train` split into those trained on and those held out to score
+/// candidates, or why they are too few to search.
+pub fn held_out(train: &Dataset) -> anyhow::Result<(Dataset, Dataset)> {
+    let (kept, validation) = train.hold_out(VALIDATION_EVERY);
     if validation.is_empty() {
         bail!(
             "{} training images are too few to search: every {VALIDATION_EVERY}th is held out to \
              score candidates, so at least {VALIDATION_EVERY} are needed",
-            data.train.len()
+            train.len()
         );
     }
-    Ok((train, validation))
+    Ok((kept, validation))
 }
 
-/// The search space for `data`: SpArSe's, for its image shape and classes.
-fn space_of(data: &RunData) -> SearchSpace {
-    let s = data.train.shape();
-    let classes = data.train.classes().max(data.test.classes());
+/// The search space for training images `train` and test images `test`: SpArSe's, for their
+/// image shape and classes.
+pub fn space_of(train: &Dataset, test: &Dataset) -> SearchSpace {
+    let s = train.shape();
+    let classes = train.classes().max(test.classes());
     SearchSpace::sparse([s.channels, s.height, s.width], classes)
 }
 
@@ -143,7 +145,7 @@ fn resume(args: &SearchArgs, dir: &Path) -> anyhow::Result<Run> {
     }
     let mut settings = saved.clone().unwrap_or_else(|| settings_of(args));
     let data = settings.load()?;
-    let space = space_of(&data);
+    let space = space_of(&data.train, &data.test);
     if search.space().input != space.input || search.space().classes != space.classes {
         bail!("the saved search is for other data: resume it with the same --dataset");
     }
@@ -157,7 +159,7 @@ fn resume(args: &SearchArgs, dir: &Path) -> anyhow::Result<Run> {
             settings.write(dir)?;
         }
     }
-    let (train, validation) = held_out(&data)?;
+    let (train, validation) = held_out(&data.train)?;
     let told: BTreeSet<u64> = search
         .trials()
         .iter()
@@ -201,7 +203,7 @@ fn begin(args: &SearchArgs) -> anyhow::Result<Run> {
     let mut settings = settings_of(args);
     let data = settings.load()?;
     settings.fingerprints = data.fingerprints();
-    let (train, validation) = held_out(&data)?;
+    let (train, validation) = held_out(&data.train)?;
     let algorithm = match args.algorithm.unwrap_or(AlgorithmArg::Mobo) {
         AlgorithmArg::Random => Algorithm::Random,
         AlgorithmArg::Evolution => Algorithm::evolution(),
@@ -210,7 +212,7 @@ fn begin(args: &SearchArgs) -> anyhow::Result<Run> {
     let epochs = args.epochs.unwrap_or(1);
     let schedule = Schedule::by_promise(epochs, args.max_epochs.unwrap_or(DEFAULT_MAX_EPOCHS));
     let plan = SearchPlan {
-        space: space_of(&data),
+        space: space_of(&data.train, &data.test),
         budget,
         algorithm,
         seed: args.seed.unwrap_or(0),

@@ -11,12 +11,6 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// A trial a worker has finished.
-pub(super) struct Finished {
-    pub(super) record: TrialRecord,
-    pub(super) network: Option<(Network, QuantModel)>,
-}
-
 /// Runs `trial`, a trial of `candidate`, recording a panic inside it as the trial's failure
 /// (with the panic's message), so that one broken trial neither stops nor hangs the search.
 pub(super) fn caught(
