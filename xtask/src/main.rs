@@ -18,7 +18,8 @@ commands:
   build   build the page into dist/ (installs the wasm toolchain first)
   serve   build the page and serve it on http://127.0.0.1:8080, rebuilding on change
   stamp   name a built site by its contents (Trunk's post-build hook runs it; or: stamp DIR)
-  test    run every test: native, wasm (headless Chromium) and browser end-to-end
+  test    run every test: native, wasm (headless Chromium), the Python package (pytest,
+          Ray Tune) and browser end-to-end
   bench   the trainer's speed on the reference network, natively and as wasm in node
           (--peers: then TF.js and PyTorch from ../shared/bench/peers)
   fuzz    fuzz every parser of user files under libFuzzer ([--seconds N] [TARGET...];

@@ -1,6 +1,8 @@
-//! The Python environment the tests need: LiteRT and TensorFlow Lite for Microcontrollers, for
-//! `sparse-explorer verify`'s TFLite stage, pinned in `xtask/python-requirements.txt` and
-//! installed into `target/python` (a virtual environment) whenever that file changes.
+//! The Python environment the tests need, pinned in `xtask/python-requirements.txt` and
+//! installed into `target/python` (a virtual environment) whenever that file changes: LiteRT
+//! and TensorFlow Lite for Microcontrollers, for `sparse-explorer verify`'s TFLite stage;
+//! maturin, pytest and Ray Tune for the Python package (`python/`), whose wheel is built and
+//! installed into it for its tests.
 
 use crate::run::{command, root, status};
 use std::path::PathBuf;
@@ -36,4 +38,29 @@ pub fn ensure_python() -> Result<(), String> {
     )?;
     std::fs::write(&stamp, &requirements)
         .map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+/// Builds the Python package's wheel (maturin, into `target/wheels`) and installs it into the
+/// environment, replacing the one there.
+pub fn install_package() -> Result<(), String> {
+    ensure_python()?;
+    let bin = root().join("target/python/bin");
+    let wheels = root().join("target/wheels");
+    let _ = std::fs::remove_dir_all(&wheels);
+    status(
+        command(bin.join("maturin").to_str().ok_or("the venv path is not UTF-8")?)
+            .args(["build", "--release", "--locked", "--quiet", "--out"])
+            .arg(&wheels)
+            .current_dir(root().join("python")),
+    )?;
+    let wheel = std::fs::read_dir(&wheels)
+        .map_err(|e| format!("cannot list {}: {e}", wheels.display()))?
+        .filter_map(|e| Some(e.ok()?.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or("maturin built no wheel")?;
+    status(
+        command(python().to_str().ok_or("the venv path is not UTF-8")?)
+            .args(["-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall"])
+            .arg(&wheel),
+    )
 }

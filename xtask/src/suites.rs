@@ -1,5 +1,6 @@
 //! `cargo xtask test`: formatting and clippy, then the native tests, the wasm tests in
-//! headless Chromium and the browser end-to-end tests, with a count for each kind. It fails if
+//! headless Chromium, the Python package's tests (its wheel built and installed, Ray started
+//! on this machine) and the browser end-to-end tests, with a count for each kind. It fails if
 //! the lints fail, any test fails or any kind ran none.
 
 use crate::run::{command, describe, output, root, status};
@@ -63,20 +64,33 @@ pub fn test_all() -> Result<(), String> {
     );
     results.push(("wasm (wasm-bindgen-test, headless Chromium)", wasm));
 
-    // The page's Download C test checks the zip with the CLI's `verify`.
+    // The Python package's tests resume its runs with the CLI, and the page's Download C test
+    // checks the zip with the CLI's `verify`.
     let cli = root().join("target/release/sparse-explorer");
-    let e2e = site::build()
+    let built_cli = status(command("cargo").args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "sparse-cli",
+        "--bin",
+        "sparse-explorer",
+    ]));
+    let python = built_cli
+        .clone()
+        .and_then(|()| crate::python::install_package())
         .and_then(|()| {
-            status(command("cargo").args([
-                "build",
-                "--release",
-                "--locked",
-                "-p",
-                "sparse-cli",
-                "--bin",
-                "sparse-explorer",
-            ]))
-        })
+            run_counted(
+                command(crate::python::python().to_str().ok_or("the venv path is not UTF-8")?)
+                    .args(["-m", "pytest", "-v", "-p", "no:cacheprovider", "python/tests"])
+                    .env("SPARSE_EXPLORER", &cli),
+                pytest_counts,
+            )
+        });
+    results.push(("Python package (pytest, Ray Tune)", python));
+
+    let e2e = site::build()
+        .and_then(|()| built_cli)
         .and_then(|()| {
             let mut files: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))
                 .map_err(|e| format!("cannot list tests/e2e: {e}"))?
@@ -173,6 +187,25 @@ fn libtest_counts(line: &str, counts: &mut Counts) {
     }
 }
 
+/// Reads pytest's closing summary, `===== 5 passed, 1 failed in 30.12s =====`.
+fn pytest_counts(line: &str, counts: &mut Counts) {
+    let line = line.trim();
+    if !(line.starts_with('=') && line.ends_with('=') && line.contains(" in ")) {
+        return;
+    }
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    for pair in words.windows(2) {
+        match (pair[0].parse::<usize>(), pair[1]) {
+            (Ok(n), "passed") => counts.passed += n,
+            (Ok(n), "failed" | "error" | "errors") => counts.failed += n,
+            _ => {}
+        }
+    }
+}
+
 /// Reads node's spec reporter summary: `ℹ pass 3` and `ℹ fail 0`.
 fn node_counts(line: &str, counts: &mut Counts) {
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -201,6 +234,9 @@ mod tests {
         node_counts("ℹ pass 4", &mut c);
         node_counts("ℹ fail 1", &mut c);
         node_counts("ℹ tests 5", &mut c);
-        assert_eq!((c.passed, c.failed), (19, 3));
+        pytest_counts("=========== 5 passed, 1 failed, 2 errors in 30.12s ===========", &mut c);
+        pytest_counts("tests/test_tune.py::test_a PASSED [ 50%]", &mut c);
+        pytest_counts("===== 1 passed in 2.00s =====", &mut c);
+        assert_eq!((c.passed, c.failed), (25, 6));
     }
 }
