@@ -92,3 +92,24 @@ def test_the_searcher_is_refused_when_tune_restores_it(tmp_path):
     searcher = se_tune.SparseSearcher.__new__(se_tune.SparseSearcher)
     with pytest.raises(RuntimeError, match="--resume /runs/a"):
         searcher.restore(str(path))
+
+
+def test_a_search_runs_on_a_two_node_ray_cluster_given_by_its_address(tune_command, tmp_path):
+    # Two raylets on this machine, each with its own object store: what `ray start` makes on
+    # two hosts, the networks and the data crossing between stores.
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    cluster.add_node(num_cpus=1)
+    try:
+        cluster.wait_for_nodes()
+        out = tmp_path / "run"
+        done = tune_command(
+            "--address", cluster.address, "--board", "arduino-uno", "--algorithm", "evolution",
+            "--trials", "5", *SMALL, "--out", str(out),
+        )
+        assert done.returncode == 0, done.stderr
+        told = records(out)
+        assert len(told) == 5 and all(r["status"] == "trained" for r in told), told
+    finally:
+        cluster.shutdown()

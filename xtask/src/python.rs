@@ -48,10 +48,14 @@ pub fn install_package() -> Result<(), String> {
     let wheels = root().join("target/wheels");
     let _ = std::fs::remove_dir_all(&wheels);
     status(
-        command(bin.join("maturin").to_str().ok_or("the venv path is not UTF-8")?)
-            .args(["build", "--release", "--locked", "--quiet", "--out"])
-            .arg(&wheels)
-            .current_dir(root().join("python")),
+        command(
+            bin.join("maturin")
+                .to_str()
+                .ok_or("the venv path is not UTF-8")?,
+        )
+        .args(["build", "--release", "--locked", "--quiet", "--out"])
+        .arg(&wheels)
+        .current_dir(root().join("python")),
     )?;
     let wheel = std::fs::read_dir(&wheels)
         .map_err(|e| format!("cannot list {}: {e}", wheels.display()))?
@@ -60,7 +64,14 @@ pub fn install_package() -> Result<(), String> {
         .ok_or("maturin built no wheel")?;
     status(
         command(python().to_str().ok_or("the venv path is not UTF-8")?)
-            .args(["-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--force-reinstall",
+            ])
             .arg(&wheel),
     )
 }

@@ -81,36 +81,45 @@ pub fn test_all() -> Result<(), String> {
         .and_then(|()| crate::python::install_package())
         .and_then(|()| {
             run_counted(
-                command(crate::python::python().to_str().ok_or("the venv path is not UTF-8")?)
-                    .args(["-m", "pytest", "-v", "-p", "no:cacheprovider", "python/tests"])
-                    .env("SPARSE_EXPLORER", &cli),
+                command(
+                    crate::python::python()
+                        .to_str()
+                        .ok_or("the venv path is not UTF-8")?,
+                )
+                .args([
+                    "-m",
+                    "pytest",
+                    "-v",
+                    "-p",
+                    "no:cacheprovider",
+                    "python/tests",
+                ])
+                .env("SPARSE_EXPLORER", &cli),
                 pytest_counts,
             )
         });
     results.push(("Python package (pytest, Ray Tune)", python));
 
-    let e2e = site::build()
-        .and_then(|()| built_cli)
-        .and_then(|()| {
-            let mut files: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))
-                .map_err(|e| format!("cannot list tests/e2e: {e}"))?
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter(|name| name.ends_with(".test.mjs"))
-                .map(|name| format!("tests/e2e/{name}"))
-                .collect();
-            files.sort();
-            run_counted(
-                command("node")
-                    .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
-                    .args(&files)
-                    .env("CHROMIUM", &chromium)
-                    .env("E2E_DIST", root().join("dist"))
-                    .env("E2E_OUT", root().join("target/e2e"))
-                    .env("SPARSE_EXPLORER", &cli)
-                    .env("SPARSE_EXPLORER_PYTHON", crate::python::python()),
-                node_counts,
-            )
-        });
+    let e2e = site::build().and_then(|()| built_cli).and_then(|()| {
+        let mut files: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))
+            .map_err(|e| format!("cannot list tests/e2e: {e}"))?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".test.mjs"))
+            .map(|name| format!("tests/e2e/{name}"))
+            .collect();
+        files.sort();
+        run_counted(
+            command("node")
+                .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+                .args(&files)
+                .env("CHROMIUM", &chromium)
+                .env("E2E_DIST", root().join("dist"))
+                .env("E2E_OUT", root().join("target/e2e"))
+                .env("SPARSE_EXPLORER", &cli)
+                .env("SPARSE_EXPLORER_PYTHON", crate::python::python()),
+            node_counts,
+        )
+    });
     results.push(("browser end-to-end (Playwright, Chromium)", e2e));
 
     println!("\n== test summary ==");
@@ -234,7 +243,10 @@ mod tests {
         node_counts("ℹ pass 4", &mut c);
         node_counts("ℹ fail 1", &mut c);
         node_counts("ℹ tests 5", &mut c);
-        pytest_counts("=========== 5 passed, 1 failed, 2 errors in 30.12s ===========", &mut c);
+        pytest_counts(
+            "=========== 5 passed, 1 failed, 2 errors in 30.12s ===========",
+            &mut c,
+        );
         pytest_counts("tests/test_tune.py::test_a PASSED [ 50%]", &mut c);
         pytest_counts("===== 1 passed in 2.00s =====", &mut c);
         assert_eq!((c.passed, c.failed), (25, 6));

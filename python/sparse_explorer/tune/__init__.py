@@ -17,7 +17,6 @@ trained network back to the searcher, so neither passes through Tune's configs o
 
 import json
 import os
-import sys
 import uuid
 from typing import Callable, Dict, Optional
 
@@ -58,6 +57,10 @@ def trainable(config: Dict, context: TrialContext) -> None:
     `context` and reports its record as JSON. A failure inside training is a record with
     status "failed"; an error around it (the store unreachable) is reported as `error`."""
     job = config["job"]
+    # candle's matrix products split into RAYON_NUM_THREADS threads, read at every product
+    # (crates/cli/src/threads.rs): no more than the CPUs Tune reserved for this trial. Set
+    # before this process's first trial; no trial runs beside it.
+    os.environ.setdefault("RAYON_NUM_THREADS", str(config["threads"]))
     try:
         store = ray.get_actor(config["store"])
         parent = None

@@ -86,8 +86,6 @@ def main(argv=None) -> int:
         configure_logging=True,
         logging_level="warning",
         log_to_driver=False,
-        # candle's matrix products split into this many threads (see crates/cli/src/threads.rs).
-        runtime_env={"env_vars": {"RAYON_NUM_THREADS": str(ours.cpus_per_trial)}},
     )
     try:
         search(run, cpus_per_trial=ours.cpus_per_trial, workers=ours.workers, on_told=_told(run))
