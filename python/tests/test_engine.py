@@ -95,6 +95,10 @@ def test_a_trial_trains_measures_and_is_the_same_from_a_pickled_context():
     assert set(shipped) == {"float", "int8"}
     # The same images, settings and seed on the other side of a pickle: the same trial.
     again, _ = pickle.loads(pickle.dumps(context)).run(candidate)
+    copy = pickle.loads(pickle.dumps(data))
+    assert (copy.shape, copy.classes, copy.train_len, copy.test_len, copy.test_source) == (
+        data.shape, data.classes, data.train_len, data.test_len, data.test_source)
+    assert copy.trial_context(seed=3).run(candidate)[0]["val_accuracy"] == record["val_accuracy"]
     same = ["val_accuracy", "test_accuracy", "int8_test_accuracy", "model_size_bytes"]
     assert {k: again[k] for k in same} == {k: record[k] for k in same}
     search.tell(candidate["id"], record)

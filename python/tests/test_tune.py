@@ -113,3 +113,23 @@ def test_a_search_runs_on_a_two_node_ray_cluster_given_by_its_address(tune_comma
         assert len(told) == 5 and all(r["status"] == "trained" for r in told), told
     finally:
         cluster.shutdown()
+
+
+def test_a_trial_stopped_before_it_reports_trains_again_when_the_run_resumes(
+    local_ray, cli, tmp_path
+):
+    out = tmp_path / "run"
+    run = se.Run(["--board", "arduino-uno", "--trials", "2", *SMALL, "--out", str(out)])
+    store = se_tune.NetworkStore.options(name="networks-stopped").remote()
+    searcher = se_tune.SparseSearcher(run, "networks-stopped")
+    job = searcher.suggest("tune-trial-a")["job"]
+    assert run.in_flight == 1
+    # Tune stops a pending or running trial that never reported (Ctrl-C): no record.
+    searcher.on_trial_complete("tune-trial-a")
+    assert (run.in_flight, run.told) == (0, 0)
+    run.close()
+    local_ray.kill(store)
+    assert records(out) == []
+    resumed = cli("search", "--resume", str(out), "--trials", "2")
+    assert resumed.returncode == 0, resumed.stderr
+    assert sorted(r["id"] for r in records(out)) == [job["id"], job["id"] + 1]

@@ -99,7 +99,7 @@ impl TrialContext {
 }
 
 /// A dataset rebuilt from its parts, counting `classes` classes.
-fn dataset(
+pub fn dataset(
     shape: [usize; 3],
     classes: usize,
     pixels: &[u8],

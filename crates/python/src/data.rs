@@ -1,9 +1,11 @@
 //! `Dataset`: the built-in MNIST, a folder of IDX files or a CSV file, loaded by the CLI's
 //! rules (`--dataset`, `--test`, `--shape`), with the same errors.
 
-use crate::context::TrialContext;
+use crate::context::{TrialContext, dataset};
 use crate::value_error;
+use anyhow::Context;
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyType};
 use sparse_cli::dataset::DatasetArgs;
 
 /// Training and test images: `Dataset("mnist")`, `Dataset("digits.csv", test=...,
@@ -83,6 +85,53 @@ impl Dataset {
     #[pyo3(signature = (*, seed = 0, shift = sparse_search::DEFAULT_SHIFT))]
     fn trial_context(&self, seed: u64, shift: usize) -> PyResult<TrialContext> {
         TrialContext::of(&self.train, &self.test, seed, shift).map_err(value_error)
+    }
+
+    /// Pickles as its raw images and labels.
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+        let py = slf.py();
+        let d = slf.get();
+        let bytes = |b: &[u8]| PyBytes::new(py, b).into_any().unbind();
+        let state = (
+            slf.get().shape(),
+            (d.train.classes(), d.test.classes()),
+            [
+                bytes(d.train.pixels()),
+                bytes(d.train.labels()),
+                bytes(d.test.pixels()),
+                bytes(d.test.labels()),
+            ],
+            d.test_source.clone(),
+        );
+        let restore = slf.get_type().getattr("_restore")?.unbind();
+        Ok((restore, state.into_pyobject(py)?.into_any().unbind()))
+    }
+
+    /// The dataset `__reduce__` saved.
+    #[classmethod]
+    fn _restore(
+        _cls: &Bound<'_, PyType>,
+        shape: (usize, usize, usize),
+        classes: (usize, usize),
+        parts: Vec<Bound<'_, PyBytes>>,
+        test_source: String,
+    ) -> PyResult<Self> {
+        let [train_pixels, train_labels, test_pixels, test_labels] =
+            parts.iter().map(|p| p.as_bytes()).collect::<Vec<_>>()[..]
+        else {
+            return Err(value_error(anyhow::anyhow!("not a pickled dataset")));
+        };
+        let shape = [shape.0, shape.1, shape.2];
+        let restored = (|| -> anyhow::Result<Self> {
+            Ok(Self {
+                train: dataset(shape, classes.0, train_pixels, train_labels)?,
+                test: dataset(shape, classes.1, test_pixels, test_labels)?,
+                test_source,
+            })
+        })();
+        restored
+            .context("not a pickled dataset")
+            .map_err(value_error)
     }
 
     fn __repr__(&self) -> String {

@@ -168,6 +168,13 @@ impl Run {
         to_python(py, told)
     }
 
+    /// Job `id`, given out, will not be told in this session (Tune stopped it before it
+    /// reported): a later session trains it again, as after a kill.
+    fn abandon(&mut self, id: u64) -> PyResult<()> {
+        self.session_mut()?.abandon(id);
+        Ok(())
+    }
+
     /// The summary the CLI prints at the end (trials, failed, rejected_by_budget,
     /// hypervolume, pareto, out); raises ValueError if the search had to stop early.
     fn finish(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {

@@ -123,14 +123,19 @@ class SparseSearcher(Searcher):
         if job_id is None:
             return
         network = ray.get(self._store.take.remote(("trained", job_id)))
-        if error or not result or "record" not in result:
+        if result and "record" in result:
+            told = self.run.tell(result["record"], network)
+        elif error or (result and "error" in result):
             reason = (result or {}).get("error") or (
                 f"its Ray trial {trial_id} failed (the worker died or raised; "
                 "Ray Tune's error file of that trial says why)"
             )
             told = self.run.fail(job_id, reason)
         else:
-            told = self.run.tell(result["record"], network)
+            # Stopped before it reported (the search was interrupted): not a result. A resume
+            # trains it again, as after a kill.
+            self.run.abandon(job_id)
+            return
         gone = {p for p in self._parents if not self.run.keeps(p)}
         if gone:
             self._store.drop.remote([("parent", p) for p in gone])
@@ -174,14 +179,19 @@ def search(
 ):
     """Runs `run` to its end on the Ray cluster `ray.init` connected to, each trial on
     `cpus_per_trial` CPUs, at most `workers` at once (default: as many as the cluster's CPUs
-    allow). Tune's own files go to `DIR/ray`. Returns Tune's `ResultGrid`; the run's results
-    are its folder (`run.finish()` sums them up)."""
+    allow when the search starts). As in the CLI, a job is asked only when a worker is free
+    for it, never queued ahead (a morph or a Bayesian choice made later knows more). Tune's
+    own files go to `DIR/ray`. Returns Tune's `ResultGrid`; the run's results are its folder
+    (`run.finish()` sums them up)."""
     store_name = f"sparse-explorer-networks-{uuid.uuid4().hex}"
     store = NetworkStore.options(name=store_name).remote()
     try:
-        searcher = SparseSearcher(run, store_name, threads=cpus_per_trial, on_told=on_told)
-        if workers is not None:
-            searcher = ConcurrencyLimiter(searcher, max_concurrent=workers)
+        if workers is None:
+            workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus_per_trial)
+        searcher = ConcurrencyLimiter(
+            SparseSearcher(run, store_name, threads=cpus_per_trial, on_told=on_told),
+            max_concurrent=workers,
+        )
         train = tune.with_resources(
             tune.with_parameters(trainable_fn, context=run.trial_context()),
             {"cpu": cpus_per_trial},

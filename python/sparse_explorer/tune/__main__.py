@@ -37,7 +37,8 @@ def _arguments(argv):
         "--workers",
         type=int,
         metavar="N",
-        help="trials trained at once (default: as many as the cluster's CPUs allow)",
+        help="trials trained at once (default: as many as the cluster's CPUs allow when the "
+        "search starts)",
     )
     parser.add_argument("-h", "--help", action="store_true", help="print this help")
     ours, rest = parser.parse_known_args(argv)

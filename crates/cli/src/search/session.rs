@@ -234,6 +234,12 @@ impl Session {
         })
     }
 
+    /// Job `id`, given out, will not be told in this session (its worker was stopped before it
+    /// reported): a later session trains it again, as after a kill.
+    pub fn abandon(&mut self, id: u64) {
+        self.driver.abandon(id);
+    }
+
     /// The kept network of trial `id`, if the run still keeps it.
     pub fn network(&self, id: u64) -> Option<&Arc<Network>> {
         self.networks.get(&id)
