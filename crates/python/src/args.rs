@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser};
 
-/// `T`'s options, parsed alone.
+// `T`'s options, parsed alone (a plain comment: a doc comment would be its help text).
 #[derive(Parser)]
 #[command(no_binary_name = true)]
 struct Only<T: Args> {
@@ -24,7 +24,7 @@ pub fn parse<T: Args>(command: &'static str, argv: &[String]) -> anyhow::Result<
         .args)
 }
 
-/// The options of `sparse-explorer search` as `--help` describes them.
+/// The options `T` of the CLI command `command`, as its `--help` describes them.
 pub fn help<T: Args>(command: &'static str) -> String {
     use clap::CommandFactory;
     Only::<T>::command()
@@ -40,4 +40,38 @@ pub fn options(given: &[(&str, Option<String>)]) -> Vec<String> {
         .filter_map(|(name, value)| Some([format!("--{name}"), value.clone()?]))
         .flatten()
         .collect()
+}
+
+/// The budget options `sparse-explorer search` and `cost` share, given as Python keywords.
+pub struct Budget {
+    /// `--board`.
+    pub board: Option<String>,
+    /// `--flash-bytes`.
+    pub flash_bytes: Option<u64>,
+    /// `--sram-bytes`.
+    pub sram_bytes: Option<u64>,
+    /// `--flash-measure`.
+    pub flash_measure: Option<String>,
+    /// `--max-latency-ms`.
+    pub max_latency_ms: Option<f64>,
+    /// `--core`.
+    pub core: Option<String>,
+    /// `--clock-mhz`.
+    pub clock_mhz: Option<f64>,
+}
+
+impl Budget {
+    /// The options given, as the command line writes them.
+    pub fn options(self) -> Vec<String> {
+        let text = |v: Option<f64>| v.map(|v| v.to_string());
+        options(&[
+            ("board", self.board),
+            ("flash-bytes", self.flash_bytes.map(|v| v.to_string())),
+            ("sram-bytes", self.sram_bytes.map(|v| v.to_string())),
+            ("flash-measure", self.flash_measure),
+            ("max-latency-ms", text(self.max_latency_ms)),
+            ("core", self.core),
+            ("clock-mhz", text(self.clock_mhz)),
+        ])
+    }
 }

@@ -1,6 +1,6 @@
 //! The cost model and board presets, as `sparse-explorer cost` and `boards` print them.
 
-use crate::args::{options, parse};
+use crate::args::{Budget, options, parse};
 use crate::context::{from_python, to_python};
 use crate::value_error;
 use pyo3::prelude::*;
@@ -30,15 +30,18 @@ pub fn cost(
     reserve_sram: Option<u64>,
 ) -> PyResult<Py<PyAny>> {
     let architecture: serde_json::Value = from_python(architecture, "JSON")?;
+    let budget = Budget {
+        board,
+        flash_bytes,
+        sram_bytes,
+        flash_measure,
+        max_latency_ms,
+        core,
+        clock_mhz,
+    };
     let mut argv = vec!["architecture".to_string()];
+    argv.extend(budget.options());
     argv.extend(options(&[
-        ("board", board),
-        ("flash-bytes", flash_bytes.map(|v| v.to_string())),
-        ("sram-bytes", sram_bytes.map(|v| v.to_string())),
-        ("flash-measure", flash_measure),
-        ("max-latency-ms", max_latency_ms.map(|v| v.to_string())),
-        ("core", core),
-        ("clock-mhz", clock_mhz.map(|v| v.to_string())),
         ("reserve-flash", reserve_flash.map(|v| v.to_string())),
         ("reserve-sram", reserve_sram.map(|v| v.to_string())),
     ]));

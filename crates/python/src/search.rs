@@ -2,7 +2,7 @@
 //! that train candidates their own way; its state is JSON, to save and to send between
 //! processes (and it pickles through that JSON).
 
-use crate::args::{options, parse};
+use crate::args::{Budget, parse};
 use crate::value_error;
 use anyhow::Context;
 use pyo3::prelude::*;
@@ -58,18 +58,16 @@ impl Search {
         max_epochs: Option<usize>,
     ) -> PyResult<Self> {
         let built = (|| {
-            let budget_args: BudgetArgs = parse(
-                "sparse-explorer search",
-                &options(&[
-                    ("board", board),
-                    ("flash-bytes", flash_bytes.map(|v| v.to_string())),
-                    ("sram-bytes", sram_bytes.map(|v| v.to_string())),
-                    ("flash-measure", flash_measure),
-                    ("max-latency-ms", max_latency_ms.map(|v| v.to_string())),
-                    ("core", core),
-                    ("clock-mhz", clock_mhz.map(|v| v.to_string())),
-                ]),
-            )?;
+            let budget = Budget {
+                board,
+                flash_bytes,
+                sram_bytes,
+                flash_measure,
+                max_latency_ms,
+                core,
+                clock_mhz,
+            };
+            let budget_args: BudgetArgs = parse("sparse-explorer search", &budget.options())?;
             let board = budget_args
                 .board()?
                 .context("give a budget: board, or flash_bytes and sram_bytes")?;

@@ -44,7 +44,6 @@ def _arguments(argv):
     ours, rest = parser.parse_known_args(argv)
     if ours.help:
         print(parser.format_help())
-        print("Options of sparse-explorer search:\n")
         print(search_help())
         sys.exit(0)
     for name, value in [("--cpus-per-trial", ours.cpus_per_trial), ("--workers", ours.workers)]:
