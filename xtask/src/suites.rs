@@ -100,7 +100,7 @@ pub fn test_all() -> Result<(), String> {
         });
     results.push(("Python package (pytest, Ray Tune)", python));
 
-    let e2e = site::build().and_then(|()| built_cli).and_then(|()| {
+    let e2e = site::build().and(built_cli).and_then(|()| {
         let mut files: Vec<String> = std::fs::read_dir(root().join("tests/e2e"))
             .map_err(|e| format!("cannot list tests/e2e: {e}"))?
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
