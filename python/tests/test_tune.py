@@ -133,3 +133,29 @@ def test_a_trial_stopped_before_it_reports_trains_again_when_the_run_resumes(
     resumed = cli("search", "--resume", str(out), "--trials", "2")
     assert resumed.returncode == 0, resumed.stderr
     assert sorted(r["id"] for r in records(out)) == [job["id"], job["id"] + 1]
+
+
+def test_ctrl_c_stops_the_search_and_the_cli_carries_it_on(cli, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    search = subprocess.Popen(
+        [sys.executable, "-m", "sparse_explorer.tune", "--board", "arduino-uno", "--trials", "200",
+         *SMALL, "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    for line in search.stderr:
+        if line.startswith("trial 3/200"):
+            break
+    search.send_signal(signal.SIGINT)
+    _, rest = search.communicate(timeout=120)
+    assert search.returncode == 130, rest
+    assert f"carry the run on with python -m sparse_explorer.tune --resume {out}" in rest
+    told = len(records(out))
+    assert 3 <= told < 200
+    assert all(r["status"] == "trained" for r in records(out)), "a stopped trial is not a failure"
+    resumed = cli("search", "--resume", str(out), "--trials", str(told + 2))
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(records(out)) == told + 2

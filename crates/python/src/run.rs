@@ -89,6 +89,14 @@ impl Run {
         Ok(self.session()?.driver().limits().trials)
     }
 
+    /// Whether the run is over: nothing in flight and nothing more to give out (its trials or
+    /// time used up, or an ask failed, and any fine-tune done). Not over after Tune returned:
+    /// the search was interrupted.
+    #[getter]
+    fn is_over(&self) -> PyResult<bool> {
+        Ok(self.session()?.driver().is_over())
+    }
+
     /// What every trial trains on, to send where trials train.
     fn trial_context(&self) -> PyResult<TrialContext> {
         Ok(TrialContext::wrap(self.session()?.context().clone()))

@@ -75,6 +75,7 @@ def main(argv=None) -> int:
         print(f"sparse-explorer: {error}", file=sys.stderr)
         return 1
     print(run.description, file=sys.stderr)
+    run_dir = run.dir
 
     import ray
 
@@ -89,6 +90,7 @@ def main(argv=None) -> int:
     )
     try:
         search(run, cpus_per_trial=ours.cpus_per_trial, workers=ours.workers, on_told=_told(run))
+        interrupted = not run.is_over
         summary = run.finish()
     except ValueError as error:
         print(f"sparse-explorer: {error}", file=sys.stderr)
@@ -97,6 +99,15 @@ def main(argv=None) -> int:
         run.close()
         ray.shutdown()
     print(json.dumps(summary))
+    if interrupted:
+        # Tune's own advice (Tuner.restore) does not apply: the run folder is the checkpoint.
+        print(
+            f"sparse-explorer: interrupted after {summary['trials']} trials; carry the run on with "
+            f"python -m sparse_explorer.tune --resume {run_dir} (or sparse-explorer search "
+            f"--resume {run_dir})",
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 
