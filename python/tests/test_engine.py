@@ -109,3 +109,20 @@ def test_a_candidate_that_cannot_be_read_is_refused():
     context = se.Dataset("mnist", train_images=120, test_images=20).trial_context()
     with pytest.raises(ValueError, match="not a candidate"):
         context.run({"id": 0})
+
+
+def test_a_runs_teacher_travels_with_its_trial_context(tmp_path):
+    run = se.Run(["--board", "arduino-uno", "--train-images", "900", "--test-images", "100",
+                  "--out", str(tmp_path / "run")])
+    try:
+        context = run.trial_context()
+        copy = pickle.loads(pickle.dumps(context))
+        assert context.has_teacher and copy.has_teacher
+        assert copy.sizes == context.sizes == (750, 150, 100)
+        job = run.next_job()
+        here, _ = context.run(job["candidate"], seed=job["seed"])
+        there, _ = copy.run(job["candidate"], seed=job["seed"])
+        assert here["status"] == "trained"
+        assert there["val_accuracy"] == here["val_accuracy"]
+    finally:
+        run.close()

@@ -106,11 +106,15 @@ def test_a_search_runs_on_a_two_node_ray_cluster_given_by_its_address(tune_comma
         out = tmp_path / "run"
         done = tune_command(
             "--address", cluster.address, "--board", "arduino-uno", "--algorithm", "evolution",
-            "--trials", "5", *SMALL, "--out", str(out),
+            "--trials", "5", "--finetune", "1", "--finetune-top", "1", *SMALL, "--out", str(out),
         )
         assert done.returncode == 0, done.stderr
         told = records(out)
-        assert len(told) == 5 and all(r["status"] == "trained" for r in told), told
+        assert len(told) == 6 and all(r["status"] == "trained" for r in told), told
+        # The fine-tune trains a kept network on: its weights went to a worker and back.
+        finetuned = told[-1]
+        parent = next(r for r in told if r["id"] == finetuned["parent"])
+        assert finetuned["epochs"] == parent["epochs"] + 1
     finally:
         cluster.shutdown()
 
@@ -159,3 +163,13 @@ def test_ctrl_c_stops_the_search_and_the_cli_carries_it_on(cli, tmp_path):
     resumed = cli("search", "--resume", str(out), "--trials", str(told + 2))
     assert resumed.returncode == 0, resumed.stderr
     assert len(records(out)) == told + 2
+
+
+def test_a_time_limit_ends_the_search_through_ray_as_in_the_cli(tune_command, tmp_path):
+    out = tmp_path / "run"
+    done = tune_command("--board", "arduino-uno", "--time-limit", "12s", *SMALL, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    told = records(out)
+    assert len(told) >= 1
+    # No trial starts after the limit; the last one told may end a trial's length after it.
+    assert max(r["search_seconds"] - r["train_seconds"] for r in told) <= 12
