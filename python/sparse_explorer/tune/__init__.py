@@ -77,7 +77,7 @@ def trainable(config: Dict, context: TrialContext) -> None:
                 "val_accuracy": record.get("val_accuracy") or 0.0,
             }
         )
-    except Exception as error:  # noqa: BLE001 - any error is this trial's failure
+    except Exception as error:  # any error around the training is this trial's failure
         tune.report({"error": f"{type(error).__name__}: {error}", "val_accuracy": 0.0})
 
 
