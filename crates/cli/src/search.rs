@@ -149,8 +149,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let workers = args.workers.map_or(cores, |w| w as usize);
     let threads_per_worker = (cores / workers).max(1);
     crate::threads::set_matrix_threads(threads_per_worker);
-    let mut session = Session::open(&args)?;
-    eprintln!("{}", session.description());
+    let mut session = Session::open(&args, |description| eprintln!("{description}"))?;
     let bar = match session.driver().limits().trials {
         None => ProgressBar::no_length().with_style(ProgressStyle::with_template(
             "trial {pos}  {msg}  [{elapsed_precise}]",

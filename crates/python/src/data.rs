@@ -93,7 +93,7 @@ impl Dataset {
         let d = slf.get();
         let bytes = |b: &[u8]| PyBytes::new(py, b).into_any().unbind();
         let state = (
-            slf.get().shape(),
+            d.shape(),
             (d.train.classes(), d.test.classes()),
             [
                 bytes(d.train.pixels()),

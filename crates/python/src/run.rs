@@ -41,13 +41,23 @@ pub fn search_help() -> String {
 #[pymethods]
 impl Run {
     /// Opens the run `argv` describes: the options of `sparse-explorer search` (without the
-    /// command), refused with its messages. Trains the run's teacher first, unless it has one
-    /// or `--no-teacher` is given (the GIL released meanwhile).
+    /// command), refused with its messages. With `announce`, prints its description to
+    /// standard error as the CLI does, before the teacher trains. Trains the run's teacher,
+    /// unless it has one or `--no-teacher` is given (the GIL released meanwhile).
     #[new]
-    fn new(py: Python<'_>, argv: Vec<String>) -> PyResult<Self> {
+    #[pyo3(signature = (argv, *, announce = false))]
+    fn new(py: Python<'_>, argv: Vec<String>, announce: bool) -> PyResult<Self> {
         let args: SearchArgs =
             crate::args::parse("sparse-explorer search", &argv).map_err(value_error)?;
-        let session = py.detach(|| Session::open(&args)).map_err(value_error)?;
+        let session = py
+            .detach(|| {
+                Session::open(&args, |description| {
+                    if announce {
+                        eprintln!("{description}");
+                    }
+                })
+            })
+            .map_err(value_error)?;
         Ok(Self {
             session: Some(session),
         })

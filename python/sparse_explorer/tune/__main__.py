@@ -70,11 +70,10 @@ def main(argv=None) -> int:
     try:
         # Before Ray starts: bad options, data or budgets are refused at once, as the CLI
         # refuses them.
-        run = Run(rest)
+        run = Run(rest, announce=True)
     except ValueError as error:
         print(f"sparse-explorer: {error}", file=sys.stderr)
         return 1
-    print(run.description, file=sys.stderr)
     run_dir = run.dir
 
     import ray

@@ -98,11 +98,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// Opens the run `args` name (new in `--out`, or `--resume`d), trains or loads its
-    /// teacher, and readies the search within `--trials` and `--time-limit`. Refuses, with
-    /// the reason, options that are wrong or would change a resumed run, an impossible
-    /// budget and unreadable data, before any training.
-    pub fn open(args: &SearchArgs) -> anyhow::Result<Self> {
+    /// Opens the run `args` name (new in `--out`, or `--resume`d), gives `announce` its
+    /// description (see [`Session::description`]) before the teacher trains or loads, and
+    /// readies the search within `--trials` and `--time-limit`. Refuses, with the reason,
+    /// options that are wrong or would change a resumed run, an impossible budget and
+    /// unreadable data, before any training.
+    pub fn open(args: &SearchArgs, announce: impl FnOnce(&str)) -> anyhow::Result<Self> {
         let time_limit = args.time_limit.as_deref().map(parse_duration).transpose()?;
         let epochs = args.epochs.unwrap_or(1);
         if epochs == 0 {
@@ -136,6 +137,7 @@ impl Session {
         };
         config.check()?;
         let description = describe(&search, &train, &validation, &test_source);
+        announce(&description);
         let limits = Limits {
             trials: match (args.trials, time_limit) {
                 (Some(n), _) => Some(n),
@@ -269,6 +271,8 @@ impl Session {
     /// (its state saved, so a resume draws anew).
     pub fn finish(&self) -> anyhow::Result<serde_json::Value> {
         if let Some(e) = self.driver.failure() {
+            // The failed ask's draws are saved, so a resume draws anew instead of replaying
+            // the same unlucky stream.
             self.save_state()?;
             return Err(anyhow::Error::new(e.clone()).context(format!(
                 "the search stopped after {} trials ({} may draw anew with --resume)",
